@@ -1,0 +1,32 @@
+"""HTX Market: a marketplace for Vietnam's cooperatives."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from market.config import PROJECT_ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(Path(load_config(config)["INSTANCE_DIR"]).resolve()),
+    )
+    app.config.update(load_config(config))
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    from market import cli, i18n, models, web  # noqa: F401 (models: register tables)
+    from market.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,61 @@
+from __future__ import annotations
+from datetime import datetime
+
+import enum
+import secrets
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.dbtypes import UTCDateTime, utcnow
+from market.extensions import db
+
+
+class Role(str, enum.Enum):
+    BUYER = "buyer"
+    COOP_STAFF = "coop_staff"  # owner or staff of exactly one cooperative
+    OFFICER = "officer"  # Department of Industry and Trade, scoped to one province
+    ADMIN = "admin"
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_public_id)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
+    role: Mapped[str] = mapped_column(sa.String(20), default=Role.BUYER.value)
+    cooperative_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cooperatives.id", ondelete="SET NULL"), index=True
+    )
+    is_owner: Mapped[bool] = mapped_column(default=False)
+    province_code: Mapped[int | None] = mapped_column(sa.Integer)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cooperative = relationship("Cooperative", foreign_keys=[cooperative_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ('buyer', 'coop_staff', 'officer', 'admin')", name="role_known"
+        ),
+    )
+
+    def get_id(self) -> str:
+        # Sessions carry the public id, never the integer key.
+        return self.public_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in {r.value for r in roles}

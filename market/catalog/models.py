@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.dbtypes import UTCDateTime, utcnow
+from market.extensions import db
+
+UNITS = ("kg", "g", "hộp", "chai", "gói", "túi", "hũ", "lọ", "bộ", "cái", "thùng", "lít")
+
+
+class ProductStatus(str, enum.Enum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"))
+    name_vi: Mapped[str] = mapped_column(sa.String(120))
+    name_en: Mapped[str] = mapped_column(sa.String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+    parent = relationship("Category", remote_side=[id], backref="children")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_vi
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    unit: Mapped[str] = mapped_column(sa.String(20))
+    price: Mapped[int] = mapped_column(sa.BigInteger)  # integer VND
+    stock: Mapped[int] = mapped_column(sa.Integer, default=0)
+    origin_province_code: Mapped[int] = mapped_column(sa.Integer)
+    status: Mapped[str] = mapped_column(
+        sa.String(20), default=ProductStatus.DRAFT.value, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    cooperative = relationship("Cooperative", lazy="joined", innerjoin=True)
+    category = relationship("Category")
+    translations = relationship(
+        "ProductTranslation", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="product",
+    )
+    images = relationship(
+        "ProductImage", cascade="all, delete-orphan", lazy="selectin",
+        order_by="ProductImage.position", back_populates="product",
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("price > 0", name="price_positive"),
+        sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+        sa.CheckConstraint("status IN ('draft', 'active', 'archived')", name="status_known"),
+    )
+
+    def translation(self, locale: str) -> "ProductTranslation | None":
+        """The text in `locale`, else Vietnamese; check `.locale` to tell the user it fell back."""
+        by_locale = {t.locale: t for t in self.translations}
+        return by_locale.get(locale) or by_locale.get("vi")
+
+    def name(self, locale: str) -> str:
+        t = self.translation(locale)
+        return t.name if t else self.slug
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+class ProductTranslation(db.Model):
+    """One row per (product, locale): name and description."""
+
+    __tablename__ = "product_translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    locale: Mapped[str] = mapped_column(sa.String(5))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    product = relationship("Product", back_populates="translations")
+
+    __table_args__ = (sa.UniqueConstraint("product_id", "locale"),)
+
+
+class ProductImage(db.Model):
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    alt_vi: Mapped[str] = mapped_column(sa.String(200), default="")
+    alt_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    product = relationship("Product", back_populates="images")
+
+    def alt(self, locale: str) -> str:
+        return (self.alt_en if locale == "en" else "") or self.alt_vi

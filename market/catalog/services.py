@@ -1,0 +1,198 @@
+"""Catalogue rules: products, their per-locale text, categories, stock."""
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask_babel import lazy_gettext as _l
+
+from market.catalog.models import (
+    UNITS, Category, Product, ProductImage, ProductStatus, ProductTranslation,
+)
+from market.errors import Collector, ValidationError
+from market.extensions import db
+from market.geo import services as geo
+from market.i18n import LOCALES, slugify
+from market.vendors.models import Cooperative, CooperativeStatus
+
+MAX_PRICE = 1_000_000_000  # 1 tỷ đồng: anything above is a typo on this marketplace
+_GROUPED_INT = re.compile(r"^-?\d{1,3}([.,\s]\d{3})*$|^-?\d+$")
+
+
+def parse_vnd(value) -> int | None:
+    """Integer đồng from an int or text like "1.250.000" / "1,250,000"; None when not a whole
+    number (VND has no minor unit, so "12.5" is refused rather than rounded)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value or "").strip().replace("₫", "").replace("đ", "").strip()
+    if not _GROUPED_INT.match(text):
+        return None
+    return int(re.sub(r"[.,\s]", "", text))
+
+
+def parse_int(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value or "").strip()
+    return int(text) if re.fullmatch(r"-?\d+", text) else None
+
+
+def create_category(slug: str, name_vi: str, name_en: str, parent: Category | None = None,
+                    position: int = 0) -> Category:
+    category = Category(slug=slug, name_vi=name_vi, name_en=name_en, parent=parent,
+                        position=position)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def _validate_product(data: dict, errors: Collector, *, partial: bool = False) -> dict:
+    """Check every field present in `data` and return the cleaned values."""
+    clean: dict = {}
+
+    def given(key):
+        return not partial or key in data
+
+    if given("name_vi"):
+        name_vi = (data.get("name_vi") or "").strip()
+        if not name_vi:
+            errors.add("name_vi", _l("Enter the product name in Vietnamese."))
+        elif len(name_vi) > 200:
+            errors.add("name_vi", _l("The name is longer than 200 characters."))
+        clean["name_vi"] = name_vi
+    for key in ("description_vi", "name_en", "description_en"):
+        if given(key):
+            clean[key] = (data.get(key) or "").strip()
+    if clean.get("description_en") and not clean.get("name_en") and given("name_en"):
+        errors.add("name_en", _l("Enter the English name too, or leave both English fields empty."))
+    if given("price"):
+        price = parse_vnd(data.get("price"))
+        if price is None:
+            errors.add("price", _l("The price must be a whole number of đồng."))
+        elif price <= 0:
+            errors.add("price", _l("The price must be more than 0 đồng."))
+        elif price > MAX_PRICE:
+            errors.add("price", _l("The price is implausibly high."))
+        clean["price"] = price
+    if given("stock"):
+        stock = parse_int(data.get("stock", 0))
+        if stock is None:
+            errors.add("stock", _l("Stock must be a whole number."))
+        elif stock < 0:
+            errors.add("stock", _l("Stock cannot be negative."))
+        clean["stock"] = stock
+    if given("unit"):
+        unit = (data.get("unit") or "").strip()
+        if unit not in UNITS:
+            errors.add("unit", _l("Choose a unit from the list."))
+        clean["unit"] = unit
+    if given("origin_province_code"):
+        prov = geo.province(data.get("origin_province_code"))
+        if prov is None:
+            errors.add("origin_province_code", _l("Unknown province: %(code)s",
+                                                  code=data.get("origin_province_code")))
+        else:
+            clean["origin_province_code"] = prov.code
+    if given("category_id") and data.get("category_id") not in (None, ""):
+        category = db.session.get(Category, parse_int(data.get("category_id")) or 0)
+        if category is None:
+            errors.add("category_id", _l("Unknown category."))
+        clean["category_id"] = category.id if category else None
+    if given("status") and data.get("status") is not None:
+        if data["status"] not in {s.value for s in ProductStatus}:
+            errors.add("status", _l("Unknown status."))
+        clean["status"] = data["status"]
+    return clean
+
+
+def _unique_product_slug(name: str) -> str:
+    # A short random tail keeps slugs unique without probing, and unguessable in sequence.
+    return f"{slugify(name, 100)}-{secrets.token_hex(3)}"
+
+
+def create_product(cooperative: Cooperative, data: dict) -> Product:
+    errors = Collector()
+    clean = _validate_product(data, errors)
+    errors.raise_if_any()
+    slug = data.get("slug") or _unique_product_slug(clean["name_vi"])
+    if slugify(slug, 120) != slug:
+        raise ValidationError({"slug": _l("A slug uses only a-z, 0-9 and hyphens.")})
+    product = Product(
+        slug=slug, cooperative=cooperative,
+        category_id=clean.get("category_id"), unit=clean["unit"], price=clean["price"],
+        stock=clean["stock"], origin_province_code=clean["origin_province_code"],
+        status=clean.get("status") or ProductStatus.DRAFT.value,
+    )
+    _set_texts(product, clean)
+    db.session.add(product)
+    db.session.flush()
+    return product
+
+
+def update_product(product: Product, data: dict) -> Product:
+    errors = Collector()
+    clean = _validate_product(data, errors, partial=True)
+    errors.raise_if_any()
+    for key in ("category_id", "unit", "price", "stock", "origin_province_code", "status"):
+        if key in clean:
+            setattr(product, key, clean[key])
+    _set_texts(product, clean)
+    db.session.flush()
+    return product
+
+
+def _set_texts(product: Product, clean: dict) -> None:
+    by_locale = {t.locale: t for t in product.translations}
+    for locale in LOCALES:
+        name_key, desc_key = f"name_{locale}", f"description_{locale}"
+        if name_key not in clean:
+            continue
+        row = by_locale.get(locale)
+        if not clean[name_key]:
+            if row is not None and locale != "vi":
+                product.translations.remove(row)  # English removed: pages fall back to vi
+            continue
+        if row is None:
+            row = ProductTranslation(locale=locale, name="", description="")
+            product.translations.append(row)
+        row.name = clean[name_key]
+        row.description = clean.get(desc_key, row.description or "")
+
+
+def add_image(product: Product, filename: str, alt_vi: str, alt_en: str = "") -> ProductImage:
+    if not alt_vi.strip():
+        raise ValidationError({"alt_vi": _l("Describe the image for people who cannot see it.")})
+    image = ProductImage(filename=filename, alt_vi=alt_vi.strip(), alt_en=alt_en.strip(),
+                         position=len(product.images))
+    product.images.append(image)
+    db.session.flush()
+    return image
+
+
+def public_products_query():
+    """Active products of approved cooperatives: the only ones buyers ever see."""
+    return (
+        db.select(Product)
+        .join(Product.cooperative)
+        .where(Product.status == ProductStatus.ACTIVE.value,
+               Cooperative.status == CooperativeStatus.APPROVED.value)
+    )
+
+
+def latest_public_products(limit: int = 24, offset: int = 0) -> list[Product]:
+    query = public_products_query().order_by(Product.created_at.desc(), Product.id.desc())
+    return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_public_products() -> int:
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(public_products_query().subquery())
+    )
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(db.select(Category).order_by(Category.position)))

@@ -1,0 +1,27 @@
+"""Flask commands: `flask --app market <command>`."""
+import click
+from flask import current_app
+
+
+def init_app(app) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(demo_accounts)
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the demo cooperatives, products and accounts (idempotent)."""
+    from market.demo.seed import accounts_table, seed
+
+    counts = seed(current_app.config["MEDIA_DIR"])
+    click.echo("demo data: " + ", ".join(f"{v} new {k}" for k, v in counts.items()))
+    click.echo(accounts_table())
+
+
+@click.command("demo-accounts")
+def demo_accounts():
+    """Print the demo accounts and their password."""
+    from market.demo.seed import accounts_table
+
+    click.echo(accounts_table())
+

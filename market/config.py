@@ -1,0 +1,72 @@
+"""Settings read from the environment, with defaults that work with zero set-up."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    """Read MARKET_<name>, falling back to the bare standard name (DATABASE_URL, ...)."""
+    return os.environ.get(f"MARKET_{name}", os.environ.get(name, default))
+
+
+def _bool(value: str | None) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    instance = Path(_env("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
+    env = _env("ENV", "development")
+    database_url = _env("DATABASE_URL") or f"sqlite:///{instance / 'market.db'}"
+    if database_url.startswith("postgres://"):  # Heroku-style URLs
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    config = {
+        "ENV_NAME": env,
+        "SECRET_KEY": _env("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "INSTANCE_DIR": str(instance),
+        "MEDIA_DIR": _env("MEDIA_DIR", str(instance / "media")),
+        "DEMO_MODE": _bool(_env("DEMO", "0")),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "ELASTICSEARCH_URL": _env("ELASTICSEARCH_URL"),
+        "STRIPE_API_KEY": _env("STRIPE_API_KEY"),
+        "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": not _bool(_env("RATELIMIT_DISABLED", "0")),
+        # Display-only conversion for foreign buyers; the rate carries its date.
+        "USD_VND_RATE": int(_env("USD_VND_RATE", "26300")),
+        "USD_VND_RATE_DATE": _env("USD_VND_RATE_DATE", "2026-11-02"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+    if env == "production":
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+    config.update(overrides or {})
+    check(config)
+    return config
+
+
+def check(config: dict) -> None:
+    """A production profile refuses to start with settings that are only fit for a laptop."""
+    if config["ENV_NAME"] == "production":
+        key = config.get("SECRET_KEY") or ""
+        if key == DEFAULT_SECRET_KEY or len(key) < 32:
+            raise ConfigError(
+                "MARKET_ENV=production needs SECRET_KEY set to a random value of 32+ characters"
+            )

@@ -1,0 +1,152 @@
+"""`flask seed-demo`: a living marketplace to click through. Safe to run again: every row is
+looked up by its natural key first, so a second run adds nothing."""
+from __future__ import annotations
+
+import hashlib
+import random
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from market.accounts import services as accounts
+from market.accounts.models import Role
+from market.catalog import services as catalog
+from market.catalog.models import Category, Product, ProductStatus
+from market.demo.catalog_data import CATEGORIES, COOPERATIVES, PRODUCTS
+from market.extensions import db
+from market.geo import services as geo
+from market.i18n import fold, slugify
+from market.vendors import services as vendors
+from market.vendors.models import Cooperative, CooperativeStatus
+
+DEMO_PASSWORD = "htx-demo-2026"
+DEMO_ACCOUNTS = [
+    # email, name, role, extra
+    ("admin@demo.htx.vn", "Quản trị viên", Role.ADMIN, {}),
+    ("officer.daklak@demo.htx.vn", "Cán bộ Sở Công Thương Đắk Lắk", Role.OFFICER, {"province": "Đắk Lắk"}),
+    ("owner@demo.htx.vn", "Chủ nhiệm HTX Ea Kmat", Role.COOP_STAFF, {"coop": 0, "owner": True}),
+    ("staff@demo.htx.vn", "Nhân viên HTX Ea Kmat", Role.COOP_STAFF, {"coop": 0}),
+    ("owner.caudat@demo.htx.vn", "Chủ nhiệm HTX Song Vũ", Role.COOP_STAFF, {"coop": 13, "owner": True}),
+    ("buyer@demo.htx.vn", "Người mua thử", Role.BUYER, {}),
+]
+CATEGORY_COLOURS = {
+    "ca-phe": "#6f4e37", "ho-tieu-gia-vi": "#3b3b3b", "trai-cay-tuoi": "#7aa33a",
+    "trai-cay-say": "#d9a441", "hat-dinh-duong": "#b07d4f", "mat-ong": "#e0a100",
+    "gao": "#c9b88a", "che-tra": "#4f7d3a", "thu-cong-my-nghe": "#8c3b3b", "thuc-pham": "#c0632a",
+}
+
+
+def _registration_code(index: int) -> str:
+    """Invented but valid enterprise codes (prefix 60, old Đắk Lắk tax office) with check digit."""
+    from stdnum.vn import mst
+
+    seq = index * 7 + 1
+    while len(mst.calc_check_digit(f"60{seq:07d}")) != 1:  # some bodies have no valid digit
+        seq += 1
+    body = f"60{seq:07d}"
+    return body + mst.calc_check_digit(body)
+
+
+def _commune_for(province, old_place: str):
+    """Best effort: the 2025 commune whose name matches the old one, else the first listed."""
+    wanted = [fold(part).strip() for part in old_place.replace("(", "/").split("/")]
+    candidates = geo.communes(province.code)
+    for ward in candidates:
+        short = fold(ward.name_vi).removeprefix("xa ").removeprefix("phuong ")
+        if any(short and short in w for w in wanted if w):
+            return ward
+    return candidates[0]
+
+
+def _svg(title: str, subtitle: str, colour: str) -> str:
+    lines = [title[i:i + 26] for i in range(0, min(len(title), 78), 26)]
+    text = "".join(
+        f'<text x="24" y="{120 + n * 34}" font-size="26" fill="#fff">{escape(line)}</text>'
+        for n, line in enumerate(lines)
+    )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480" viewBox="0 0 640 480">'
+        f'<rect width="640" height="480" fill="{colour}"/>'
+        '<circle cx="560" cy="80" r="120" fill="#ffffff" fill-opacity="0.12"/>'
+        f"{text}"
+        f'<text x="24" y="440" font-size="20" fill="#fff" fill-opacity="0.85">{escape(subtitle)}</text>'
+        "</svg>"
+    )
+
+
+def seed(media_dir: str, log=print) -> dict:
+    rng = random.Random(2026)
+    counts = {"cooperatives": 0, "products": 0, "users": 0, "categories": 0}
+    categories = {}
+    for position, (slug, name_vi, name_en) in enumerate(CATEGORIES):
+        category = db.session.scalar(db.select(Category).filter_by(slug=slug))
+        if category is None:
+            category = catalog.create_category(slug, name_vi, name_en, position=position)
+            counts["categories"] += 1
+        categories[slug] = category
+
+    coops = []
+    images = Path(media_dir) / "demo"
+    images.mkdir(parents=True, exist_ok=True)
+    for index, (name, province_name, old_place, sector, brand, keys, members) in enumerate(COOPERATIVES):
+        code = _registration_code(index)
+        coop = db.session.scalar(db.select(Cooperative).filter_by(registration_code=code))
+        province = geo.find_province(province_name)
+        if coop is None:
+            commune = _commune_for(province, old_place or province_name)
+            coop = vendors.create_cooperative({
+                "name": name, "registration_code": code, "province_code": province.code,
+                "commune_code": commune.code, "address": old_place, "sector": sector,
+                "member_count": members, "founded_year": rng.randint(1998, 2021),
+                "story_vi": f"{name} gồm {members} thành viên, chuyên {sector}. "
+                            f"Địa bàn khi thành lập: {old_place or province_name}.",
+                "story_en": (f"A cooperative of {members} member households in {province.name_en}, "
+                             f"working in {fold(sector)}.") if index % 5 != 4 else "",
+                "contact_email": f"lienhe{index + 1}@demo.htx.vn",
+            }, status=CooperativeStatus.APPROVED)
+            counts["cooperatives"] += 1
+        coops.append(coop)
+
+        for key in keys:
+            cat, name_vi, name_en, desc_vi, desc_en, unit, price, variants = PRODUCTS[key]
+            for label, factor in variants:
+                full_vi = " ".join(x for x in (name_vi, brand, label) if x)
+                slug = f"{slugify(full_vi, 100)}-{hashlib.sha1(code.encode()).hexdigest()[:4]}"
+                if db.session.scalar(db.select(Product.id).filter_by(slug=slug)) is not None:
+                    continue
+                n = counts["products"]
+                english_missing = n % 9 == 4  # on purpose: pages must fall back to vi
+                product = catalog.create_product(coop, {
+                    "slug": slug, "name_vi": full_vi, "description_vi": desc_vi,
+                    "name_en": "" if english_missing else " ".join(
+                        x for x in (name_en, brand, label) if x),
+                    "description_en": "" if english_missing else desc_en,
+                    "unit": unit, "price": int(round(price * factor * rng.uniform(0.9, 1.1), -3)),
+                    "stock": 0 if n % 17 == 3 else rng.randint(5, 400),
+                    "origin_province_code": province.code, "category_id": categories[cat].id,
+                    "status": ProductStatus.ACTIVE.value,
+                })
+                filename = f"demo/{slug}.svg"
+                (Path(media_dir) / filename).write_text(
+                    _svg(full_vi, coop.name[:48], CATEGORY_COLOURS[cat]), encoding="utf-8")
+                catalog.add_image(product, filename, alt_vi=f"Ảnh minh họa {full_vi}",
+                                  alt_en=f"Illustration of {name_en}")
+                counts["products"] += 1
+
+    for email, name, role, extra in DEMO_ACCOUNTS:
+        if accounts.find_by_email(email):
+            continue
+        province = geo.find_province(extra["province"]) if "province" in extra else None
+        accounts.create_user(
+            email=email, password=DEMO_PASSWORD, name=name, role=role,
+            locale="vi", cooperative=coops[extra["coop"]] if "coop" in extra else None,
+            is_owner=extra.get("owner", False),
+            province_code=province.code if province else None,
+        )
+        counts["users"] += 1
+    db.session.commit()
+    return counts
+
+
+def accounts_table() -> str:
+    rows = [f"  {email:32} {DEMO_PASSWORD}   {role.value}" for email, _n, role, _e in DEMO_ACCOUNTS]
+    return "Demo accounts (email / password / role):\n" + "\n".join(rows)

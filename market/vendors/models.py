@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from market.dbtypes import UTCDateTime, utcnow
+from market.extensions import db
+
+
+class CooperativeStatus(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    SUSPENDED = "suspended"
+
+
+class Cooperative(db.Model):
+    __tablename__ = "cooperatives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # Enterprise/tax code: 10 digits, or the 13-digit branch form NNNNNNNNNN-NNN.
+    registration_code: Mapped[str] = mapped_column(sa.String(14), unique=True)
+    province_code: Mapped[int] = mapped_column(sa.Integer, index=True)
+    commune_code: Mapped[int | None] = mapped_column(sa.Integer)
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    sector: Mapped[str] = mapped_column(sa.String(200), default="")
+    founded_year: Mapped[int | None] = mapped_column(sa.Integer)
+    member_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    story_vi: Mapped[str] = mapped_column(sa.Text, default="")
+    story_en: Mapped[str] = mapped_column(sa.Text, default="")
+    logo: Mapped[str | None] = mapped_column(sa.String(200))
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default=CooperativeStatus.PENDING.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('pending', 'approved', 'suspended')", name="status_known"
+        ),
+        sa.CheckConstraint("member_count >= 0", name="members_not_negative"),
+    )
+
+    def story(self, locale: str) -> str:
+        return (self.story_en if locale == "en" else "") or self.story_vi
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == CooperativeStatus.APPROVED.value

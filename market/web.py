@@ -1,0 +1,80 @@
+"""Blueprint registration, error pages, and the few app-wide routes (/, /healthz, /media)."""
+from __future__ import annotations
+
+from flask import (
+    current_app, jsonify, redirect, render_template, request, send_from_directory, url_for,
+)
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
+
+from market.errors import DomainError
+from market.extensions import db, login_manager
+from market.i18n import current_lang, negotiate
+
+
+def init_app(app) -> None:
+    from market.accounts.views import bp as accounts_bp
+    from market.accounts.services import load_user
+    from market.storefront.views import bp as storefront_bp
+
+    for blueprint in (accounts_bp, storefront_bp):
+        app.register_blueprint(blueprint)
+
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+
+    app.add_url_rule("/", "root", root)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    app.add_url_rule("/media/<path:filename>", "media", media)
+    app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(404, not_found)
+    app.context_processor(lambda: {"demo_mode": current_app.config["DEMO_MODE"]})
+    app.jinja_env.globals["switch_lang_url"] = lang_url_for_switch
+
+
+def root():
+    """`/` goes to /vi/ or /en/ by the browser's Accept-Language, Vietnamese by default."""
+    response = redirect(url_for("storefront.home", lang=negotiate(request.accept_languages)))
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        return jsonify({"status": "error", "database": "unreachable"}), 503
+    return jsonify({"status": "ok"})
+
+
+def media(filename):
+    response = send_from_directory(current_app.config["MEDIA_DIR"], filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if filename.endswith(".svg"):
+        # Uploaded or generated SVG must never run script in our origin.
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def domain_error(exc: DomainError):
+    return render_template("error.html", message=exc.message, status=exc.status), exc.status
+
+
+def not_found(exc):
+    return render_template("error.html", message=_l("Page not found."), status=404), 404
+
+
+def lang_url_for_switch(target_lang: str) -> str:
+    """The current page in another language (the header's language switch)."""
+    if request.endpoint and request.view_args is not None and current_app.url_map.is_endpoint_expecting(
+        request.endpoint, "lang"
+    ):
+        args = dict(request.view_args)
+        args.update(request.args.to_dict())
+        args["lang"] = target_lang
+        return url_for(request.endpoint, **args)
+    return url_for("storefront.home", lang=target_lang)
+
+
+__all__ = ["init_app", "lang_url_for_switch", "current_lang"]

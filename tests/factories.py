@@ -1,0 +1,71 @@
+"""Plain factory functions: each builds a valid object with sensible defaults."""
+from __future__ import annotations
+
+import itertools
+
+from stdnum.vn import mst
+
+from market.accounts import services as accounts
+from market.accounts.models import Role
+from market.catalog import services as catalog
+from market.catalog.models import ProductStatus
+from market.vendors import services as vendors
+from market.vendors.models import CooperativeStatus
+
+PASSWORD = "correct horse battery"
+DAK_LAK = 66
+_seq = itertools.count(1)
+
+
+def registration_code() -> str:
+    while True:
+        body = f"99{next(_seq) + 5000:07d}"
+        digit = mst.calc_check_digit(body)
+        if len(digit) == 1:
+            return body + digit
+
+
+def cooperative(**overrides):
+    n = next(_seq)
+    data = {
+        "name": f"Hợp tác xã Thử nghiệm {n}", "registration_code": registration_code(),
+        "province_code": DAK_LAK, "member_count": 12, "founded_year": 2015,
+        "story_vi": "Câu chuyện của hợp tác xã.", "story_en": "The cooperative's story.",
+    }
+    status = overrides.pop("status", CooperativeStatus.APPROVED)
+    data.update(overrides)
+    return vendors.create_cooperative(data, status=status)
+
+
+def user(role=Role.BUYER, **overrides):
+    n = next(_seq)
+    data = {"email": f"user{n}@example.vn", "password": PASSWORD, "name": f"Người dùng {n}",
+            "role": role}
+    data.update(overrides)
+    return accounts.create_user(**data)
+
+
+def staff(coop=None, **overrides):
+    return user(Role.COOP_STAFF, cooperative=coop or cooperative(), **overrides)
+
+
+def officer(province_code=DAK_LAK, **overrides):
+    return user(Role.OFFICER, province_code=province_code, **overrides)
+
+
+def category(**overrides):
+    n = next(_seq)
+    data = {"slug": f"cat-{n}", "name_vi": f"Danh mục {n}", "name_en": f"Category {n}"}
+    data.update(overrides)
+    return catalog.create_category(**data)
+
+
+def product(coop=None, **overrides):
+    data = {
+        "name_vi": "Cà phê Robusta rang xay", "name_en": "Ground Robusta coffee",
+        "description_vi": "Rang mộc.", "description_en": "Plain roast.",
+        "unit": "gói", "price": 185_000, "stock": 40, "origin_province_code": DAK_LAK,
+        "status": ProductStatus.ACTIVE.value,
+    }
+    data.update(overrides)
+    return catalog.create_product(coop or cooperative(), data)

@@ -1,0 +1,25 @@
+from market.catalog.models import Product, ProductTranslation
+from market.demo.seed import seed
+from market.extensions import db
+from market.vendors.models import Cooperative
+
+
+def _count(model, *where):
+    return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
+
+
+def test_demo_seed_is_rich_and_idempotent(ctx, tmp_path):
+    first = seed(str(tmp_path))
+    assert first["cooperatives"] >= 12 and first["products"] >= 150
+    provinces = db.session.scalars(db.select(Cooperative.province_code).distinct()).all()
+    assert len(provinces) >= 4
+    first_coop = db.session.scalar(db.select(Cooperative).order_by(Cooperative.id))
+    assert first_coop.province_code == 66  # Đắk Lắk first
+    assert _count(Product, Product.status == "active") >= 150
+    english = _count(ProductTranslation, ProductTranslation.locale == "en")
+    assert 0 < english < _count(Product)  # some English text is missing on purpose
+    assert all(p.images for p in db.session.scalars(db.select(Product).limit(20)))
+
+    again = seed(str(tmp_path))
+    assert again == {"cooperatives": 0, "products": 0, "users": 0, "categories": 0}
+    assert _count(Product) == first["products"]
