@@ -1,0 +1,115 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live server on 127.0.0.1.
+
+The live server has its own database (a second SQLite file, or `<name>_e2e` on the same
+PostgreSQL server), built by the migrations; tests commit real data through services.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from market import create_app
+from market.extensions import db
+from tests.conftest import reset_database
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.committed)
+
+
+def _e2e_database_url(tmp_root: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_root / 'e2e.db'}"
+    parsed = sa.engine.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"{parsed.database}_e2e"
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_root):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _e2e_database_url(tmp_root),
+        "INSTANCE_DIR": str(tmp_root / "e2e-instance"),
+        "MEDIA_DIR": str(tmp_root / "e2e-media"),
+        "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "e2e-secret-key-of-sufficient-length-0000",
+    })
+    reset_database(app)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def live_db(live_app):
+    """An app context on the live server's database, for arranging data through services."""
+    with live_app.test_request_context():
+        yield db
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make test installs it when run as root)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str, width: int | None = None) -> Path:
+    """Save a full-page screenshot under tests/e2e/artifacts/ (git-ignored; CI keeps them)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    if width:
+        page.set_viewport_size({"width": width, "height": 900})
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def clean_media(app) -> None:
+    shutil.rmtree(app.config["MEDIA_DIR"], ignore_errors=True)
