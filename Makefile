@@ -31,7 +31,6 @@ serve:
 	MARKET_DEMO=$${MARKET_DEMO:-1} $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - 'market:create_app()'
 
 run: demo
-	@MARKET_DEMO=$${MARKET_DEMO:-1} $(FLASK) demo-accounts
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	@$(MAKE) --no-print-directory serve
 
