@@ -44,4 +44,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # A transaction that will write must take SQLite's write lock up front: upgrading a
+        # read lock later fails at once ("database is locked") when another writer is busy.
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session) -> None:
+    """Start the session's transaction as a writing one (BEGIN IMMEDIATE on SQLite; a no-op
+    elsewhere, and when a transaction is already open)."""
+    if not session.in_transaction():
+        session.connection(execution_options={"sqlite_immediate": True})

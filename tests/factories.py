@@ -69,3 +69,24 @@ def product(coop=None, **overrides):
     }
     data.update(overrides)
     return catalog.create_product(coop or cooperative(), data)
+
+
+def contact(**overrides):
+    from market.orders.services import Contact
+
+    data = {"name": "Nguyễn Thị Mai", "email": "mai@example.vn", "phone": "0912 345 678",
+            "province_code": 1, "commune_code": 70, "address_line": "12 Hàng Bạc"}
+    data.update(overrides)
+    return Contact(**data)
+
+
+def order(lines, method="cod", key=None, buyer=None, **contact_overrides):
+    """Place an order for [(product, quantity), ...] through the real checkout service."""
+    import secrets
+
+    from market.orders.services import CheckoutLine, place_order
+
+    return place_order(
+        lines=[CheckoutLine(p.slug, q) for p, q in lines], contact=contact(**contact_overrides),
+        payment_method=method, idempotency_key=key or secrets.token_urlsafe(16), buyer=buyer,
+    )

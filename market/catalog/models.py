@@ -46,6 +46,7 @@ class Product(db.Model):
     unit: Mapped[str] = mapped_column(sa.String(20))
     price: Mapped[int] = mapped_column(sa.BigInteger)  # integer VND
     stock: Mapped[int] = mapped_column(sa.Integer, default=0)
+    weight_grams: Mapped[int | None] = mapped_column(sa.Integer)  # shipping weight per unit
     origin_province_code: Mapped[int] = mapped_column(sa.Integer)
     status: Mapped[str] = mapped_column(
         sa.String(20), default=ProductStatus.DRAFT.value, index=True

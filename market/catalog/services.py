@@ -85,6 +85,11 @@ def _validate_product(data: dict, errors: Collector, *, partial: bool = False) -
         elif stock < 0:
             errors.add("stock", _l("Stock cannot be negative."))
         clean["stock"] = stock
+    if given("weight_grams") and data.get("weight_grams") not in (None, ""):
+        weight = parse_int(data.get("weight_grams"))
+        if weight is None or not 0 < weight <= 100_000:
+            errors.add("weight_grams", _l("The weight must be between 1 and 100,000 grams."))
+        clean["weight_grams"] = weight
     if given("unit"):
         unit = (data.get("unit") or "").strip()
         if unit not in UNITS:
@@ -125,6 +130,7 @@ def create_product(cooperative: Cooperative, data: dict) -> Product:
         slug=slug, cooperative=cooperative,
         category_id=clean.get("category_id"), unit=clean["unit"], price=clean["price"],
         stock=clean["stock"], origin_province_code=clean["origin_province_code"],
+        weight_grams=clean.get("weight_grams"),
         status=clean.get("status") or ProductStatus.DRAFT.value,
     )
     _set_texts(product, clean)
@@ -137,7 +143,8 @@ def update_product(product: Product, data: dict) -> Product:
     errors = Collector()
     clean = _validate_product(data, errors, partial=True)
     errors.raise_if_any()
-    for key in ("category_id", "unit", "price", "stock", "origin_province_code", "status"):
+    for key in ("category_id", "unit", "price", "stock", "weight_grams", "origin_province_code",
+                "status"):
         if key in clean:
             setattr(product, key, clean[key])
     _set_texts(product, clean)

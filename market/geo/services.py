@@ -107,3 +107,10 @@ def validate_address(province_code, commune_code=None, *, field_prefix: str = ""
             )}
         )
     return prov, ward
+
+
+def region(province_code: int) -> str:
+    """north / central / south by the General Statistics Office's province code ranges
+    (01-37 north, 38-68 central coast and Central Highlands, 70-96 south); shipping uses it."""
+    code = int(province_code)
+    return "north" if code <= 37 else "central" if code <= 68 else "south"

@@ -36,6 +36,8 @@ class Cooperative(db.Model):
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
     status: Mapped[str] = mapped_column(sa.String(20), default=CooperativeStatus.PENDING.value)
+    # Platform commission on goods, in basis points; None means the platform default (5 %).
+    commission_rate_bp: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

@@ -1,0 +1,117 @@
+"""The platform's ledger: what each cooperative has earned, what was refunded, what was paid
+out. Card payments land with the platform (Stripe cannot pay out to Vietnam), so the ledger
+is the single record of what the platform owes each cooperative."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from market.errors import DomainError, ValidationError
+from market.extensions import db
+from market.orders.models import LedgerEntry, PayoutBatch, VendorOrder
+from market.orders.states import was_paid
+
+
+def commission(vendor_order: VendorOrder) -> int:
+    """Commission is taken on goods, not on the shipping fee the cooperative pays out."""
+    return vendor_order.subtotal * vendor_order.commission_rate_bp // 10_000
+
+
+def _has(vendor_order: VendorOrder, kind: str) -> bool:
+    return db.session.scalar(
+        db.select(LedgerEntry.id).filter_by(vendor_order_id=vendor_order.id, kind=kind).limit(1)
+    ) is not None
+
+
+def record_sale(vendor_order: VendorOrder) -> None:
+    """Gross and commission for a paid vendor order; safe to call twice."""
+    if _has(vendor_order, "sale"):
+        return
+    coop = vendor_order.cooperative_id
+    db.session.add_all([
+        LedgerEntry(cooperative_id=coop, vendor_order_id=vendor_order.id, kind="sale",
+                    amount=vendor_order.total),
+        LedgerEntry(cooperative_id=coop, vendor_order_id=vendor_order.id, kind="commission",
+                    amount=-commission(vendor_order)),
+    ])
+    db.session.flush()
+
+
+def refunded_so_far(vendor_order: VendorOrder) -> int:
+    return -db.session.scalar(
+        db.select(db.func.coalesce(db.func.sum(LedgerEntry.amount), 0))
+        .filter_by(vendor_order_id=vendor_order.id, kind="refund")
+    )
+
+
+def record_refund(vendor_order: VendorOrder, amount: int) -> None:
+    """A reversing entry for `amount` of the gross, giving back the matching commission."""
+    if not _has(vendor_order, "sale"):
+        return  # nothing was ever credited (e.g. unpaid order cancelled)
+    remaining = vendor_order.total - refunded_so_far(vendor_order)
+    if not 0 < amount <= remaining:
+        raise ValidationError({"amount": _l(
+            "A refund must be between 1 and %(max)s đồng.", max=remaining)})
+    share = commission(vendor_order) * amount // vendor_order.total
+    db.session.add_all([
+        LedgerEntry(cooperative_id=vendor_order.cooperative_id,
+                    vendor_order_id=vendor_order.id, kind="refund", amount=-amount),
+        LedgerEntry(cooperative_id=vendor_order.cooperative_id,
+                    vendor_order_id=vendor_order.id, kind="commission_reversal", amount=share),
+    ])
+    db.session.flush()
+
+
+def balance(cooperative_id: int) -> int:
+    return db.session.scalar(
+        db.select(db.func.coalesce(db.func.sum(LedgerEntry.amount), 0))
+        .filter_by(cooperative_id=cooperative_id)
+    )
+
+
+def create_payout(cooperative_id: int, amount: int, bank_reference: str, by_user) -> PayoutBatch:
+    """Record a bank transfer to the cooperative; never more than it is owed."""
+    owed = balance(cooperative_id)
+    if amount <= 0 or amount > owed:
+        raise DomainError(_l("A payout must be between 1 and %(owed)s đồng.", owed=owed),
+                          code="payout_exceeds_balance")
+    if not bank_reference.strip():
+        raise ValidationError({"bank_reference": _l("Enter the bank transfer reference.")})
+    batch = PayoutBatch(cooperative_id=cooperative_id, amount=amount,
+                        bank_reference=bank_reference.strip(), created_by_id=by_user.id)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.add(LedgerEntry(cooperative_id=cooperative_id, payout_batch_id=batch.id,
+                               kind="payout", amount=-amount))
+    db.session.flush()
+    return batch
+
+
+def reconcile() -> list[str]:
+    """Every inconsistency between the ledger and the orders; empty when all is well."""
+    problems = []
+    rows = db.session.execute(
+        db.select(LedgerEntry.vendor_order_id, LedgerEntry.kind,
+                  db.func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.vendor_order_id.is_not(None))
+        .group_by(LedgerEntry.vendor_order_id, LedgerEntry.kind)
+    ).all()
+    sums: dict[int, dict[str, int]] = {}
+    for vo_id, kind, amount in rows:
+        sums.setdefault(vo_id, {})[kind] = amount
+    for vo in db.session.scalars(db.select(VendorOrder)):
+        got = sums.get(vo.id, {})
+        credited = "sale" in got
+        if credited != was_paid(vo):
+            problems.append(f"vendor order {vo.public_id}: status {vo.status} but sale entry "
+                            f"{'present' if credited else 'missing'}")
+        if credited and got["sale"] != vo.total:
+            problems.append(f"vendor order {vo.public_id}: sale {got['sale']} != {vo.total}")
+        if -got.get("refund", 0) > vo.total:
+            problems.append(f"vendor order {vo.public_id}: refunded more than paid")
+    for coop_id, total in db.session.execute(
+        db.select(LedgerEntry.cooperative_id, db.func.sum(LedgerEntry.amount))
+        .group_by(LedgerEntry.cooperative_id)
+    ):
+        if total < 0:
+            problems.append(f"cooperative {coop_id}: negative balance {total}")
+    return problems

@@ -1,0 +1,339 @@
+"""Checkout and the order pipeline: one Order per checkout, one VendorOrder per cooperative,
+stock reserved atomically, every state change recorded."""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from market.accounts.models import Role
+from market.catalog.models import Product
+from market.catalog.services import public_products_query
+from market.dbtypes import utcnow
+from market.errors import Collector, DomainError, NotFound
+from market.extensions import begin_write, db
+from market.geo import services as geo
+from market.i18n import LOCALES
+from market.orders import ledger, shipping, states
+from market.orders.models import (
+    Order, OrderEvent, OrderLine, PaymentMethod, VendorOrder, VendorOrderStatus,
+)
+
+S = VendorOrderStatus
+MAX_QUANTITY = 999
+DEFAULT_COMMISSION_BP = 500  # 5 %
+_PHONE = re.compile(r"^(\+84|0)(3|5|7|8|9)\d{8}$")
+
+
+@dataclass
+class CheckoutLine:
+    product_slug: str
+    quantity: int
+    seen_price: int | None = None  # the price the buyer saw, to tell them it changed
+
+
+@dataclass
+class CheckoutProblem:
+    product_slug: str
+    reason: str  # unavailable, out_of_stock, price_changed
+    available: int | None = None
+    price: int | None = None
+
+
+class CheckoutRefused(DomainError):
+    """The cart changed under the buyer: prices or stock. `problems` says which lines."""
+
+    code = "checkout_refused"
+    status = 409
+
+    def __init__(self, message, problems: list[CheckoutProblem]):
+        super().__init__(message)
+        self.problems = problems
+
+
+@dataclass
+class Contact:
+    name: str
+    email: str
+    phone: str
+    province_code: int
+    commune_code: int
+    address_line: str
+    extra: dict = field(default_factory=dict)
+
+
+def _validate_contact(contact: Contact) -> None:
+    errors = Collector()
+    if not contact.name.strip():
+        errors.add("name", _l("Enter the recipient's name."))
+    if "@" not in contact.email or len(contact.email) > 254:
+        errors.add("email", _l("Enter a valid email address."))
+    if not _PHONE.match(re.sub(r"[\s.-]", "", contact.phone or "")):
+        errors.add("phone", _l("Enter a Vietnamese mobile number, e.g. 0912 345 678."))
+    try:
+        _, ward = geo.validate_address(contact.province_code, contact.commune_code)
+        if ward is None:
+            errors.add("commune_code", _l("Choose the commune or ward."))
+    except DomainError as exc:
+        errors.errors.update(exc.errors)
+    if not contact.address_line.strip():
+        errors.add("address_line", _l("Enter the street address or village."))
+    errors.raise_if_any()
+
+
+def _merge_lines(lines: list[CheckoutLine]) -> "OrderedDict[str, CheckoutLine]":
+    """Two cart lines of one product are one demand on its stock (an oversell elsewhere)."""
+    merged: OrderedDict[str, CheckoutLine] = OrderedDict()
+    for line in lines:
+        if not isinstance(line.quantity, int) or not 0 < line.quantity <= MAX_QUANTITY:
+            raise DomainError(_l("Quantities must be between 1 and %(n)d.", n=MAX_QUANTITY),
+                              code="bad_quantity")
+        if line.product_slug in merged:
+            merged[line.product_slug].quantity += line.quantity
+        else:
+            merged[line.product_slug] = CheckoutLine(line.product_slug, line.quantity,
+                                                     line.seen_price)
+    return merged
+
+
+def _reserve(product: Product, quantity: int) -> bool:
+    """Take stock with one conditional UPDATE: atomic on PostgreSQL and SQLite alike."""
+    result = db.session.execute(
+        db.update(Product)
+        .where(Product.id == product.id, Product.stock >= quantity)
+        .values(stock=Product.stock - quantity)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1
+
+
+def _release(vendor_order: VendorOrder) -> None:
+    for line in vendor_order.lines:
+        db.session.execute(
+            db.update(Product).where(Product.id == line.product_id)
+            .values(stock=Product.stock + line.quantity)
+            .execution_options(synchronize_session="fetch")
+        )
+
+
+def place_order(
+    *, lines: list[CheckoutLine], contact: Contact, payment_method: str, idempotency_key: str,
+    buyer=None, locale: str = "vi", methods_available=("cod", "vietqr"),
+    payment_timeout: timedelta = timedelta(hours=24), shipping_rates: dict | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """Place one order for the whole cart, or refuse it whole. The same idempotency key
+    always yields the same order (double click, retry, back button)."""
+    begin_write(db.session())  # the caller starts checkout in a fresh transaction
+    key = (idempotency_key or "").strip()
+    if not 16 <= len(key) <= 80:
+        raise DomainError(_l("This checkout form has expired; please reload it."),
+                          code="bad_idempotency_key")
+    existing = db.session.scalar(db.select(Order).filter_by(idempotency_key=key))
+    if existing is not None:
+        return existing
+    if payment_method not in methods_available:
+        raise DomainError(_l("Choose an available payment method."), code="bad_method")
+    _validate_contact(contact)
+    wanted = _merge_lines(lines)
+    if not wanted:
+        raise DomainError(_l("Your cart is empty."), code="empty_cart")
+
+    now = now or utcnow()
+    products = {
+        p.slug: p for p in db.session.scalars(
+            public_products_query().where(Product.slug.in_(list(wanted)))
+            .order_by(Product.id)  # a fixed lock order: no deadlock between two checkouts
+        )
+    }
+    problems = []
+    for slug, line in wanted.items():
+        product = products.get(slug)
+        if product is None:
+            problems.append(CheckoutProblem(slug, "unavailable"))
+        elif line.seen_price is not None and line.seen_price != product.price:
+            problems.append(CheckoutProblem(slug, "price_changed", price=product.price))
+    if problems:
+        raise CheckoutRefused(_l("Some items in your cart changed. Please review them."),
+                              problems)
+
+    savepoint = db.session.begin_nested()
+    try:
+        for product in sorted(products.values(), key=lambda p: p.id):
+            if not _reserve(product, wanted[product.slug].quantity):
+                db.session.refresh(product, ["stock"])
+                problems.append(CheckoutProblem(product.slug, "out_of_stock",
+                                                available=product.stock))
+        if problems:
+            savepoint.rollback()
+            raise CheckoutRefused(_l("Some items are no longer in stock in that quantity."),
+                                  problems)
+        order = _build_order(products, wanted, contact, payment_method, key, buyer, locale,
+                             now, payment_timeout, shipping_rates)
+        savepoint.commit()
+    except IntegrityError:
+        # The same key committed by a concurrent request: that order is the answer.
+        savepoint.rollback()
+        existing = db.session.scalar(db.select(Order).filter_by(idempotency_key=key))
+        if existing is None:
+            raise
+        return existing
+    return order
+
+
+def _build_order(products, wanted, contact, payment_method, key, buyer, locale, now,
+                 payment_timeout, shipping_rates) -> Order:
+    by_coop: "OrderedDict[int, list[Product]]" = OrderedDict()
+    for product in sorted(products.values(), key=lambda p: (p.cooperative_id, p.id)):
+        by_coop.setdefault(product.cooperative_id, []).append(product)
+    order = Order(
+        idempotency_key=key, buyer_id=buyer.id if buyer else None,
+        email=contact.email.strip().lower(), name=contact.name.strip(),
+        phone=re.sub(r"[\s.-]", "", contact.phone), province_code=int(contact.province_code),
+        commune_code=int(contact.commune_code), address_line=contact.address_line.strip(),
+        locale=locale if locale in LOCALES else "vi", payment_method=payment_method,
+        subtotal=0, shipping_total=0, total=0, created_at=now,
+    )
+    db.session.add(order)
+    initial = S.CONFIRMED if payment_method == PaymentMethod.COD.value else S.PENDING_PAYMENT
+    for coop_products in by_coop.values():
+        coop = coop_products[0].cooperative
+        subtotal = sum(p.price * wanted[p.slug].quantity for p in coop_products)
+        weight = sum((p.weight_grams or shipping.DEFAULT_WEIGHT_GRAMS) * wanted[p.slug].quantity
+                     for p in coop_products)
+        fee = shipping.fee(coop.province_code, int(contact.province_code), weight,
+                           shipping_rates)
+        vo = VendorOrder(
+            cooperative_id=coop.id, status=initial.value, subtotal=subtotal,
+            shipping_fee=fee, total=subtotal + fee,
+            commission_rate_bp=coop.commission_rate_bp or DEFAULT_COMMISSION_BP,
+            reserved_until=None if initial == S.CONFIRMED else now + payment_timeout,
+            created_at=now,
+        )
+        for p in coop_products:
+            q = wanted[p.slug].quantity
+            vo.lines.append(OrderLine(product_id=p.id, name=p.name(locale), unit=p.unit,
+                                      unit_price=p.price, quantity=q, line_total=p.price * q))
+        vo.events.append(OrderEvent(actor_id=buyer.id if buyer else None, actor_role="buyer",
+                                    from_status=None, to_status=initial.value, at=now))
+        order.vendor_orders.append(vo)
+        order.subtotal += subtotal
+        order.shipping_total += fee
+    order.total = order.subtotal + order.shipping_total
+    db.session.flush()
+    return order
+
+
+# --- who may act --------------------------------------------------------------------------
+
+def role_of(user, vendor_order: VendorOrder) -> str | None:
+    """The user's role towards this vendor order, or None when it is none of theirs."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if user.role == Role.ADMIN.value:
+        return states.ADMIN
+    if user.role == Role.COOP_STAFF.value and user.cooperative_id == vendor_order.cooperative_id:
+        return states.COOP
+    if vendor_order.order.buyer_id == user.id:
+        return states.BUYER
+    return None
+
+
+def transition(vendor_order: VendorOrder, to_status, *, actor=None, system: bool = False,
+               note: str = "", carrier: str = "", tracking_number: str = "",
+               now: datetime | None = None) -> VendorOrder:
+    """Move a vendor order on, if this actor may; record it; keep stock and ledger in step."""
+    to = S(to_status)
+    role = states.SYSTEM if system else role_of(actor, vendor_order)
+    if role is None:
+        raise NotFound(_l("No such order."))
+    frm = S(vendor_order.status)
+    if not states.allowed(frm, to, role):
+        raise DomainError(
+            _l("An order that is %(state)s cannot be moved to %(target)s by you.",
+               state=status_label(frm), target=status_label(to)),
+            code="illegal_transition", status=409,
+        )
+    if to == S.SHIPPED and not (carrier.strip() and tracking_number.strip()):
+        raise DomainError(_l("Enter the carrier and the tracking number."), code="tracking")
+    now = now or utcnow()
+    if to in (S.CANCELLED, S.REFUNDED) and frm in states.STOCK_HELD:
+        _release(vendor_order)
+    vendor_order.status = to.value
+    if to == S.SHIPPED:
+        vendor_order.carrier, vendor_order.tracking_number = carrier.strip(), tracking_number.strip()
+    if to == S.DELIVERED:
+        vendor_order.delivered_at = now
+    vendor_order.events.append(OrderEvent(
+        actor_id=getattr(actor, "id", None), actor_role=role, from_status=frm.value,
+        to_status=to.value, note=note[:300], at=now,
+    ))
+    db.session.flush()
+    if states.was_paid(vendor_order) and to in (S.PAID, S.DELIVERED):
+        ledger.record_sale(vendor_order)
+    if to == S.REFUNDED:
+        remaining = vendor_order.total - ledger.refunded_so_far(vendor_order)
+        if remaining > 0:
+            ledger.record_refund(vendor_order, remaining)
+    return vendor_order
+
+
+def expire_unpaid(now: datetime | None = None) -> int:
+    """Cancel vendor orders whose payment did not arrive in time, releasing their stock."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        db.select(VendorOrder).where(VendorOrder.status == S.PENDING_PAYMENT.value,
+                                     VendorOrder.reserved_until < now)
+        .order_by(VendorOrder.id)
+    ).all()
+    for vo in due:
+        transition(vo, S.CANCELLED, system=True, note="payment timeout", now=now)
+    return len(due)
+
+
+def confirm_transfer(reference: str, *, actor, now: datetime | None = None) -> VendorOrder:
+    """A cooperative or an admin saw the VietQR bank transfer with this reference arrive."""
+    vo = db.session.scalar(
+        db.select(VendorOrder).filter_by(transfer_reference=reference.strip().upper())
+    )
+    if vo is None or role_of(actor, vo) not in (states.COOP, states.ADMIN):
+        raise NotFound(_l("No order has this transfer reference."))
+    return transition(vo, S.PAID, actor=actor, note=f"transfer {vo.transfer_reference}", now=now)
+
+
+def vendor_orders_for(cooperative_id: int, status: str | None = None) -> list[VendorOrder]:
+    """A cooperative's own vendor orders only: the query is scoped here, not in views."""
+    query = db.select(VendorOrder).filter_by(cooperative_id=cooperative_id)
+    if status:
+        query = query.filter_by(status=status)
+    return list(db.session.scalars(query.order_by(VendorOrder.created_at.desc())))
+
+
+def vendor_order_for(cooperative_id: int, public_id: str) -> VendorOrder:
+    vo = db.session.scalar(
+        db.select(VendorOrder).filter_by(cooperative_id=cooperative_id, public_id=public_id)
+    )
+    if vo is None:
+        raise NotFound(_l("No such order."))
+    return vo
+
+
+def get_order(public_id: str) -> Order:
+    order = db.session.scalar(db.select(Order).filter_by(public_id=public_id))
+    if order is None:
+        raise NotFound(_l("No such order."))
+    return order
+
+
+def status_label(status) -> str:
+    labels = {
+        S.PENDING_PAYMENT: _l("awaiting payment"), S.PAID: _l("paid"),
+        S.CONFIRMED: _l("confirmed"), S.PACKED: _l("packed"), S.SHIPPED: _l("shipped"),
+        S.DELIVERED: _l("delivered"), S.COMPLETED: _l("completed"),
+        S.CANCELLED: _l("cancelled"), S.REFUNDED: _l("refunded"),
+    }
+    return str(labels[S(status)])

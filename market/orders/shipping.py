@@ -1,0 +1,28 @@
+"""Shipping fee per cooperative parcel: by destination region and weight, from a table that
+a province can change in configuration (`SHIPPING_RATES`)."""
+from __future__ import annotations
+
+from market.geo import services as geo
+
+# (base fee for the first kg, fee per further started kg), integer VND
+DEFAULT_RATES = {
+    "same_province": (18_000, 4_000),
+    "same_region": (25_000, 6_000),
+    "other_region": (35_000, 9_000),
+}
+DEFAULT_WEIGHT_GRAMS = 1_000  # a product without a recorded weight counts as 1 kg per unit
+
+
+def zone(origin_province: int, destination_province: int) -> str:
+    if origin_province == destination_province:
+        return "same_province"
+    if geo.region(origin_province) == geo.region(destination_province):
+        return "same_region"
+    return "other_region"
+
+
+def fee(origin_province: int, destination_province: int, weight_grams: int,
+        rates: dict | None = None) -> int:
+    base, per_kg = (rates or DEFAULT_RATES)[zone(origin_province, destination_province)]
+    extra_kg = max(0, -(-weight_grams // 1000) - 1)  # ceil(kg) beyond the first
+    return base + extra_kg * per_kg

@@ -1,0 +1,94 @@
+import pytest
+
+from market.accounts.models import Role
+from market.errors import DomainError, NotFound
+from market.extensions import db
+from market.orders import ledger, services
+
+
+@pytest.fixture
+def setup(make):
+    coop = make.cooperative()
+    staff = make.staff(coop)
+    buyer = make.user()
+    product = make.product(coop, price=200_000, stock=10)
+    return coop, staff, buyer, product
+
+
+def test_cod_pipeline_records_every_step_and_credits_at_delivery(make, setup):
+    coop, staff, buyer, product = setup
+    vo = make.order([(product, 2)], method="cod", buyer=buyer).vendor_orders[0]
+    services.transition(vo, "packed", actor=staff)
+    with pytest.raises(DomainError):
+        services.transition(vo, "shipped", actor=staff)  # no tracking number
+    services.transition(vo, "shipped", actor=staff, carrier="VNPost", tracking_number="EB1VN")
+    assert ledger.balance(coop.id) == 0  # cash not collected yet
+    services.transition(vo, "delivered", actor=staff)
+    services.transition(vo, "completed", actor=buyer)
+    assert [e.to_status for e in vo.events] == [
+        "confirmed", "packed", "shipped", "delivered", "completed"]
+    assert [e.actor_role for e in vo.events[1:]] == ["coop", "coop", "coop", "buyer"]
+    commission = 400_000 * 5 // 100
+    assert ledger.balance(coop.id) == vo.total - commission
+    assert ledger.reconcile() == []
+
+
+def test_each_transition_only_for_its_actor(make, setup):
+    coop, staff, buyer, product = setup
+    vo = make.order([(product, 1)], method="vietqr", buyer=buyer).vendor_orders[0]
+    with pytest.raises(DomainError) as exc:
+        services.transition(vo, "packed", actor=staff)  # not paid yet
+    assert exc.value.code == "illegal_transition"
+    with pytest.raises(DomainError):
+        services.transition(vo, "paid", actor=buyer)  # a buyer cannot declare payment
+    other_staff = make.staff()
+    with pytest.raises(NotFound):
+        services.transition(vo, "cancelled", actor=other_staff)  # not their order: 404
+    services.transition(vo, "cancelled", actor=buyer)
+    db.session.refresh(product)
+    assert product.stock == 10
+
+
+def test_vietqr_transfer_confirmed_by_reference_only_by_its_cooperative(make, setup):
+    coop, staff, buyer, product = setup
+    vo = make.order([(product, 1)], method="vietqr").vendor_orders[0]
+    with pytest.raises(NotFound):
+        services.confirm_transfer(vo.transfer_reference, actor=make.staff())
+    services.confirm_transfer(vo.transfer_reference.lower(), actor=staff)
+    assert vo.status == "paid"
+    assert ledger.balance(coop.id) > 0
+
+
+def test_refund_reverses_the_ledger_and_returns_unshipped_stock(make, setup):
+    coop, staff, buyer, product = setup
+    admin = make.user(Role.ADMIN)
+    vo = make.order([(product, 2)], method="vietqr").vendor_orders[0]
+    services.transition(vo, "paid", actor=admin)
+    services.transition(vo, "refunded", actor=admin)
+    assert ledger.balance(coop.id) == 0
+    db.session.refresh(product)
+    assert product.stock == 10
+    assert ledger.reconcile() == []
+
+
+def test_payouts_never_exceed_the_balance(make, setup):
+    coop, staff, buyer, product = setup
+    admin = make.user(Role.ADMIN)
+    vo = make.order([(product, 1)], method="vietqr").vendor_orders[0]
+    services.transition(vo, "paid", actor=admin)
+    owed = ledger.balance(coop.id)
+    with pytest.raises(DomainError):
+        ledger.create_payout(coop.id, owed + 1, "VCB 123", admin)
+    ledger.create_payout(coop.id, owed, "VCB 123", admin)
+    assert ledger.balance(coop.id) == 0
+    assert ledger.reconcile() == []
+
+
+def test_vendor_order_queries_are_scoped_to_the_cooperative(make, setup):
+    coop, staff, buyer, product = setup
+    other = make.cooperative()
+    mine = make.order([(product, 1)]).vendor_orders[0]
+    make.order([(make.product(other), 1)])
+    assert services.vendor_orders_for(coop.id) == [mine]
+    with pytest.raises(NotFound):
+        services.vendor_order_for(other.id, mine.public_id)
