@@ -6,6 +6,7 @@ from flask import current_app
 def init_app(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_accounts)
+    app.cli.add_command(orders_expire)
 
 
 @click.command("seed-demo")
@@ -25,3 +26,14 @@ def demo_accounts():
 
     click.echo(accounts_table())
 
+
+
+@click.command("orders-expire")
+def orders_expire():
+    """Cancel orders whose payment did not arrive in time, releasing their stock."""
+    from market.extensions import db
+    from market.orders.services import expire_unpaid
+
+    count = expire_unpaid()
+    db.session.commit()
+    click.echo(f"{count} unpaid vendor orders cancelled")

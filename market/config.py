@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,13 @@ def load_config(overrides: dict | None = None) -> dict:
         # Display-only conversion for foreign buyers; the rate carries its date.
         "USD_VND_RATE": int(_env("USD_VND_RATE", "26300")),
         "USD_VND_RATE_DATE": _env("USD_VND_RATE_DATE", "2026-11-02"),
+        # VietQR: buyers transfer to the platform's account; the ledger pays cooperatives.
+        # The development default is a made-up account so the QR flow works offline.
+        "VIETQR_BANK_BIN": _env("VIETQR_BANK_BIN", None if env == "production" else "970436"),
+        "VIETQR_ACCOUNT": _env("VIETQR_ACCOUNT",
+                               None if env == "production" else "0011000000000"),
+        "VIETQR_HOLDER": _env("VIETQR_HOLDER", "HTX MARKET"),
+        "ORDER_PAYMENT_TIMEOUT": timedelta(minutes=int(_env("ORDER_PAYMENT_MINUTES", "1440"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,

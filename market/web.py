@@ -15,9 +15,11 @@ from market.i18n import current_lang, negotiate
 def init_app(app) -> None:
     from market.accounts.views import bp as accounts_bp
     from market.accounts.services import load_user
+    from market.orders.views import bp as orders_bp
+    from market.payments.views import bp as payments_bp
     from market.storefront.views import bp as storefront_bp
 
-    for blueprint in (accounts_bp, storefront_bp):
+    for blueprint in (accounts_bp, storefront_bp, orders_bp, payments_bp):
         app.register_blueprint(blueprint)
 
     login_manager.user_loader(load_user)
@@ -27,6 +29,7 @@ def init_app(app) -> None:
     app.add_url_rule("/", "root", root)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/media/<path:filename>", "media", media)
+    app.add_url_rule("/api/geo/communes/<int:province_code>", "communes", communes)
     app.register_error_handler(DomainError, domain_error)
     app.register_error_handler(404, not_found)
     app.context_processor(lambda: {"demo_mode": current_app.config["DEMO_MODE"]})
@@ -54,6 +57,17 @@ def media(filename):
     if filename.endswith(".svg"):
         # Uploaded or generated SVG must never run script in our origin.
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def communes(province_code):
+    """Communes/wards of one province, for the address pickers."""
+    from market.geo import services as geo
+
+    items = [{"code": w.code, "name": w.name_vi} for w in geo.communes(province_code)]
+    response = jsonify(items)
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
     return response
 
 

@@ -7,13 +7,21 @@ from flask_babel import lazy_gettext as _l
 
 from market.errors import DomainError, ValidationError
 from market.extensions import db
-from market.orders.models import LedgerEntry, PayoutBatch, VendorOrder
+from market.orders.models import LedgerEntry, PaymentMethod, PayoutBatch, VendorOrder
 from market.orders.states import was_paid
 
 
 def commission(vendor_order: VendorOrder) -> int:
-    """Commission is taken on goods, not on the shipping fee the cooperative pays out."""
+    """Commission is taken on goods, not on the shipping fee the cooperative pays out, and
+    only on money the platform handles: cash on delivery stays with the cooperative, and
+    its commission would leave the cooperative owing the platform (not invoiced yet)."""
+    if _is_cash(vendor_order):
+        return 0
     return vendor_order.subtotal * vendor_order.commission_rate_bp // 10_000
+
+
+def _is_cash(vendor_order: VendorOrder) -> bool:
+    return vendor_order.order.payment_method == PaymentMethod.COD.value
 
 
 def _has(vendor_order: VendorOrder, kind: str) -> bool:
@@ -26,13 +34,17 @@ def record_sale(vendor_order: VendorOrder) -> None:
     """Gross and commission for a paid vendor order; safe to call twice."""
     if _has(vendor_order, "sale"):
         return
-    coop = vendor_order.cooperative_id
-    db.session.add_all([
-        LedgerEntry(cooperative_id=coop, vendor_order_id=vendor_order.id, kind="sale",
+    coop, vo_id = vendor_order.cooperative_id, vendor_order.id
+    entries = [
+        LedgerEntry(cooperative_id=coop, vendor_order_id=vo_id, kind="sale",
                     amount=vendor_order.total),
-        LedgerEntry(cooperative_id=coop, vendor_order_id=vendor_order.id, kind="commission",
+        LedgerEntry(cooperative_id=coop, vendor_order_id=vo_id, kind="commission",
                     amount=-commission(vendor_order)),
-    ])
+    ]
+    if _is_cash(vendor_order):
+        entries.append(LedgerEntry(cooperative_id=coop, vendor_order_id=vo_id,
+                                   kind="cash_collected", amount=-vendor_order.total))
+    db.session.add_all(entries)
     db.session.flush()
 
 

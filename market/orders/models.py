@@ -55,6 +55,10 @@ class Order(db.Model):
     address_line: Mapped[str] = mapped_column(sa.String(300))
     locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
     payment_method: Mapped[str] = mapped_column(sa.String(10))
+    # Bank-transfer (VietQR) reference: the buyer pays the platform once for the whole order.
+    transfer_reference: Mapped[str] = mapped_column(
+        sa.String(20), unique=True, default=_transfer_reference
+    )
     subtotal: Mapped[int] = mapped_column(sa.BigInteger)
     shipping_total: Mapped[int] = mapped_column(sa.BigInteger)
     total: Mapped[int] = mapped_column(sa.BigInteger)
@@ -83,9 +87,6 @@ class VendorOrder(db.Model):
     shipping_fee: Mapped[int] = mapped_column(sa.BigInteger)
     total: Mapped[int] = mapped_column(sa.BigInteger)
     commission_rate_bp: Mapped[int] = mapped_column(sa.Integer)  # basis points: 500 = 5%
-    transfer_reference: Mapped[str] = mapped_column(
-        sa.String(20), unique=True, default=_transfer_reference
-    )
     carrier: Mapped[str] = mapped_column(sa.String(80), default="")
     tracking_number: Mapped[str] = mapped_column(sa.String(80), default="")
     reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -138,7 +139,11 @@ class OrderEvent(db.Model):
 
 
 class LedgerEntry(db.Model):
-    """Money the platform owes a cooperative (positive) or took back (negative), in VND."""
+    """Money the platform owes a cooperative (positive) or took back (negative), in VND.
+
+    sale: the vendor order's total; commission: the platform's share of the goods;
+    cash_collected: cash on delivery the cooperative kept; refund / commission_reversal:
+    their reversal; payout: a bank transfer to the cooperative."""
 
     __tablename__ = "ledger_entries"
 
@@ -146,13 +151,14 @@ class LedgerEntry(db.Model):
     cooperative_id: Mapped[int] = mapped_column(sa.ForeignKey("cooperatives.id"), index=True)
     vendor_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vendor_orders.id"))
     payout_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payout_batches.id"))
-    kind: Mapped[str] = mapped_column(sa.String(20))  # sale, commission, refund, payout
+    kind: Mapped[str] = mapped_column(sa.String(20))
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
         sa.CheckConstraint(
-            "kind IN ('sale', 'commission', 'refund', 'commission_reversal', 'payout')",
+            "kind IN ('sale', 'commission', 'cash_collected', 'refund', 'commission_reversal',"
+            " 'payout')",
             name="kind_known",
         ),
     )
@@ -171,3 +177,16 @@ class PayoutBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+class CartItem(db.Model):
+    """A signed-in buyer's saved cart line; guests keep theirs in the session."""
+
+    __tablename__ = "cart_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "product_id"),)

@@ -75,7 +75,7 @@ def _validate_contact(contact: Contact) -> None:
     if not _PHONE.match(re.sub(r"[\s.-]", "", contact.phone or "")):
         errors.add("phone", _l("Enter a Vietnamese mobile number, e.g. 0912 345 678."))
     try:
-        _, ward = geo.validate_address(contact.province_code, contact.commune_code)
+        _, ward = geo.validate_address(contact.province_code, contact.commune_code or None)
         if ward is None:
             errors.add("commune_code", _l("Choose the commune or ward."))
     except DomainError as exc:
@@ -295,14 +295,25 @@ def expire_unpaid(now: datetime | None = None) -> int:
     return len(due)
 
 
-def confirm_transfer(reference: str, *, actor, now: datetime | None = None) -> VendorOrder:
-    """A cooperative or an admin saw the VietQR bank transfer with this reference arrive."""
-    vo = db.session.scalar(
-        db.select(VendorOrder).filter_by(transfer_reference=reference.strip().upper())
+def mark_order_paid(order: Order, *, actor=None, system: bool = False, note: str = "",
+                    now: datetime | None = None) -> Order:
+    """The buyer's one payment for the whole order arrived: every part awaiting it is paid.
+    Safe to repeat (a webhook delivered twice, a confirmation clicked twice)."""
+    for vo in order.vendor_orders:
+        if vo.status == S.PENDING_PAYMENT.value:
+            transition(vo, S.PAID, actor=actor, system=system, note=note, now=now)
+    return order
+
+
+def confirm_transfer(reference: str, *, actor, now: datetime | None = None) -> Order:
+    """An admin saw the VietQR bank transfer with this reference reach the platform account."""
+    order = db.session.scalar(
+        db.select(Order).filter_by(transfer_reference=reference.strip().upper())
     )
-    if vo is None or role_of(actor, vo) not in (states.COOP, states.ADMIN):
+    if order is None or getattr(actor, "role", None) != Role.ADMIN.value:
         raise NotFound(_l("No order has this transfer reference."))
-    return transition(vo, S.PAID, actor=actor, note=f"transfer {vo.transfer_reference}", now=now)
+    return mark_order_paid(order, actor=actor, note=f"transfer {order.transfer_reference}",
+                           now=now)
 
 
 def vendor_orders_for(cooperative_id: int, status: str | None = None) -> list[VendorOrder]:
@@ -320,6 +331,20 @@ def vendor_order_for(cooperative_id: int, public_id: str) -> VendorOrder:
     if vo is None:
         raise NotFound(_l("No such order."))
     return vo
+
+
+def may_view(order: Order, user, guest_order_ids: list[str]) -> bool:
+    """The buyer who placed it, the guest session that placed it, or an admin."""
+    if order.public_id in guest_order_ids:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.role == Role.ADMIN.value or order.buyer_id == user.id
+
+
+def orders_of(buyer) -> list[Order]:
+    return list(db.session.scalars(
+        db.select(Order).filter_by(buyer_id=buyer.id).order_by(Order.created_at.desc())))
 
 
 def get_order(public_id: str) -> Order:

@@ -4,6 +4,7 @@ from market.accounts.models import Role
 from market.errors import DomainError, NotFound
 from market.extensions import db
 from market.orders import ledger, services
+from market.orders.models import LedgerEntry
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def setup(make):
     return coop, staff, buyer, product
 
 
-def test_cod_pipeline_records_every_step_and_credits_at_delivery(make, setup):
+def test_cod_pipeline_records_every_step_and_the_cash_at_delivery(make, setup):
     coop, staff, buyer, product = setup
     vo = make.order([(product, 2)], method="cod", buyer=buyer).vendor_orders[0]
     services.transition(vo, "packed", actor=staff)
@@ -28,8 +29,11 @@ def test_cod_pipeline_records_every_step_and_credits_at_delivery(make, setup):
     assert [e.to_status for e in vo.events] == [
         "confirmed", "packed", "shipped", "delivered", "completed"]
     assert [e.actor_role for e in vo.events[1:]] == ["coop", "coop", "coop", "buyer"]
-    commission = 400_000 * 5 // 100
-    assert ledger.balance(coop.id) == vo.total - commission
+    # The cooperative kept the cash: the platform owes nothing and takes no commission.
+    kinds = {e.kind: e.amount for e in db.session.scalars(
+        db.select(LedgerEntry).filter_by(vendor_order_id=vo.id))}
+    assert kinds == {"sale": vo.total, "commission": 0, "cash_collected": -vo.total}
+    assert ledger.balance(coop.id) == 0
     assert ledger.reconcile() == []
 
 
@@ -49,14 +53,19 @@ def test_each_transition_only_for_its_actor(make, setup):
     assert product.stock == 10
 
 
-def test_vietqr_transfer_confirmed_by_reference_only_by_its_cooperative(make, setup):
+def test_vietqr_transfer_confirmed_by_reference_pays_every_part(make, setup):
     coop, staff, buyer, product = setup
-    vo = make.order([(product, 1)], method="vietqr").vendor_orders[0]
+    admin = make.user(Role.ADMIN)
+    other = make.product(make.cooperative(), price=50_000)
+    order = make.order([(product, 1), (other, 2)], method="vietqr")
     with pytest.raises(NotFound):
-        services.confirm_transfer(vo.transfer_reference, actor=make.staff())
-    services.confirm_transfer(vo.transfer_reference.lower(), actor=staff)
-    assert vo.status == "paid"
-    assert ledger.balance(coop.id) > 0
+        services.confirm_transfer(order.transfer_reference, actor=staff)  # platform's account
+    services.confirm_transfer(order.transfer_reference.lower(), actor=admin)
+    services.confirm_transfer(order.transfer_reference, actor=admin)  # twice: no change
+    assert [vo.status for vo in order.vendor_orders] == ["paid", "paid"]
+    first = order.vendor_orders[0]
+    assert ledger.balance(coop.id) == first.total - 200_000 * 5 // 100
+    assert ledger.reconcile() == []
 
 
 def test_refund_reverses_the_ledger_and_returns_unshipped_stock(make, setup):

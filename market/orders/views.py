@@ -1,0 +1,250 @@
+"""Buyer pages (cart, checkout, orders) and the cooperative's order pages."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, user_logged_in
+
+from market.accounts.models import Role
+from market.errors import DomainError, ValidationError
+from market.extensions import db
+from market.i18n import current_lang
+from market.orders import cart, services, states
+from market.orders.forms import CheckoutForm
+from market.orders.models import PaymentMethod, VendorOrderStatus
+from market.payments import services as payments
+from market.payments import vietqr
+from market.payments.views import bank_account, gateway
+
+bp = Blueprint("orders", __name__, url_prefix="/<lang:lang>", template_folder="templates")
+
+
+# --- the cart: session for guests, database for signed-in buyers -------------------------
+
+def _items() -> dict:
+    if current_user.is_authenticated:
+        return cart.load(current_user)
+    return dict(session.get("cart", {}))
+
+
+def _store(items: dict) -> None:
+    if current_user.is_authenticated:
+        cart.save(current_user, items)
+        db.session.commit()
+    else:
+        session["cart"] = items
+
+
+@user_logged_in.connect
+def _merge_cart_at_login(app, user):
+    guest = session.pop("cart", None)
+    if guest:
+        cart.save(user, cart.merge(cart.load(user), guest))
+        db.session.commit()
+
+
+@bp.get("/cart")
+def view_cart():
+    return render_template("orders/cart.html", summary=cart.summarise(_items()))
+
+
+@bp.post("/cart/add")
+def add_to_cart():
+    try:
+        _store(cart.set_quantity(_items(), request.form.get("product", ""),
+                                 request.form.get("quantity", 1), add=True))
+        flash(_("Added to your cart."), "success")
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for("orders.view_cart"))
+
+
+@bp.post("/cart/update")
+def update_cart():
+    try:
+        _store(cart.set_quantity(_items(), request.form.get("product", ""),
+                                 request.form.get("quantity", 0)))
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for("orders.view_cart"))
+
+
+# --- checkout -----------------------------------------------------------------------------
+
+def _methods() -> list[str]:
+    return payments.available_methods(gateway(), bank_account())
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    items = _items()
+    summary = cart.summarise(items)
+    if not summary.groups:
+        flash(_("Your cart is empty."), "info")
+        return redirect(url_for("orders.view_cart"))
+    form = CheckoutForm()
+    if request.method == "GET" and current_user.is_authenticated:
+        form.name.data = form.name.data or current_user.name
+        form.email.data = form.email.data or current_user.email
+    form.fill_choices(current_lang(), _methods())
+    problems = []
+    if form.validate_on_submit():
+        try:
+            order = _place(form, summary)
+        except services.CheckoutRefused as exc:
+            problems = exc.problems
+            flash(str(exc.message), "error")
+        except ValidationError as exc:
+            for field, message in exc.errors.items():
+                getattr(form, field, form.address_line).errors.append(str(message))
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+        else:
+            return _after_order(order)
+    status = 422 if (form.errors or problems) else 200
+    return render_template("orders/checkout.html", form=form, summary=summary,
+                           problems={p.product_slug: p for p in problems}), status
+
+
+def _place(form: CheckoutForm, summary) -> "services.Order":
+    db.session.commit()  # checkout starts a fresh, writing transaction
+    lines = [services.CheckoutLine(line.product.slug, line.quantity, line.product.price)
+             for group in summary.groups for line in group.lines]
+    order = services.place_order(
+        lines=lines,
+        contact=services.Contact(
+            name=form.name.data, email=form.email.data, phone=form.phone.data,
+            province_code=form.province_code.data, commune_code=form.commune_code.data,
+            address_line=form.address_line.data),
+        payment_method=form.payment_method.data, idempotency_key=form.idempotency_key.data,
+        buyer=current_user if current_user.is_authenticated else None,
+        locale=current_lang(), methods_available=_methods(),
+        payment_timeout=current_app.config["ORDER_PAYMENT_TIMEOUT"],
+    )
+    db.session.commit()
+    _store({})
+    session["orders"] = (session.get("orders", []) + [order.public_id])[-20:]
+    return order
+
+
+def _after_order(order):
+    if order.payment_method == PaymentMethod.STRIPE.value:
+        url = payments.start_card_payment(
+            order, gateway(),
+            success_url=url_for("payments.stripe_return", public_id=order.public_id,
+                                _external=True),
+            cancel_url=url_for("orders.order_page", public_id=order.public_id, _external=True))
+        db.session.commit()
+        return redirect(url, code=303)
+    flash(_("Thank you! Your order is placed."), "success")
+    return redirect(url_for("orders.order_page", public_id=order.public_id), code=303)
+
+
+# --- the buyer's orders -------------------------------------------------------------------
+
+def _visible_order(public_id):
+    order = services.get_order(public_id)
+    if not services.may_view(order, current_user, session.get("orders", [])):
+        abort(404)
+    return order
+
+
+@bp.get("/orders/<public_id>")
+def order_page(public_id):
+    order = _visible_order(public_id)
+    qr = None
+    bank = bank_account()
+    if order.payment_method == PaymentMethod.VIETQR.value and bank and any(
+        vo.status == VendorOrderStatus.PENDING_PAYMENT.value for vo in order.vendor_orders
+    ):
+        qr = vietqr.svg(payments.transfer_request(order, bank))
+    return render_template("orders/order.html", order=order, qr=qr, bank=bank,
+                           status_label=services.status_label)
+
+
+@bp.post("/orders/<public_id>/cancel/<vo_id>")
+def cancel_part(public_id, vo_id):
+    order = _visible_order(public_id)
+    vo = next((v for v in order.vendor_orders if v.public_id == vo_id), None)
+    if vo is None or not current_user.is_authenticated:
+        abort(404)
+    try:
+        services.transition(vo, VendorOrderStatus.CANCELLED, actor=current_user)
+        db.session.commit()
+        flash(_("That part of your order is cancelled."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    return redirect(url_for("orders.order_page", public_id=public_id))
+
+
+@bp.get("/orders")
+@login_required
+def my_orders():
+    return render_template("orders/my_orders.html", orders=services.orders_of(current_user),
+                           status_label=services.status_label)
+
+
+# --- the cooperative's side ---------------------------------------------------------------
+
+def _coop_id() -> int:
+    if not current_user.is_authenticated or current_user.role != Role.COOP_STAFF.value:
+        abort(404)
+    return current_user.cooperative_id
+
+
+@bp.get("/vendor/orders")
+@login_required
+def vendor_orders():
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in VendorOrderStatus}:
+        status = None
+    return render_template("orders/vendor_orders.html", status=status,
+                           vendor_orders=services.vendor_orders_for(_coop_id(), status),
+                           statuses=list(VendorOrderStatus), status_label=services.status_label)
+
+
+@bp.get("/vendor/orders/<public_id>")
+@login_required
+def vendor_order(public_id):
+    vo = services.vendor_order_for(_coop_id(), public_id)
+    return render_template("orders/vendor_order.html", vo=vo,
+                           next_states=states.next_states(vo.status, states.COOP),
+                           status_label=services.status_label,
+                           packing_slip=request.args.get("print") == "slip")
+
+
+@bp.post("/vendor/orders/<public_id>")
+@login_required
+def vendor_order_action(public_id):
+    vo = services.vendor_order_for(_coop_id(), public_id)
+    try:
+        services.transition(vo, request.form.get("to", ""), actor=current_user,
+                            carrier=request.form.get("carrier", ""),
+                            tracking_number=request.form.get("tracking_number", ""))
+        db.session.commit()
+        flash(_("Order updated."), "success")
+    except (DomainError, ValueError) as exc:
+        db.session.rollback()
+        flash(str(getattr(exc, "message", _("That action is not possible."))), "error")
+    return redirect(url_for("orders.vendor_order", public_id=public_id))
+
+
+@bp.route("/admin/transfers", methods=["GET", "POST"])
+@login_required
+def confirm_transfer():
+    if current_user.role != Role.ADMIN.value:
+        abort(404)
+    if request.method == "POST":
+        try:
+            order = services.confirm_transfer(request.form.get("reference", ""),
+                                              actor=current_user)
+            db.session.commit()
+            flash(_("Transfer confirmed for order %(id)s.", id=order.public_id), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        return redirect(url_for("orders.confirm_transfer"))
+    return render_template("orders/confirm_transfer.html")

@@ -1,0 +1,47 @@
+"""The Stripe webhook and the card-payment return page."""
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
+from flask_login import current_user
+
+from market.extensions import csrf, db
+from market.orders import services as orders
+from market.payments import services
+from market.payments.stripe_gateway import InvalidSignature, StripeGateway
+
+bp = Blueprint("payments", __name__, template_folder="templates")
+
+
+def gateway() -> StripeGateway:
+    return StripeGateway(current_app.config.get("STRIPE_API_KEY"),
+                         current_app.config.get("STRIPE_WEBHOOK_SECRET"))
+
+
+def bank_account() -> services.BankAccount | None:
+    cfg = current_app.config
+    if not (cfg.get("VIETQR_BANK_BIN") and cfg.get("VIETQR_ACCOUNT")):
+        return None
+    return services.BankAccount(cfg["VIETQR_BANK_BIN"], cfg["VIETQR_ACCOUNT"],
+                                cfg.get("VIETQR_HOLDER", ""))
+
+
+@bp.post("/payments/stripe/webhook")
+@csrf.exempt
+def stripe_webhook():
+    # Verify the raw bytes Stripe signed, never a re-serialised JSON.
+    try:
+        event = gateway().verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    except InvalidSignature:
+        return jsonify({"error": "invalid signature"}), 400
+    outcome = services.handle_stripe_event(event)
+    db.session.commit()
+    current_app.logger.info("stripe event %s %s: %s", event["id"], event["type"], outcome)
+    return jsonify({"received": True, "outcome": outcome})
+
+
+@bp.get("/<lang:lang>/payments/stripe/return/<public_id>")
+def stripe_return(public_id):
+    """Where Stripe sends the buyer back: waits (refreshing) until the webhook has landed."""
+    order = orders.get_order(public_id)
+    if not orders.may_view(order, current_user, session.get("orders", [])):
+        abort(404)
+    return render_template("orders/stripe_return.html", order=order)
+
