@@ -7,6 +7,7 @@ def init_app(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_accounts)
     app.cli.add_command(orders_expire)
+    app.cli.add_command(send_mail)
 
 
 @click.command("seed-demo")
@@ -37,3 +38,11 @@ def orders_expire():
     count = expire_unpaid()
     db.session.commit()
     click.echo(f"{count} unpaid vendor orders cancelled")
+
+
+@click.command("send-mail")
+def send_mail():
+    """Send queued notification emails (to the log when MARKET_SMTP_HOST is unset)."""
+    from market.notifications.services import send_pending, sender_from_config
+
+    click.echo(f"{send_pending(sender_from_config(current_app.config))} mails sent")

@@ -190,3 +190,39 @@ class CartItem(db.Model):
     quantity: Mapped[int] = mapped_column(sa.Integer)
 
     __table_args__ = (sa.UniqueConstraint("user_id", "product_id"),)
+
+
+class Dispute(db.Model):
+    """A buyer's complaint about one vendor order, answered by the cooperative and decided
+    by an officer of its province or an admin."""
+
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(20), unique=True, default=_public_id)
+    vendor_order_id: Mapped[int] = mapped_column(sa.ForeignKey("vendor_orders.id"), index=True)
+    opened_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    photos: Mapped[list] = mapped_column(sa.JSON, default=list)  # media file names
+    answer: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default="open")  # open, answered, decided
+    decision: Mapped[str | None] = mapped_column(sa.String(20))  # full_refund, partial_refund, rejected
+    refund_amount: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    vendor_order = relationship("VendorOrder")
+    events = relationship("DisputeEvent", lazy="selectin", order_by="DisputeEvent.id",
+                          cascade="all, delete-orphan")
+
+
+class DisputeEvent(db.Model):
+    __tablename__ = "dispute_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(sa.ForeignKey("disputes.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

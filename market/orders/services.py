@@ -174,6 +174,7 @@ def place_order(
                                   problems)
         order = _build_order(products, wanted, contact, payment_method, key, buyer, locale,
                              now, payment_timeout, shipping_rates)
+        _notify(order, "placed")
         savepoint.commit()
     except IntegrityError:
         # The same key committed by a concurrent request: that order is the answer.
@@ -228,6 +229,36 @@ def _build_order(products, wanted, contact, payment_method, key, buyer, locale, 
     return order
 
 
+# --- notifications ------------------------------------------------------------------------
+
+_SUBJECTS = {
+    "placed": lambda **kw: _l("Your order %(id)s is placed", **kw),
+    "paid": lambda **kw: _l("Payment received for order %(id)s", **kw),
+    "shipped": lambda **kw: _l("%(coop)s has shipped part of order %(id)s", **kw),
+    "delivered": lambda **kw: _l("Part of order %(id)s was delivered", **kw),
+}
+
+
+def _notify(order: Order, kind: str, vendor_order: VendorOrder | None = None) -> None:
+    """Queue the buyer's email in this transaction (sent later by `flask send-mail`)."""
+    from flask import current_app
+
+    from market.i18n import format_vnd
+    from market.notifications import services as notifications
+
+    subject = _SUBJECTS[kind](id=order.public_id,
+                              coop=vendor_order.cooperative.name if vendor_order else "")
+    tracking = (f"{vendor_order.carrier} {vendor_order.tracking_number}"
+                if vendor_order and vendor_order.tracking_number else "")
+    body = _l("Hello %(name)s,\n\n%(subject)s.\n%(tracking)s\nOrder total: %(total)s\n"
+              "Follow your order: %(url)s\n\nHTX Market",
+              name=order.name, subject=subject, tracking=tracking,
+              total=format_vnd(order.total, order.locale),
+              url=f"{current_app.config['PUBLIC_BASE_URL']}/{order.locale}/orders/"
+                  f"{order.public_id}")
+    notifications.enqueue(order.email, order.locale, subject, body)
+
+
 # --- who may act --------------------------------------------------------------------------
 
 def role_of(user, vendor_order: VendorOrder) -> str | None:
@@ -273,6 +304,8 @@ def transition(vendor_order: VendorOrder, to_status, *, actor=None, system: bool
         to_status=to.value, note=note[:300], at=now,
     ))
     db.session.flush()
+    if to in (S.PAID, S.SHIPPED, S.DELIVERED):
+        _notify(vendor_order.order, to.value, vendor_order)
     if states.was_paid(vendor_order) and to in (S.PAID, S.DELIVERED):
         ledger.record_sale(vendor_order)
     if to == S.REFUNDED:

@@ -11,12 +11,14 @@ from market.accounts.models import Role
 from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.i18n import current_lang
-from market.orders import cart, services, states
+from market.catalog.services import parse_vnd
+from market.orders import cart, disputes, services, states
 from market.orders.forms import CheckoutForm
-from market.orders.models import PaymentMethod, VendorOrderStatus
+from market.orders.models import Dispute, PaymentMethod, VendorOrderStatus
 from market.payments import services as payments
 from market.payments import vietqr
 from market.payments.views import bank_account, gateway
+from market.uploads import save_image
 
 bp = Blueprint("orders", __name__, url_prefix="/<lang:lang>", template_folder="templates")
 
@@ -161,7 +163,8 @@ def order_page(public_id):
     ):
         qr = vietqr.svg(payments.transfer_request(order, bank))
     return render_template("orders/order.html", order=order, qr=qr, bank=bank,
-                           status_label=services.status_label)
+                           status_label=services.status_label,
+                           disputes=disputes.for_order(order), dispute_window=disputes.WINDOW)
 
 
 @bp.post("/orders/<public_id>/cancel/<vo_id>")
@@ -211,6 +214,7 @@ def vendor_orders():
 def vendor_order(public_id):
     vo = services.vendor_order_for(_coop_id(), public_id)
     return render_template("orders/vendor_order.html", vo=vo,
+                           dispute=disputes.for_order(vo.order).get(vo.id),
                            next_states=states.next_states(vo.status, states.COOP),
                            status_label=services.status_label,
                            packing_slip=request.args.get("print") == "slip")
@@ -248,3 +252,68 @@ def confirm_transfer():
             flash(str(exc.message), "error")
         return redirect(url_for("orders.confirm_transfer"))
     return render_template("orders/confirm_transfer.html")
+
+
+# --- disputes -----------------------------------------------------------------------------
+
+@bp.post("/orders/<public_id>/dispute/<vo_id>")
+@login_required
+def open_dispute(public_id, vo_id):
+    order = _visible_order(public_id)
+    vo = next((v for v in order.vendor_orders if v.public_id == vo_id), None)
+    if vo is None:
+        abort(404)
+    try:
+        photos = [save_image(f.stream, current_app.config["MEDIA_DIR"], "disputes",
+                             field="photos").filename
+                  for f in request.files.getlist("photos")[:3] if f and f.filename]
+        disputes.open_dispute(vo, current_user, request.form.get("reason", ""), photos)
+        db.session.commit()
+        flash(_("Your dispute is open. The cooperative will answer."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    return redirect(url_for("orders.order_page", public_id=public_id))
+
+
+@bp.post("/vendor/disputes/<public_id>")
+@login_required
+def answer_dispute(public_id):
+    dispute = _dispute(public_id)
+    if dispute.vendor_order.cooperative_id != _coop_id():
+        abort(404)
+    try:
+        disputes.answer(dispute, current_user, request.form.get("answer", ""))
+        db.session.commit()
+        flash(_("Your answer is recorded."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    return redirect(url_for("orders.vendor_order", public_id=dispute.vendor_order.public_id))
+
+
+@bp.route("/disputes", methods=["GET", "POST"])
+@login_required
+def dispute_queue():
+    if request.method == "POST":
+        dispute = _dispute(request.form.get("dispute", ""))
+        try:
+            disputes.decide(dispute, current_user, request.form.get("decision", ""),
+                            parse_vnd(request.form.get("refund_amount") or "0") or 0,
+                            request.form.get("note", ""))
+            db.session.commit()
+            flash(_("Decision recorded."), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        return redirect(url_for("orders.dispute_queue"))
+    if current_user.role not in (Role.OFFICER.value, Role.ADMIN.value):
+        abort(404)
+    return render_template("orders/disputes.html", disputes=disputes.queue_for(current_user))
+
+
+def _dispute(public_id):
+    dispute = db.session.scalar(db.select(Dispute).filter_by(public_id=public_id))
+    if dispute is None:
+        abort(404)
+    return dispute

@@ -1,0 +1,78 @@
+"""Email notifications through an outbox. In development (no MARKET_SMTP_HOST) the sender
+writes each mail to the log instead of the network."""
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask_babel import force_locale
+
+from market.dbtypes import utcnow
+from market.extensions import db
+from market.notifications.models import OutboxEmail
+
+log = logging.getLogger("market.mail")
+MAX_ATTEMPTS = 5
+
+
+def enqueue(recipient: str, locale: str, subject, body) -> OutboxEmail:
+    """Queue a mail; `subject` and `body` are lazy strings rendered in the recipient's locale."""
+    with force_locale(locale):
+        mail = OutboxEmail(recipient=recipient, subject=str(subject), body=str(body))
+    db.session.add(mail)
+    db.session.flush()
+    return mail
+
+
+class LogSender:
+    def send(self, mail: OutboxEmail) -> None:
+        log.info("mail to %s: %s\n%s", mail.recipient, mail.subject, mail.body)
+
+
+class SMTPSender:
+    def __init__(self, host: str, port: int, sender: str, username=None, password=None,
+                 starttls: bool = True):
+        self.host, self.port, self.sender = host, port, sender
+        self.username, self.password, self.starttls = username, password, starttls
+
+    def send(self, mail: OutboxEmail) -> None:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.sender, mail.recipient, mail.subject
+        message.set_content(mail.body)
+        with smtplib.SMTP(self.host, self.port, timeout=20) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.send_message(message)
+
+
+def sender_from_config(config) -> LogSender | SMTPSender:
+    if not config.get("SMTP_HOST"):
+        return LogSender()
+    return SMTPSender(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 587),
+                      config.get("MAIL_FROM") or "no-reply@htx.vn",
+                      config.get("SMTP_USERNAME"), config.get("SMTP_PASSWORD"),
+                      starttls=config.get("SMTP_STARTTLS", True))
+
+
+def send_pending(sender, limit: int = 100) -> int:
+    """Send queued mails oldest first; a failure is counted and retried on the next run."""
+    sent = 0
+    pending = db.session.scalars(
+        db.select(OutboxEmail).where(OutboxEmail.sent_at.is_(None),
+                                     OutboxEmail.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxEmail.id).limit(limit)
+    ).all()
+    for mail in pending:
+        mail.attempts += 1
+        try:
+            sender.send(mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            mail.last_error = str(exc)[:300]
+        else:
+            mail.sent_at = utcnow()
+            sent += 1
+        db.session.commit()  # one mail, one commit: a crash never re-sends a sent mail
+    return sent
