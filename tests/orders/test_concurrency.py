@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from market.catalog.models import Product
 from market.extensions import db
+from market.notifications.models import OutboxEmail
 from market.orders import services
 from market.orders.models import LedgerEntry, Order, OrderEvent, OrderLine, VendorOrder
 from market.orders.services import CheckoutLine, CheckoutRefused
@@ -26,12 +27,14 @@ def last_units(app):
         product = factories.product(coop, stock=UNITS)
         db.session.commit()
         ids = coop.id, product.id, product.slug
+        mails_before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(OutboxEmail.id), 0)))
         db.session.remove()
     yield ids
     with app.app_context():
         coop_id, product_id, _ = ids
         vo_ids = select_ids(VendorOrder.id, VendorOrder.cooperative_id == coop_id)
         order_ids = select_ids(VendorOrder.order_id, VendorOrder.cooperative_id == coop_id)
+        db.session.execute(sa.delete(OutboxEmail).where(OutboxEmail.id > mails_before))
         for model, column, values in [
             (OrderEvent, OrderEvent.vendor_order_id, vo_ids),
             (OrderLine, OrderLine.vendor_order_id, vo_ids),
