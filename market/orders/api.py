@@ -44,8 +44,8 @@ def create_order():
         if not isinstance(body, dict):
             return problem(400, _("The request body must be a JSON object."))
         try:
-            db.session.commit()
             known = db.session.scalar(db.select(Order.id).filter_by(idempotency_key=key))
+            db.session.commit()  # checkout starts a fresh, writing transaction
             contact = body.get("contact") or {}
             order = services.place_order(
                 lines=[services.CheckoutLine(str(x.get("product", "")), x.get("quantity"),
