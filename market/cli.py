@@ -6,6 +6,7 @@ from flask import current_app
 def init_app(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_accounts)
+    app.cli.add_command(ocop_expire)
 
 
 @click.command("seed-demo")
@@ -25,3 +26,13 @@ def demo_accounts():
 
     click.echo(accounts_table())
 
+
+@click.command("ocop-expire")
+def ocop_expire():
+    """Move verified OCOP certificates past their validity to expired (daily; idempotent)."""
+    from market.extensions import db
+    from market.ocop.services import expire_due
+
+    moved = expire_due()
+    db.session.commit()
+    click.echo(f"ocop: {moved} certificate(s) expired")
