@@ -34,7 +34,7 @@ S = CertificateStatus
 TRANSITIONS = {
     S.SUBMITTED: {S.VERIFIED, S.REJECTED},
     S.VERIFIED: {S.REVOKED, S.EXPIRED},
-    S.REJECTED: set(),
+    S.REJECTED: {S.SUBMITTED},  # corrected and submitted again by the cooperative
     S.EXPIRED: set(),
     S.REVOKED: set(),
 }
@@ -129,7 +129,8 @@ def _require_staff(actor: User) -> None:
 
 # --- submission ---------------------------------------------------------------------------
 
-def _validate(cooperative_id: int, data: dict, today: date) -> dict:
+def _validate(cooperative_id: int, data: dict, today: date, exclude_id: int | None = None,
+              ) -> dict:
     errors = Collector()
     clean: dict = {}
 
@@ -154,13 +155,15 @@ def _validate(cooperative_id: int, data: dict, today: date) -> dict:
     else:
         owner = db.session.scalar(
             db.select(OcopCertificate.cooperative_id)
-            .where(OcopCertificate.certificate_number == number).limit(1))
+            .where(OcopCertificate.certificate_number == number,
+                   OcopCertificate.id != (exclude_id or 0)).limit(1))
         if owner is not None and owner != cooperative_id:
             errors.add("certificate_number", _l(
                 "This certificate number is already used by another cooperative."))
         elif owner is not None:
             errors.add("certificate_number", _l(
-                "Your cooperative has already submitted this certificate number."))
+                "Your cooperative has already submitted this certificate number; if it was "
+                "rejected, correct it and submit it again from its page."))
     clean["certificate_number"] = number
 
     decision_number = (data.get("decision_number") or "").strip()
@@ -243,6 +246,29 @@ def submit_certificate(actor: User, data: dict, document_stream, *, media_dir: s
     _require_staff(actor)
     return create_certificate(actor.cooperative_id, data, document_stream=document_stream,
                               media_dir=media_dir, submitted_by=actor, today=today)
+
+
+def resubmit_certificate(cert: OcopCertificate, actor: User, data: dict, document_stream=None,
+                         *, media_dir: str, today: date | None = None) -> OcopCertificate:
+    """Staff correct a rejected certificate and submit it again (the same rules apply; the
+    document is kept unless a new one is given)."""
+    if not can_manage(actor, cert):
+        raise PermissionDenied(_l("Only staff of the cooperative may change its certificates."))
+    if cert.status != S.REJECTED.value:
+        raise IllegalTransition(_l(
+            "A certificate that is %(current)s cannot become %(target)s.",
+            current=status_label(cert.status), target=status_label(S.SUBMITTED.value)))
+    clean = _validate(cert.cooperative_id, data, today or today_in_vietnam(), exclude_id=cert.id)
+    if document_stream is not None:
+        cert.document = save_document(document_stream, media_dir, DOCUMENT_SUBDIR)
+    for key in ("certificate_number", "stars", "level", "decision_number", "decision_date",
+                "valid_until", "products", "notes"):
+        setattr(cert, key, clean[key])
+    _move(cert, S.SUBMITTED, actor)
+    cert.submitted_by, cert.submitted_at = actor, cert.events[-1].at
+    # The rejection (who, when, why) stays in the history.
+    cert.reviewer, cert.reviewed_at, cert.reason = None, None, ""
+    return cert
 
 
 # --- transitions --------------------------------------------------------------------------

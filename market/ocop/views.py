@@ -62,6 +62,42 @@ def submit():
     ), (422 if errors else 200)
 
 
+@bp.route("/manage/<public_id>/resubmit", methods=["GET", "POST"])
+@login_required
+def resubmit(public_id):
+    cert = services.get_for_staff(current_user, public_id)
+    products = services.products_for_submission(current_user)
+    errors = {}
+    form = {
+        "product_ids": [str(p.id) for p in cert.products], "stars": str(cert.stars),
+        "level": cert.level, "certificate_number": cert.certificate_number,
+        "decision_number": cert.decision_number, "decision_date": cert.decision_date.isoformat(),
+        "valid_until": cert.valid_until.isoformat(), "notes": cert.notes,
+    }
+    if request.method == "POST":
+        form = request.form.to_dict()
+        form["product_ids"] = request.form.getlist("product_ids")
+        upload = request.files.get("document")
+        stream = upload.stream if upload and upload.filename else None
+        try:
+            services.resubmit_certificate(
+                cert, current_user, form, stream, media_dir=current_app.config["MEDIA_DIR"],
+                today=_today())
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = {k: str(v) for k, v in exc.errors.items()}
+        else:
+            db.session.commit()
+            flash(_("Certificate %(number)s submitted. An officer of your province will "
+                    "review it.", number=cert.certificate_number), "success")
+            return redirect(url_for("ocop.manage_detail", public_id=cert.public_id))
+    return render_template(
+        "ocop/submit.html", products=products, errors=errors, form=form, resubmitting=cert,
+        selected={int(i) for i in form.get("product_ids", []) if str(i).isdigit()},
+        levels=list(IssuingLevel), validity_months=services.VALIDITY_MONTHS,
+    ), (422 if errors else 200)
+
+
 @bp.get("/manage/<public_id>")
 @login_required
 def manage_detail(public_id):

@@ -339,3 +339,33 @@ def test_database_refuses_a_provincial_five_star_even_without_the_service(setup)
                 decision_number="x", decision_date=date(2025, 1, 1),
                 valid_until=date(2028, 1, 1)))
             db.session.flush()
+
+
+def test_a_rejected_certificate_is_corrected_and_resubmitted(setup, make, app):
+    coop, product, staff, officer = setup
+    cert = submit(staff, [product], certificate_number="RS-1", decision_number="wrong")
+    services.reject_certificate(cert, officer, "Số quyết định sai")
+    with pytest.raises(ValidationError) as exc:
+        submit(staff, [product], certificate_number="RS-1")
+    assert "submit it again from its page" in _errors(exc)["certificate_number"]
+    with pytest.raises(PermissionDenied):
+        services.resubmit_certificate(cert, make.staff(), data([product]),
+                                      media_dir=app.config["MEDIA_DIR"], today=TODAY)
+    with pytest.raises(ValidationError):
+        services.resubmit_certificate(cert, staff, data([product], stars="7"),
+                                      media_dir=app.config["MEDIA_DIR"], today=TODAY)
+    document = cert.document
+    services.resubmit_certificate(
+        cert, staff, data([product], certificate_number="RS-1", decision_number="55/QĐ-UBND"),
+        media_dir=app.config["MEDIA_DIR"], today=TODAY)
+    assert (cert.status, cert.decision_number, cert.document) == ("submitted", "55/QĐ-UBND",
+                                                                   document)
+    assert cert.reason == "" and cert.reviewer is None
+    assert [(e.from_status, e.to_status) for e in cert.events] == [
+        (None, "submitted"), ("submitted", "rejected"), ("rejected", "submitted")]
+    assert cert.events[1].reason == "Số quyết định sai"
+    assert cert in services.review_queue(officer)
+    services.verify_certificate(cert, officer, today=TODAY)
+    with pytest.raises(IllegalTransition):
+        services.resubmit_certificate(cert, staff, data([product]),
+                                      media_dir=app.config["MEDIA_DIR"], today=TODAY)

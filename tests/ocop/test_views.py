@@ -199,3 +199,16 @@ def test_admin_sees_every_province(client, world, make):
     assert "ADM-1" in client.get("/en/ocop/review/").get_data(as_text=True)
     client.post(f"/en/ocop/review/{cert.public_id}/verify")
     assert cert.status == "verified"
+
+
+def test_resubmit_after_rejection_over_http(client, world):
+    cert = submit(world["staff"], [world["product"]], certificate_number="RH-1")
+    services.reject_certificate(cert, world["officer"], "Blurred scan")
+    login(client, world["staff"], lang="en")
+    detail = client.get(f"/en/ocop/manage/{cert.public_id}").get_data(as_text=True)
+    assert "Blurred scan" in detail and f"/en/ocop/manage/{cert.public_id}/resubmit" in detail
+    form = client.get(f"/en/ocop/manage/{cert.public_id}/resubmit").get_data(as_text=True)
+    assert "Rejected because: Blurred scan" in form and 'value="RH-1"' in form
+    response = client.post(f"/en/ocop/manage/{cert.public_id}/resubmit", data=_form(
+        world["product"], certificate_number="RH-1"), content_type="multipart/form-data")
+    assert response.status_code == 302 and cert.status == "submitted"
