@@ -25,33 +25,33 @@ OFFICER_DAK_LAK = "officer.daklak@demo.htx.vn"
 CERTIFICATES = [
     ("DEMO-DLK-2025-0031", "Hợp tác xã nông nghiệp Cư Kuin", ["Hồ tiêu đen Cư Kuin"], 3,
      date(2025, 6, 20), "verified", OFFICER_DAK_LAK,
-     "Hồ tiêu Cư Kuin: 3 sao OCOP (2020, nguồn công khai). Quyết định công nhận lại là giả định "
-     "cho bản demo."),
+     ("Hồ tiêu Cư Kuin: 3 sao OCOP (2020, nguồn công khai). Quyết định công nhận lại là giả định "
+      "cho bản demo.")),
     ("DEMO-DLK-2025-0047", "HTX Sản xuất, Thương mại, Dịch vụ nông nghiệp Macca Ea H'leo",
      ["Mắc ca nứt vỏ sấy Ea H'leo", "Nhân mắc ca Ea H'leo"], 4, date(2025, 9, 12), "verified",
      OFFICER_DAK_LAK,
-     "Maca Ea H'leo: 4 sao OCOP (2022, nguồn công khai). Quyết định công nhận lại là giả định "
-     "cho bản demo."),
+     ("Maca Ea H'leo: 4 sao OCOP (2022, nguồn công khai). Quyết định công nhận lại là giả định "
+      "cho bản demo.")),
     ("DEMO-LDG-2024-0112", "HTX thương mại dịch vụ và chế biến Lê Gia",
      ["Hạt điều rang muối Lê Gia"], 4, date(2024, 8, 5), "verified", ADMIN,
-     "Hạt điều rang muối Lê Gia: 4 sao OCOP (2020, nguồn công khai). Quyết định công nhận lại "
-     "là giả định cho bản demo."),
+     ("Hạt điều rang muối Lê Gia: 4 sao OCOP (2020, nguồn công khai). Quyết định công nhận lại "
+      "là giả định cho bản demo.")),
     ("DEMO-LDG-2025-0009", "HTX Sản xuất Nông lâm nghiệp hữu cơ Quảng Phú",
      ["Quýt đường núi lửa Quảng Phú"], 4, date(2025, 2, 18), "verified", ADMIN,
-     "Quýt đường núi lửa: 4 sao OCOP (2021, Đắk Nông cũ, nguồn công khai). Quyết định công nhận "
-     "lại là giả định cho bản demo."),
+     ("Quýt đường núi lửa: 4 sao OCOP (2021, Đắk Nông cũ, nguồn công khai). Quyết định công nhận "
+      "lại là giả định cho bản demo.")),
     ("DEMO-QG-2025-5SAO-GIA-DINH", "Hợp tác xã Dịch vụ Nông nghiệp Công Bằng Ea Kmat",
      ["Cà phê Robusta rang xay Ea Kmat"], 5, date(2025, 10, 1), "verified", ADMIN,
-     "GIẢ ĐỊNH: chứng nhận 5 sao quốc gia này được bịa ra cho bản demo; sản phẩm này không có "
-     "hạng 5 sao thật. Invented for the demo: no real 5-star rating."),
+     ("GIẢ ĐỊNH: chứng nhận 5 sao quốc gia này được bịa ra cho bản demo; sản phẩm này không có "
+      "hạng 5 sao thật. Invented for the demo: no real 5-star rating.")),
     ("DEMO-DLK-2023-0158", "Hợp tác xã Sản xuất dịch vụ nông – ngư nghiệp Thái Hải",
      ["Gạo sạch Thái Hải"], 3, date(2023, 12, 15), "submitted", None,
      "Gạo sạch Thái Hải: 3 sao OCOP (2023, nguồn công khai). Hồ sơ chờ xác minh (demo)."),
     ("DEMO-LDG-2020-0213", "HTX DVNN Hữu cơ Song Vũ",
      ["Cà phê Arabica Catimor rang nguyên hạt Cầu Đất", "Cà phê Arabica xay bột Cầu Đất"], 3,
      date(2020, 11, 30), "expired", ADMIN,
-     "Cà phê catimor Cầu Đất (HTX Song Vũ): 3 sao OCOP năm 2020 (nguồn công khai); hết hạn "
-     "36 tháng sau."),
+     ("Cà phê catimor Cầu Đất (HTX Song Vũ): 3 sao OCOP năm 2020 (nguồn công khai); hết hạn "
+      "36 tháng sau.")),
 ]
 
 
@@ -63,8 +63,8 @@ def _pdf(lines: list[str]) -> bytes:
     objects = [
         b"<</Type/Catalog/Pages 2 0 R>>",
         b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 5 0 R>>>>"
-        b"/Contents 4 0 R>>",
+        (b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 5 0 R>>>>"
+         b"/Contents 4 0 R>>"),
         b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream",
         b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
     ]

@@ -19,7 +19,10 @@ from market.catalog.models import Product
 from market.errors import Collector, DomainError, NotFound, PermissionDenied, ValidationError
 from market.extensions import db
 from market.ocop.models import (
-    CertificateStatus, IssuingLevel, OcopCertificate, OcopCertificateEvent,
+    CertificateStatus,
+    IssuingLevel,
+    OcopCertificate,
+    OcopCertificateEvent,
 )
 from market.uploads import save_document
 

@@ -5,13 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory,
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from market.errors import PermissionDenied, ValidationError
+from market.errors import ValidationError
 from market.extensions import db
 from market.ocop import services
 from market.ocop.models import IssuingLevel
@@ -175,5 +182,3 @@ def verify_page(number):
                            status=cert.effective_status(today),
                            status_label=services.status_label)
 
-
-__all__ = ["bp", "PermissionDenied"]

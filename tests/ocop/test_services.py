@@ -316,7 +316,7 @@ def test_public_certificate_shows_only_department_decisions(setup):
 
 
 def test_document_access_is_scoped(setup, make):
-    coop, product, staff, officer = setup
+    _, product, staff, officer = setup
     cert = submit(staff, [product])
     assert services.document_for(staff, cert.public_id) == cert.document
     assert services.document_for(officer, cert.public_id) == cert.document
@@ -332,17 +332,16 @@ def test_database_refuses_a_provincial_five_star_even_without_the_service(setup)
     from market.extensions import db
 
     coop, _, _, _ = setup
-    with pytest.raises(sa.exc.IntegrityError):
-        with db.session.begin_nested():
-            db.session.add(OcopCertificate(
-                cooperative_id=coop.id, certificate_number="RAW-1", stars=5, level="provincial",
-                decision_number="x", decision_date=date(2025, 1, 1),
-                valid_until=date(2028, 1, 1)))
-            db.session.flush()
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.add(OcopCertificate(
+            cooperative_id=coop.id, certificate_number="RAW-1", stars=5, level="provincial",
+            decision_number="x", decision_date=date(2025, 1, 1),
+            valid_until=date(2028, 1, 1)))
+        db.session.flush()
 
 
 def test_a_rejected_certificate_is_corrected_and_resubmitted(setup, make, app):
-    coop, product, staff, officer = setup
+    _, product, staff, officer = setup
     cert = submit(staff, [product], certificate_number="RS-1", decision_number="wrong")
     services.reject_certificate(cert, officer, "Số quyết định sai")
     with pytest.raises(ValidationError) as exc:

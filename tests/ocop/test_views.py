@@ -5,9 +5,9 @@ import re
 import pytest
 
 from market.accounts.models import Role
+from market.extensions import db
 from market.ocop import services
 from market.ocop.models import OcopCertificate
-from market.extensions import db
 from tests.conftest import login
 from tests.ocop.util import PDF, submit
 
@@ -52,6 +52,7 @@ def test_staff_submit_officer_verifies_badge_and_public_page(client, world):
     login(client, officer, lang="en")
     queue = client.get("/en/ocop/review/").get_data(as_text=True)
     assert "DL-2025-077" in queue
+    assert f'<iframe src="/en/ocop/document/{cert.public_id}"' in queue  # decision inline
     detail = client.get(f"/en/ocop/review/{cert.public_id}").get_data(as_text=True)
     assert f'<iframe src="/en/ocop/document/{cert.public_id}"' in detail
     doc = client.get(f"/en/ocop/document/{cert.public_id}")
