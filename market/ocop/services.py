@@ -347,6 +347,7 @@ def expire_due(today: date | None = None) -> int:
         db.select(OcopCertificate)
         .where(OcopCertificate.status == S.VERIFIED.value, OcopCertificate.valid_until < today)
         .order_by(OcopCertificate.id)
+        .with_for_update(of=OcopCertificate, skip_locked=True)  # a reviewer holds it: next run
     ).all()
     for cert in due:
         _move(cert, S.EXPIRED, None)
@@ -442,22 +443,28 @@ def verified_in_scope(actor: User) -> list[OcopCertificate]:
         query.order_by(OcopCertificate.valid_until, OcopCertificate.id)))
 
 
-def get_certificate(public_id: str) -> OcopCertificate:
-    cert = db.session.scalar(db.select(OcopCertificate).filter_by(public_id=public_id))
+def get_certificate(public_id: str, *, for_update: bool = False) -> OcopCertificate:
+    """`for_update`: lock the row (PostgreSQL) so two officers deciding at once, or a decision
+    racing the expiry job, cannot both apply a transition."""
+    query = db.select(OcopCertificate).filter_by(public_id=public_id)
+    if for_update:
+        query = query.with_for_update(of=OcopCertificate)
+    cert = db.session.scalar(query)
     if cert is None:
         raise NotFound(_l("No such certificate."))
     return cert
 
 
-def get_for_staff(actor: User, public_id: str) -> OcopCertificate:
-    cert = get_certificate(public_id)
+def get_for_staff(actor: User, public_id: str, *, for_update: bool = False) -> OcopCertificate:
+    cert = get_certificate(public_id, for_update=for_update)
     if not can_manage(actor, cert):
         raise NotFound(_l("No such certificate."))  # do not confirm that it exists
     return cert
 
 
-def get_for_reviewer(actor: User, public_id: str) -> OcopCertificate:
-    cert = get_certificate(public_id)
+def get_for_reviewer(actor: User, public_id: str, *, for_update: bool = False,
+                     ) -> OcopCertificate:
+    cert = get_certificate(public_id, for_update=for_update)
     if not can_review(actor, cert):
         raise PermissionDenied(_l(
             "Only an officer of the cooperative's province or an administrator may review "

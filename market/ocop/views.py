@@ -72,7 +72,8 @@ def submit():
 @bp.route("/manage/<public_id>/resubmit", methods=["GET", "POST"])
 @login_required
 def resubmit(public_id):
-    cert = services.get_for_staff(current_user, public_id)
+    cert = services.get_for_staff(current_user, public_id,
+                                  for_update=request.method == "POST")
     products = services.products_for_submission(current_user)
     errors = {}
     form = {
@@ -135,7 +136,7 @@ def review_detail(public_id):
 @bp.post("/review/<public_id>/<action>")
 @login_required
 def review_action(public_id, action):
-    cert = services.get_for_reviewer(current_user, public_id)
+    cert = services.get_for_reviewer(current_user, public_id, for_update=True)
     reason = request.form.get("reason", "")
     try:
         if action == "verify":
