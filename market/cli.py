@@ -8,6 +8,7 @@ def init_app(app) -> None:
     app.cli.add_command(demo_accounts)
     app.cli.add_command(orders_expire)
     app.cli.add_command(send_mail)
+    app.cli.add_command(ocop_expire)
 
 
 @click.command("seed-demo")
@@ -46,3 +47,14 @@ def send_mail():
     from market.notifications.services import send_pending, sender_from_config
 
     click.echo(f"{send_pending(sender_from_config(current_app.config))} mails sent")
+
+
+@click.command("ocop-expire")
+def ocop_expire():
+    """Move verified OCOP certificates past their validity to expired (daily; idempotent)."""
+    from market.extensions import db
+    from market.ocop.services import expire_due
+
+    moved = expire_due()
+    db.session.commit()
+    click.echo(f"ocop: {moved} certificate(s) expired")

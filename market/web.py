@@ -15,12 +15,13 @@ from market.i18n import current_lang, negotiate
 def init_app(app) -> None:
     from market.accounts.views import bp as accounts_bp
     from market.accounts.services import load_user
+    from market.ocop.views import bp as ocop_bp
     from market.orders.api import bp as orders_api_bp
     from market.orders.views import bp as orders_bp
     from market.payments.views import bp as payments_bp
     from market.storefront.views import bp as storefront_bp
 
-    for blueprint in (accounts_bp, storefront_bp, orders_bp, orders_api_bp, payments_bp):
+    for blueprint in (accounts_bp, storefront_bp, ocop_bp, orders_bp, orders_api_bp, payments_bp):
         app.register_blueprint(blueprint)
 
     login_manager.user_loader(load_user)

@@ -143,6 +143,10 @@ def seed(media_dir: str, log=print) -> dict:
             province_code=province.code if province else None,
         )
         counts["users"] += 1
+
+    from market.ocop.demo import seed_ocop
+
+    seed_ocop(media_dir)  # verified 3/4/5-star, one pending and one expired certificate
     db.session.commit()
     return counts
 

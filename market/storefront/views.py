@@ -2,6 +2,7 @@ from flask import Blueprint, render_template, request
 
 from market.catalog import services as catalog
 from market.geo import services as geo
+from market.ocop import services as ocop
 from market.vendors import services as vendors
 
 bp = Blueprint("storefront", __name__, url_prefix="/<lang:lang>", template_folder="templates")
@@ -18,6 +19,7 @@ def home():
         "storefront/home.html",
         cooperatives=vendors.list_approved(),
         products=products,
+        badges=ocop.badges_for_products([p.id for p in products]),
         page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         total=total,
