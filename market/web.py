@@ -15,9 +15,10 @@ from market.i18n import current_lang, negotiate
 def init_app(app) -> None:
     from market.accounts.views import bp as accounts_bp
     from market.accounts.services import load_user
-    from market.storefront.views import bp as storefront_bp
+    from market.storefront.views import bp as storefront_bp, seo_bp
+    from market.vendors.views import bp as vendors_bp
 
-    for blueprint in (accounts_bp, storefront_bp):
+    for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp):
         app.register_blueprint(blueprint)
 
     login_manager.user_loader(load_user)

@@ -110,6 +110,8 @@ class ProductImage(db.Model):
         sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
     )
     filename: Mapped[str] = mapped_column(sa.String(200))
+    # A small rendition for product cards (uploads make one); None for older images.
+    thumbnail: Mapped[str | None] = mapped_column(sa.String(200))
     alt_vi: Mapped[str] = mapped_column(sa.String(200), default="")
     alt_en: Mapped[str] = mapped_column(sa.String(200), default="")
     position: Mapped[int] = mapped_column(default=0)
@@ -118,3 +120,7 @@ class ProductImage(db.Model):
 
     def alt(self, locale: str) -> str:
         return (self.alt_en if locale == "en" else "") or self.alt_vi
+
+    @property
+    def card_filename(self) -> str:
+        return self.thumbnail or self.filename
