@@ -94,6 +94,9 @@ def _write(rows: list[dict], fmt: str) -> bytes:
         sheet.append(list(COLUMNS))
         for row in rows:
             sheet.append([row[c] for c in COLUMNS])
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # text that starts with "=" stays text, never a formula
+                    cell.data_type = "s"
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()

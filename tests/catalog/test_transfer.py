@@ -85,3 +85,13 @@ def test_import_page_reports_rows_and_export_downloads(client, make):
                     content_type="multipart/form-data")
     assert r.status_code == 302
     assert "ST25 rice" in client.get("/en/vendor/export.csv").get_data(as_text=True)
+
+
+def test_xlsx_export_never_writes_formulas(make):
+    coop = make.cooperative()
+    make.product(coop, name_vi='=HYPERLINK("http://evil.example","bấm")')
+    data = transfer.export(coop, "xlsx")
+    sheet = load_workbook(io.BytesIO(data)).active
+    cell = sheet.cell(row=2, column=2)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    assert transfer.import_products(coop, data).unchanged == 1

@@ -216,3 +216,14 @@ def test_profile_edit_is_own_cooperative_only(client, make):
                                                "contact_email": "", "contact_phone": ""})
     assert r.status_code == 302
     assert owner.cooperative.story_vi == "Chuyện mới" and owner.cooperative.member_count == 30
+
+
+def test_apply_form_lists_communes_of_the_chosen_province_without_javascript(client, make):
+    login(client, make.user())
+    html = client.get("/vi/vendor/apply").get_data(as_text=True)
+    assert 'for="registration_code"' in html and 'for="commune_code"' in html
+    r = client.post("/vi/vendor/apply", data={"province_code": "66", "show_communes": "1"})
+    assert r.status_code == 200
+    from market.geo import services as geo
+    first = geo.communes(66)[0]
+    assert f'value="{first.code}"' in r.get_data(as_text=True)
