@@ -232,9 +232,12 @@ def unit_label(unit: str, locale: str) -> str:
 def get_public_product(slug: str) -> Product:
     from sqlalchemy.orm import joinedload
 
-    product = db.session.scalar(
-        public_products_query().where(Product.slug == slug).options(joinedload(Product.category))
-    )
+    # One round trip: the product with its cooperative, category, texts and images.
+    product = db.session.scalars(
+        public_products_query().where(Product.slug == slug).options(
+            joinedload(Product.category), joinedload(Product.translations),
+            joinedload(Product.images))
+    ).unique().first()
     if product is None:
         from market.errors import NotFound
 

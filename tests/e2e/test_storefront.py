@@ -51,6 +51,8 @@ def test_owner_creates_a_bilingual_product_with_a_photo(live_server, live_db, pa
     page.get_by_label("Mô tả ảnh (tiếng Anh)").fill("A jar of honey on a wooden table")
     page.get_by_role("button", name="Tải ảnh lên").click()
     expect(page.get_by_text("Đã thêm ảnh.")).to_be_visible()
+    screenshot(page, "vendor-product-form-390", width=390)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(f"{live_server}/vi/c/{slug}")
     expect(page.get_by_role("heading", name="Mật ong hoa cà phê Cư M'gar")).to_be_visible()

@@ -82,6 +82,10 @@ def test_sitemap_lists_every_public_product_and_storefront_in_both_languages(cli
         assert f"<loc>http://localhost/{lang}/p/{p.slug}</loc>" in xml
         assert f"<loc>http://localhost/{lang}/c/{coop.slug}</loc>" in xml
     assert hidden.slug not in xml
+    import xml.etree.ElementTree as ET
+    tree = ET.fromstring(xml.encode())
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    assert len(tree.findall("s:url", ns)) >= 4
 
 
 def _count_queries(client, url):
