@@ -69,8 +69,10 @@ class Product(db.Model):
         sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("status IN ('draft', 'active', 'archived')", name="status_known"),
         # Listing pages walk these in order instead of sorting every active product.
-        sa.Index("ix_products_cooperative_id_created_at", "cooperative_id", "created_at"),
-        sa.Index("ix_products_category_id_created_at", "category_id", "created_at"),
+        sa.Index("ix_products_cooperative_id_status_created_at", "cooperative_id", "status",
+                 "created_at"),
+        sa.Index("ix_products_category_id_status_created_at", "category_id", "status",
+                 "created_at"),
         sa.Index("ix_products_status_created_at", "status", "created_at"),
     )
 

@@ -183,9 +183,12 @@ def add_image(product: Product, filename: str, alt_vi: str, alt_en: str = "",
 
 def public_products_query():
     """Active products of approved cooperatives: the only ones buyers ever see."""
+    from sqlalchemy.orm import contains_eager
+
     return (
         db.select(Product)
         .join(Product.cooperative)
+        .options(contains_eager(Product.cooperative))  # one join, not a second aliased one
         .where(Product.status == ProductStatus.ACTIVE.value,
                Cooperative.status == CooperativeStatus.APPROVED.value)
     )

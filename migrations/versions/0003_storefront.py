@@ -60,10 +60,10 @@ def upgrade():
     with op.batch_alter_table('product_images', schema=None) as batch_op:
         batch_op.add_column(sa.Column('thumbnail', sa.String(length=200), nullable=True))
 
-    op.create_index('ix_products_cooperative_id_created_at', 'products',
-                    ['cooperative_id', 'created_at'], unique=False)
-    op.create_index('ix_products_category_id_created_at', 'products',
-                    ['category_id', 'created_at'], unique=False)
+    op.create_index('ix_products_cooperative_id_status_created_at', 'products',
+                    ['cooperative_id', 'status', 'created_at'], unique=False)
+    op.create_index('ix_products_category_id_status_created_at', 'products',
+                    ['category_id', 'status', 'created_at'], unique=False)
     op.create_index('ix_products_status_created_at', 'products',
                     ['status', 'created_at'], unique=False)
 
@@ -71,8 +71,8 @@ def upgrade():
 
 def downgrade():
     op.drop_index('ix_products_status_created_at', table_name='products')
-    op.drop_index('ix_products_category_id_created_at', table_name='products')
-    op.drop_index('ix_products_cooperative_id_created_at', table_name='products')
+    op.drop_index('ix_products_category_id_status_created_at', table_name='products')
+    op.drop_index('ix_products_cooperative_id_status_created_at', table_name='products')
     with op.batch_alter_table('product_images', schema=None) as batch_op:
         batch_op.drop_column('thumbnail')
 

@@ -22,7 +22,12 @@ def test_round_trip_changes_nothing(make, fmt):
     make.product(coop, category_id=cat.id, description_vi="Dòng một\nDòng hai, có dấu phẩy")
     make.product(coop, name_en="", description_en="", unit="kg", stock=0, status="draft")
     before = transfer.export(coop, fmt)
+    stamps = dict(db.session.execute(db.select(Product.id, Product.updated_at)
+                                     .filter_by(cooperative_id=coop.id)).all())
     result = transfer.import_products(coop, before)
+    db.session.expire_all()
+    assert dict(db.session.execute(db.select(Product.id, Product.updated_at)
+                                   .filter_by(cooperative_id=coop.id)).all()) == stamps
     assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
     assert transfer.export(coop, fmt) == before if fmt == "csv" else True
     if fmt == "xlsx":
