@@ -47,7 +47,7 @@ def home():
     products, total = catalog.public_page(page=page, per_page=PAGE_SIZE)
     return render_template(
         "storefront/home.html",
-        cooperatives=vendors.list_approved(),
+        cooperatives=vendors.list_approved(), categories=catalog.categories(),
         products=products, page=page, pages=_pages(total), total=total,
         province=geo.province, seo=_seo("storefront.home"),
     )

@@ -64,6 +64,7 @@ class ProfileForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")),
-                                                   ("reject", _l("Reject"))])
-    reason = TextAreaField(_l("Reason (required to reject; the applicant sees it)"))
+    decision = SelectField(_l("Decision"))
+    reason = TextAreaField(_l("Reason (required to reject or suspend; the cooperative sees it)"))
+
+    LABELS = {"approve": _l("Approve"), "reject": _l("Reject"), "suspend": _l("Suspend")}

@@ -199,12 +199,26 @@ def change_status(coop: Cooperative, to_status, actor: User | None, reason: str 
 
 
 def review(actor: User, slug: str, decision: str, reason: str = "") -> Cooperative:
-    """Approve or reject an application; officers only within their province."""
+    """Approve, reject, suspend or reinstate; officers only within their province."""
     coop = get_for_review(actor, slug)
-    if decision not in ("approve", "reject"):
+    targets = {"approve": CooperativeStatus.APPROVED, "reject": CooperativeStatus.REJECTED,
+               "suspend": CooperativeStatus.SUSPENDED}
+    if decision not in targets:
         raise ValidationError({"decision": _l("Unknown decision.")})
-    to = CooperativeStatus.APPROVED if decision == "approve" else CooperativeStatus.REJECTED
-    return change_status(coop, to, actor, reason)
+    return change_status(coop, targets[decision], actor, reason)
+
+
+def decisions(coop: Cooperative) -> list[str]:
+    """The decisions a reviewer can take on this cooperative now."""
+    allowed = _TRANSITIONS[CooperativeStatus(coop.status)]
+    out = []
+    if CooperativeStatus.APPROVED in allowed:
+        out.append("approve")
+    if CooperativeStatus.REJECTED in allowed:
+        out.append("reject")
+    if CooperativeStatus.SUSPENDED in allowed:
+        out.append("suspend")
+    return out
 
 
 def resubmit(owner: User, data: dict) -> Cooperative:

@@ -378,6 +378,7 @@ def review_list():
 def review(slug):
     coop = services.get_for_review(current_user, slug)
     form = ReviewForm()
+    form.decision.choices = [(d, str(ReviewForm.LABELS[d])) for d in services.decisions(coop)]
     if form.validate_on_submit():
         try:
             services.review(current_user, slug, form.decision.data, form.reason.data)

@@ -227,3 +227,22 @@ def test_apply_form_lists_communes_of_the_chosen_province_without_javascript(cli
     from market.geo import services as geo
     first = geo.communes(66)[0]
     assert f'value="{first.code}"' in r.get_data(as_text=True)
+
+
+def test_admin_suspends_and_reinstates_with_history(client, make):
+    coop = make.cooperative()
+    p = make.product(coop)
+    admin = make.user(Role.ADMIN)
+    login(client, admin)
+    assert client.post(f"/en/vendor/review/{coop.slug}",
+                       data={"decision": "suspend", "reason": ""}).status_code == 422
+    assert client.post(f"/en/vendor/review/{coop.slug}",
+                       data={"decision": "suspend", "reason": "Complaints"}).status_code == 302
+    assert client.get(f"/vi/p/{p.slug}").status_code == 404
+    assert client.post(f"/en/vendor/review/{coop.slug}",
+                       data={"decision": "approve"}).status_code == 302
+    assert client.get(f"/vi/p/{p.slug}").status_code == 200
+    changes = db.session.scalars(db.select(CooperativeStatusChange)
+                                 .filter_by(cooperative_id=coop.id)).all()
+    assert [(c.from_status, c.to_status) for c in changes] == [("approved", "suspended"),
+                                                               ("suspended", "approved")]
