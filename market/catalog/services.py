@@ -7,7 +7,12 @@ import secrets
 from flask_babel import lazy_gettext as _l
 
 from market.catalog.models import (
-    UNITS, Category, Product, ProductImage, ProductStatus, ProductTranslation,
+    UNITS,
+    Category,
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductTranslation,
 )
 from market.errors import Collector, ValidationError
 from market.extensions import db

@@ -173,7 +173,7 @@ def import_products(coop: Cooperative, data: bytes, filename: str = "") -> Impor
         if category and category not in categories:
             errors.append(RowError(line, "category", _l("Unknown category.")))
         payload["category_id"] = categories.get(category)
-        clean, field_errors = services.validate_product(payload)
+        _clean, field_errors = services.validate_product(payload)
         for column, message in field_errors.items():
             column = "category" if column == "category_id" else column
             errors.append(RowError(line, column, message))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import format_date
 
 from market.catalog import services as catalog
@@ -160,4 +160,4 @@ def robots():
     return Response(body, mimetype="text/plain")
 
 
-__all__ = ["bp", "seo_bp", "current_app"]
+__all__ = ["bp", "seo_bp"]

@@ -1,4 +1,6 @@
 """Vendor portal forms. Fields only parse input; the services hold every rule."""
+from typing import ClassVar
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -67,4 +69,4 @@ class ReviewForm(FlaskForm):
     decision = SelectField(_l("Decision"))
     reason = TextAreaField(_l("Reason (required to reject or suspend; the cooperative sees it)"))
 
-    LABELS = {"approve": _l("Approve"), "reject": _l("Reject"), "suspend": _l("Suspend")}
+    LABELS: ClassVar[dict] = {"approve": _l("Approve"), "reject": _l("Reject"), "suspend": _l("Suspend")}

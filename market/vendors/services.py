@@ -16,7 +16,10 @@ from market.extensions import db
 from market.geo import services as geo
 from market.i18n import slugify
 from market.vendors.models import (
-    Cooperative, CooperativeStatus, CooperativeStatusChange, StaffInvitation,
+    Cooperative,
+    CooperativeStatus,
+    CooperativeStatusChange,
+    StaffInvitation,
 )
 
 INVITATION_TTL = timedelta(days=7)

@@ -6,7 +6,15 @@ from __future__ import annotations
 import io
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for,
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,7 +32,14 @@ from market.i18n import current_lang
 from market.notifications import send_email
 from market.vendors import services
 from market.vendors.forms import (
-    AcceptForm, ApplyForm, ImageForm, ImportForm, InviteForm, ProductForm, ProfileForm, ReviewForm,
+    AcceptForm,
+    ApplyForm,
+    ImageForm,
+    ImportForm,
+    InviteForm,
+    ProductForm,
+    ProfileForm,
+    ReviewForm,
 )
 
 bp = Blueprint("vendors", __name__, url_prefix="/<lang:lang>/vendor", template_folder="templates")

@@ -31,7 +31,7 @@ def test_round_trip_changes_nothing(make, fmt):
     assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
     assert transfer.export(coop, fmt) == before if fmt == "csv" else True
     if fmt == "xlsx":
-        rows = lambda data: list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))  # noqa: E731
+        rows = lambda data: list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
         assert rows(transfer.export(coop, fmt)) == rows(before)
 
 

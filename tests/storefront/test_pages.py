@@ -23,8 +23,8 @@ def test_product_page_in_both_languages(client, make):
         assert f'hreflang="{code}" href="http://localhost/{code}/p/{p.slug}"' in en
     assert f'hreflang="x-default" href="http://localhost/vi/p/{p.slug}"' in en
     assert 'property="og:title" content="Ground Robusta coffee"' in en
-    assert f'action="/en/cart/add"' in en and f'value="{p.slug}"' in en
-    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', en, re.S)[1])
+    assert 'action="/en/cart/add"' in en and f'value="{p.slug}"' in en
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', en, re.DOTALL)[1])
     assert ld["@type"] == "Product" and ld["offers"]["priceCurrency"] == "VND"
     assert ld["offers"]["price"] == "1250000"
     assert ld["offers"]["availability"] == "https://schema.org/InStock"
