@@ -74,3 +74,6 @@ def test_owner_creates_a_bilingual_product_with_a_photo(live_server, live_db, pa
 
     page.goto(f"{live_server}/en/c/{slug}")
     expect(page.get_by_role("heading", name="Coffee blossom honey")).to_be_visible()
+    screenshot(page, "storefront-en-320", width=320)
+    # Nothing wider than a 320 px phone screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
