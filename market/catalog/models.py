@@ -69,6 +69,12 @@ class Product(db.Model):
         sa.CheckConstraint("price > 0", name="price_positive"),
         sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("status IN ('draft', 'active', 'archived')", name="status_known"),
+        # Listing pages walk these in order instead of sorting every active product.
+        sa.Index("ix_products_cooperative_id_status_created_at", "cooperative_id", "status",
+                 "created_at"),
+        sa.Index("ix_products_category_id_status_created_at", "category_id", "status",
+                 "created_at"),
+        sa.Index("ix_products_status_created_at", "status", "created_at"),
     )
 
     def translation(self, locale: str) -> "ProductTranslation | None":
@@ -111,6 +117,8 @@ class ProductImage(db.Model):
         sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
     )
     filename: Mapped[str] = mapped_column(sa.String(200))
+    # A small rendition for product cards (uploads make one); None for older images.
+    thumbnail: Mapped[str | None] = mapped_column(sa.String(200))
     alt_vi: Mapped[str] = mapped_column(sa.String(200), default="")
     alt_en: Mapped[str] = mapped_column(sa.String(200), default="")
     position: Mapped[int] = mapped_column(default=0)
@@ -119,3 +127,7 @@ class ProductImage(db.Model):
 
     def alt(self, locale: str) -> str:
         return (self.alt_en if locale == "en" else "") or self.alt_vi
+
+    @property
+    def card_filename(self) -> str:
+        return self.thumbnail or self.filename

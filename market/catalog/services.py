@@ -7,7 +7,12 @@ import secrets
 from flask_babel import lazy_gettext as _l
 
 from market.catalog.models import (
-    UNITS, Category, Product, ProductImage, ProductStatus, ProductTranslation,
+    UNITS,
+    Category,
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductTranslation,
 )
 from market.errors import Collector, ValidationError
 from market.extensions import db
@@ -48,6 +53,13 @@ def create_category(slug: str, name_vi: str, name_en: str, parent: Category | No
     db.session.add(category)
     db.session.flush()
     return category
+
+
+def validate_product(data: dict, *, partial: bool = False) -> tuple[dict, dict]:
+    """The cleaned values and the field errors of one product's input, without writing."""
+    errors = Collector()
+    clean = _validate_product(data, errors, partial=partial)
+    return clean, errors.errors
 
 
 def _validate_product(data: dict, errors: Collector, *, partial: bool = False) -> dict:
@@ -170,11 +182,12 @@ def _set_texts(product: Product, clean: dict) -> None:
         row.description = clean.get(desc_key, row.description or "")
 
 
-def add_image(product: Product, filename: str, alt_vi: str, alt_en: str = "") -> ProductImage:
-    if not alt_vi.strip():
+def add_image(product: Product, filename: str, alt_vi: str, alt_en: str = "",
+              thumbnail: str | None = None) -> ProductImage:
+    if not (alt_vi or "").strip():
         raise ValidationError({"alt_vi": _l("Describe the image for people who cannot see it.")})
-    image = ProductImage(filename=filename, alt_vi=alt_vi.strip(), alt_en=alt_en.strip(),
-                         position=len(product.images))
+    image = ProductImage(filename=filename, alt_vi=alt_vi.strip(), alt_en=(alt_en or "").strip(),
+                         position=len(product.images), thumbnail=thumbnail)
     product.images.append(image)
     db.session.flush()
     return image
@@ -182,9 +195,12 @@ def add_image(product: Product, filename: str, alt_vi: str, alt_en: str = "") ->
 
 def public_products_query():
     """Active products of approved cooperatives: the only ones buyers ever see."""
+    from sqlalchemy.orm import contains_eager
+
     return (
         db.select(Product)
         .join(Product.cooperative)
+        .options(contains_eager(Product.cooperative))  # one join, not a second aliased one
         .where(Product.status == ProductStatus.ACTIVE.value,
                Cooperative.status == CooperativeStatus.APPROVED.value)
     )
@@ -203,3 +219,79 @@ def count_public_products() -> int:
 
 def categories() -> list[Category]:
     return list(db.session.scalars(db.select(Category).order_by(Category.position)))
+
+
+# --- public pages ---------------------------------------------------------------------------
+
+SORTS = {
+    "new": (Product.created_at.desc(), Product.id.desc()),
+    "price_asc": (Product.price.asc(), Product.id.asc()),
+    "price_desc": (Product.price.desc(), Product.id.desc()),
+}
+
+# Units are Vietnamese words in the data; English pages show these labels (msgids are the
+# English words, the vi catalog maps them back).
+UNIT_LABELS = {
+    "kg": _l("kg"), "g": _l("g"), "hộp": _l("box"), "chai": _l("bottle"), "gói": _l("pack"),
+    "túi": _l("bag"), "hũ": _l("jar"), "lọ": _l("jar (small)"), "bộ": _l("set"),
+    "cái": _l("piece"), "thùng": _l("carton"), "lít": _l("litre"),
+}
+
+
+def unit_label(unit: str, locale: str) -> str:
+    if locale == "vi" or unit not in UNIT_LABELS:
+        return unit
+    return str(UNIT_LABELS[unit])
+
+
+def get_public_product(slug: str) -> Product:
+    from sqlalchemy.orm import joinedload
+
+    # One round trip: the product with its cooperative, category, texts and images.
+    product = db.session.scalars(
+        public_products_query().where(Product.slug == slug).options(
+            joinedload(Product.category), joinedload(Product.translations),
+            joinedload(Product.images))
+    ).unique().first()
+    if product is None:
+        from market.errors import NotFound
+
+        raise NotFound(_l("No such product."))
+    return product
+
+
+def public_page(*, cooperative_id: int | None = None, category_id: int | None = None,
+                sort: str = "new", page: int = 1, per_page: int = 24) -> tuple[list[Product], int]:
+    """One page of public products (optionally of one cooperative or category) and the total."""
+    query = public_products_query()
+    if cooperative_id is not None:
+        query = query.where(Product.cooperative_id == cooperative_id)
+    if category_id is not None:
+        query = query.where(Product.category_id == category_id)
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+    order = SORTS.get(sort, SORTS["new"])
+    rows = db.session.scalars(
+        query.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def get_category(slug: str) -> Category:
+    category = db.session.scalar(db.select(Category).filter_by(slug=slug))
+    if category is None:
+        from market.errors import NotFound
+
+        raise NotFound(_l("No such category."))
+    return category
+
+
+def public_product_slugs() -> list[tuple[str, object]]:
+    """(slug, updated_at) of every public product, for the sitemap; no ORM objects."""
+    query = (
+        db.select(Product.slug, Product.updated_at)
+        .join(Cooperative, Cooperative.id == Product.cooperative_id)
+        .where(Product.status == ProductStatus.ACTIVE.value,
+               Cooperative.status == CooperativeStatus.APPROVED.value)
+        .order_by(Product.id)
+    )
+    return [tuple(r) for r in db.session.execute(query)]

@@ -1,27 +1,166 @@
-from flask import Blueprint, render_template, request
+"""Public pages: home, cooperative storefronts, product pages, categories, the sitemap."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import format_date
 
 from market.catalog import services as catalog
 from market.geo import services as geo
 from market.ocop import services as ocop
+from market.i18n import LOCALES, current_lang
 from market.vendors import services as vendors
 
 bp = Blueprint("storefront", __name__, url_prefix="/<lang:lang>", template_folder="templates")
+seo_bp = Blueprint("seo", __name__)
 
 PAGE_SIZE = 24
+SORT_LABELS = ("new", "price_asc", "price_desc")
+
+
+@bp.app_template_filter("unit")
+def unit_filter(unit: str, lang: str | None = None) -> str:
+    return catalog.unit_label(unit, lang or current_lang())
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+def _pages(total: int) -> int:
+    return max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+
+
+def _seo(endpoint: str, **values) -> dict:
+    """Canonical URL and hreflang alternates (vi, en, x-default -> vi) of one public page."""
+    page = request.args.get("page", type=int)
+    if page and page > 1:
+        values["page"] = page
+    alternates = {lang: url_for(endpoint, lang=lang, _external=True, **values) for lang in LOCALES}
+    return {"canonical": alternates[current_lang()], "alternates": alternates,
+            "x_default": alternates["vi"]}
 
 
 @bp.get("/")
 def home():
-    page = max(request.args.get("page", 1, type=int), 1)
-    total = catalog.count_public_products()
-    products = catalog.latest_public_products(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    page = _page()
+    products, total = catalog.public_page(page=page, per_page=PAGE_SIZE)
     return render_template(
         "storefront/home.html",
-        cooperatives=vendors.list_approved(),
-        products=products,
+        cooperatives=vendors.list_approved(), categories=catalog.categories(),
+        products=products, page=page, pages=_pages(total), total=total,
         badges=ocop.badges_for_products([p.id for p in products]),
-        page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        total=total,
-        province=geo.province,
+        province=geo.province, seo=_seo("storefront.home"),
     )
+
+
+@bp.get("/c/<slug>")
+def cooperative(slug):
+    coop = vendors.get_public(slug)
+    page = _page()
+    sort = request.args.get("sort", "new")
+    sort = sort if sort in SORT_LABELS else "new"
+    products, total = catalog.public_page(cooperative_id=coop.id, sort=sort, page=page,
+                                          per_page=PAGE_SIZE)
+    return render_template(
+        "storefront/cooperative.html",
+        coop=coop, products=products, page=page, pages=_pages(total), total=total, sort=sort,
+        province=geo.province(coop.province_code), commune=geo.commune(coop.commune_code),
+        badges=ocop.badges_for_cooperative(coop.id),
+        seo=_seo("storefront.cooperative", slug=coop.slug),
+    )
+
+
+@bp.get("/p/<slug>")
+def product(slug):
+    lang = current_lang()
+    item = catalog.get_public_product(slug)
+    text = item.translation(lang)
+    seo = _seo("storefront.product", slug=item.slug)
+    images = [url_for("media", filename=i.filename, _external=True) for i in item.images]
+    origin = geo.province(item.origin_province_code)
+    description = text.description if text else ""
+    json_ld = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": item.name(lang),
+        "description": description,
+        "sku": item.slug,
+        "url": seo["canonical"],
+        "image": images,
+        "brand": {"@type": "Organization", "name": item.cooperative.name},
+        "countryOfOrigin": "VN",
+        "offers": {
+            "@type": "Offer",
+            "url": seo["canonical"],
+            "price": str(item.price),
+            "priceCurrency": "VND",
+            "availability": "https://schema.org/InStock" if item.in_stock
+            else "https://schema.org/OutOfStock",
+            "seller": {"@type": "Organization", "name": item.cooperative.name},
+        },
+    }
+    if item.category is not None:
+        json_ld["category"] = item.category.name(lang)
+    usd = None
+    if lang == "en":
+        usd = catalog_usd(item.price)
+    return render_template(
+        "storefront/product.html",
+        product=item, text=text, fallback=bool(text and text.locale != lang),
+        origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
+        usd=usd, badge=ocop.badges_for_products([item.id]).get(item.id),
+    )
+
+
+def catalog_usd(amount: int) -> dict:
+    from market.i18n import usd_estimate
+
+    usd = usd_estimate(amount)
+    try:
+        usd["rate_date_text"] = format_date(date.fromisoformat(usd["rate_date"]), "long")
+    except ValueError:
+        usd["rate_date_text"] = usd["rate_date"]
+    return usd
+
+
+@bp.get("/category/<slug>")
+def category(slug):
+    cat = catalog.get_category(slug)
+    page = _page()
+    sort = request.args.get("sort", "new")
+    sort = sort if sort in SORT_LABELS else "new"
+    products, total = catalog.public_page(category_id=cat.id, sort=sort, page=page,
+                                          per_page=PAGE_SIZE)
+    return render_template(
+        "storefront/category.html", category=cat, products=products, page=page,
+        pages=_pages(total), total=total, sort=sort,
+        badges=ocop.badges_for_products([p.id for p in products]),
+        seo=_seo("storefront.category", slug=cat.slug),
+    )
+
+
+@seo_bp.get("/sitemap.xml")
+def sitemap():
+    """Every public product and storefront, in both languages, with hreflang alternates.
+    Slugs are [a-z0-9-] only, so URLs are joined as text (url_for 40,000 times is slow)."""
+    root = url_for("seo.sitemap", _external=True).removesuffix("sitemap.xml")
+    entries = []
+    for coop in vendors.list_approved():
+        entries.append(({lang: f"{root}{lang}/c/{coop.slug}" for lang in LOCALES}, None))
+    for slug, updated in catalog.public_product_slugs():
+        entries.append(({lang: f"{root}{lang}/p/{slug}" for lang in LOCALES}, updated))
+    xml = render_template("storefront/sitemap.xml", entries=entries, locales=LOCALES)
+    response = Response(xml, mimetype="application/xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@seo_bp.get("/robots.txt")
+def robots():
+    body = f"User-agent: *\nAllow: /\nSitemap: {url_for('seo.sitemap', _external=True)}\n"
+    return Response(body, mimetype="text/plain")
+
+
+__all__ = ["bp", "seo_bp"]

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.dbtypes import UTCDateTime, utcnow
 from market.extensions import db
@@ -13,6 +13,7 @@ from market.extensions import db
 class CooperativeStatus(str, enum.Enum):
     PENDING = "pending"
     APPROVED = "approved"
+    REJECTED = "rejected"
     SUSPENDED = "suspended"
 
 
@@ -38,11 +39,13 @@ class Cooperative(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default=CooperativeStatus.PENDING.value)
     # Platform commission on goods, in basis points; None means the platform default (5 %).
     commission_rate_bp: Mapped[int | None] = mapped_column(sa.Integer)
+    # Why an application was rejected (shown to the applicant); empty otherwise.
+    rejection_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
         sa.CheckConstraint(
-            "status IN ('pending', 'approved', 'suspended')", name="status_known"
+            "status IN ('pending', 'approved', 'rejected', 'suspended')", name="status_known"
         ),
         sa.CheckConstraint("member_count >= 0", name="members_not_negative"),
     )
@@ -53,3 +56,43 @@ class Cooperative(db.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == CooperativeStatus.APPROVED.value
+
+
+class CooperativeStatusChange(db.Model):
+    """Every state change of a cooperative: who, when, from-state and to-state."""
+
+    __tablename__ = "cooperative_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+
+class StaffInvitation(db.Model):
+    """An owner's invitation to join the cooperative's staff. Only the token's SHA-256 is
+    stored; the token itself travels in the email link."""
+
+    __tablename__ = "staff_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cooperative = relationship("Cooperative")

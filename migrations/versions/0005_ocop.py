@@ -12,7 +12,7 @@ import market.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = "0005_ocop"
-down_revision = "0001_foundation"
+down_revision = "0003_storefront"
 branch_labels = None
 depends_on = None
 

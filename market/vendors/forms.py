@@ -1,0 +1,72 @@
+"""Vendor portal forms. Fields only parse input; the services hold every rule."""
+from typing import ClassVar
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class ProductForm(FlaskForm):
+    name_vi = StringField(_l("Name (Vietnamese)"))
+    description_vi = TextAreaField(_l("Description (Vietnamese)"))
+    name_en = StringField(_l("Name (English)"))
+    description_en = TextAreaField(_l("Description (English)"))
+    price = StringField(_l("Price (đồng)"))
+    unit = SelectField(_l("Unit"))
+    stock = StringField(_l("Stock"), default="0")
+    category_id = SelectField(_l("Category"))
+    origin_province_code = SelectField(_l("Origin (province)"))
+    status = SelectField(_l("Status"))
+
+
+class ImageForm(FlaskForm):
+    image = FileField(_l("Photo (JPEG, PNG or WebP, up to 5 MB)"))
+    alt_vi = StringField(_l("Photo description (Vietnamese)"))
+    alt_en = StringField(_l("Photo description (English)"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV or XLSX file"))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired()])
+
+
+class AcceptForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10)])
+
+
+class ApplyForm(FlaskForm):
+    name = StringField(_l("Cooperative name"))
+    registration_code = StringField(_l("Registration (enterprise) code"))
+    province_code = SelectField(_l("Province"))
+    commune_code = SelectField(_l("Commune/ward"), validate_choice=False)
+    address = StringField(_l("Address"))
+    sector = StringField(_l("What the cooperative produces"))
+    member_count = IntegerField(_l("Number of members"), validators=[Optional()])
+    founded_year = IntegerField(_l("Founding year"), validators=[Optional()])
+    contact_email = EmailField(_l("Contact email"))
+    contact_phone = StringField(_l("Contact phone"))
+    story_vi = TextAreaField(_l("Story (Vietnamese)"))
+    story_en = TextAreaField(_l("Story (English)"))
+
+
+class ProfileForm(FlaskForm):
+    address = StringField(_l("Address"))
+    sector = StringField(_l("What the cooperative produces"))
+    member_count = IntegerField(_l("Number of members"), validators=[Optional()])
+    contact_email = EmailField(_l("Contact email"))
+    contact_phone = StringField(_l("Contact phone"))
+    story_vi = TextAreaField(_l("Story (Vietnamese)"))
+    story_en = TextAreaField(_l("Story (English)"))
+
+
+class ReviewForm(FlaskForm):
+    decision = SelectField(_l("Decision"))
+    reason = TextAreaField(_l("Reason (required to reject or suspend; the cooperative sees it)"))
+
+    LABELS: ClassVar[dict] = {"approve": _l("Approve"), "reject": _l("Reject"), "suspend": _l("Suspend")}
