@@ -30,7 +30,8 @@ def _sign_out(page, live_server):
 
 def test_submit_verify_badge_then_expiry(live_server, live_db, page):
     coop = factories.cooperative(name="Hợp tác xã Hồ tiêu E2E")
-    factories.product(coop, name_vi=NAME_VI, name_en=NAME_EN, unit="hũ", price=95_000)
+    product_slug = factories.product(coop, name_vi=NAME_VI, name_en=NAME_EN, unit="hũ",
+                                     price=95_000).slug
     staff = factories.staff(coop, email="e2e-ocop-staff@example.vn")
     officer = factories.officer(email="e2e-ocop-officer@example.vn", name="Cán bộ Sở")
     staff_email, officer_email = staff.email, officer.email
@@ -88,6 +89,10 @@ def test_submit_verify_badge_then_expiry(live_server, live_db, page):
     expect(page.get_by_text("2028-06-01").first).to_be_visible()
     expect(page.get_by_text(NAME_VI)).to_be_visible()
     screenshot(page, "ocop-verify-page")
+    # ... and on the product page, linked to the verification page.
+    page.goto(f"{live_server}/en/p/{product_slug}")
+    page.get_by_role("link", name="OCOP 4-star").click()
+    expect(page).to_have_url(f"{live_server}/en/ocop/{NUMBER}")
 
     # Time moves past the validity; the daily job runs: the badge is gone everywhere.
     assert services.expire_due(today=date(2028, 6, 2)) >= 1
@@ -96,6 +101,9 @@ def test_submit_verify_badge_then_expiry(live_server, live_db, page):
     card = page.locator("article.product-card", has_text=NAME_VI)
     expect(card).to_be_visible()
     expect(card.get_by_role("link", name="OCOP 4 sao")).to_have_count(0)
+    page.goto(f"{live_server}/vi/p/{product_slug}")
+    expect(page.get_by_role("heading", name=NAME_VI)).to_be_visible()
+    expect(page.get_by_role("link", name="OCOP 4 sao")).to_have_count(0)
     page.goto(f"{live_server}/vi/ocop/{NUMBER}")
     expect(page.get_by_text("Đã hết hiệu lực ngày 2028-06-01")).to_be_visible()
     expect(page.get_by_role("link", name="OCOP 4 sao")).to_have_count(0)
