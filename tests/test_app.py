@@ -60,6 +60,8 @@ def test_price_is_formatted_for_the_locale(client, make):
 
 def test_production_refuses_the_default_secret_key(monkeypatch):
     monkeypatch.setenv("MARKET_ENV", "production")
+    # The limiter is one shared instance: keep it off for the rest of the session.
+    monkeypatch.setenv("MARKET_RATELIMIT_DISABLED", "1")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("MARKET_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
