@@ -6,6 +6,9 @@ from flask import current_app
 def init_app(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_accounts)
+    from market.prices import cli as prices_cli
+
+    prices_cli.init_app(app)
 
 
 @click.command("seed-demo")
@@ -15,6 +18,9 @@ def seed_demo():
 
     counts = seed(current_app.config["MEDIA_DIR"])
     click.echo("demo data: " + ", ".join(f"{v} new {k}" for k, v in counts.items()))
+    from market.prices.cli import seed_prices
+
+    seed_prices()
     click.echo(accounts_table())
 
 
