@@ -15,9 +15,11 @@ from market.i18n import current_lang, negotiate
 def init_app(app) -> None:
     from market.accounts.views import bp as accounts_bp
     from market.accounts.services import load_user
+    from market.prices.api import bp as prices_api_bp
+    from market.prices.views import bp as prices_bp
     from market.storefront.views import bp as storefront_bp
 
-    for blueprint in (accounts_bp, storefront_bp):
+    for blueprint in (accounts_bp, storefront_bp, prices_bp, prices_api_bp):
         app.register_blueprint(blueprint)
 
     login_manager.user_loader(load_user)
