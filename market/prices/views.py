@@ -55,8 +55,9 @@ def commodity(commodity):
     svg = chart.render(history, shown.points if shown else [], title=_(
         "%(commodity)s, %(market)s, %(unit)s", commodity=item.name(lang),
         market=series.market.name(lang), unit=series.unit_label), labels={
-        "history": _("Observed price"), "forecast": _("Forecast with 80% and 95% intervals"),
-        "band80": _("80% prediction interval"), "band95": _("95% prediction interval")})
+        "history": _("Observed price"), "forecast": _("Forecast with %(a)d%% and %(b)d%% intervals", a=80, b=95),
+        "band80": _("%(n)d%% prediction interval", n=80),
+        "band95": _("%(n)d%% prediction interval", n=95)})
     return render_template(
         "prices/commodity.html", commodity=item, series=series, all_series=all_series,
         forecasts=forecasts, shown=shown, chart=Markup(svg),
