@@ -28,6 +28,9 @@ MIN_FOR_MODELS = {"D": 60, "W": 52, "M": 36}
 # Fit on the most recent window only: old regimes say little about next month's price.
 FIT_WINDOW = {"D": 730, "W": 260, "M": 300}
 Z80, Z95 = 1.2815516, 1.9599640
+# Volatility changes over time (coffee in 2024-25): interval widths follow an exponentially
+# weighted estimate of recent volatility with this half-life, in observations.
+VOL_HALFLIFE = {"D": 60, "W": 26, "M": 24}
 
 
 # --- calendars ---------------------------------------------------------------------------------
@@ -67,6 +70,21 @@ def future_dates(last: pd.Timestamp, freq: str, steps: int = HORIZON) -> list[da
     return [(last + offset * k).date() for k in range(1, steps + 1)]
 
 
+def step_changes(y: np.ndarray) -> np.ndarray:
+    """Changes of log price between consecutive observations, scaled to one period."""
+    idx = np.flatnonzero(~np.isnan(y))
+    return np.diff(y[idx]) / np.sqrt(np.maximum(np.diff(idx), 1))
+
+
+def recent_sigma(y: np.ndarray, halflife: int) -> float:
+    """Exponentially weighted volatility of one-period log changes (RiskMetrics style)."""
+    d = step_changes(y)
+    if len(d) < 2:
+        return 0.05
+    w = 0.5 ** (np.arange(len(d))[::-1] / halflife)
+    return max(float(np.sqrt(np.sum(w * d * d) / np.sum(w))), 1e-4)
+
+
 # --- models ------------------------------------------------------------------------------------
 # Each model: fit(train_log) -> state; then forecasts from successive origins. All work on a
 # float array of log prices with NaN for missing periods.
@@ -75,8 +93,9 @@ class Naive:
     name = "naive"
     label = "Naive (last price carried forward)"
 
-    def __init__(self, season: int = 1):
+    def __init__(self, season: int = 1, halflife: int = 24):
         self.season = season
+        self.halflife = halflife
 
     def fit(self, y: np.ndarray) -> "Naive":
         m = self.season
@@ -89,7 +108,23 @@ class Naive:
             diffs = diffs[~np.isnan(diffs)]
         self.sigma = float(np.std(diffs)) if len(diffs) > 1 else 0.05
         self.sigma = max(self.sigma, 1e-4)
+        self.base_sigma = max(float(np.std(step_changes(y))), 1e-4)
+        # Spread of k-period changes, measured directly: monthly averages and trending
+        # markets spread faster than sqrt(k) times the one-period change.
+        self.sigma_k = {}
+        for k in range(1, HORIZON + 1):
+            ch = (y[k:] - y[:-k]) if len(y) > k else np.array([])
+            ch = ch[~np.isnan(ch)]
+            direct = float(np.sqrt(np.mean(ch ** 2))) if len(ch) >= 20 else 0.0
+            self.sigma_k[k] = max(direct, self.sigma * math.sqrt(k))
         return self
+
+    def _spread(self, k: int) -> float:
+        if self.season > 1 or not getattr(self, "sigma_k", None):
+            return self.sigma * math.sqrt(k)
+        if k <= HORIZON:
+            return self.sigma_k[k]
+        return self.sigma_k[HORIZON] * math.sqrt(k / HORIZON)
 
     def start(self, y: np.ndarray) -> None:
         self.y = y
@@ -99,6 +134,7 @@ class Naive:
         past = self.y[:origin]
         idx = np.flatnonzero(~np.isnan(past))
         last_i = idx[-1]
+        ratio = recent_sigma(past, self.halflife) / self.base_sigma
         mean = np.empty(steps)
         sd = np.empty(steps)
         for k in range(steps):
@@ -109,10 +145,10 @@ class Naive:
                     back -= self.season
                 if back >= 0:
                     mean[k] = past[back]
-                    sd[k] = self.sigma * math.sqrt(1 + (t - origin) // self.season)
+                    sd[k] = ratio * self.sigma * math.sqrt(1 + (t - origin) // self.season)
                     continue
             mean[k] = past[last_i]
-            sd[k] = self.sigma * math.sqrt(t - last_i)
+            sd[k] = ratio * self._spread(t - last_i)
         return mean, sd
 
 
@@ -125,14 +161,16 @@ class StateSpace:
     """A statsmodels state-space model: parameters fitted once on the training window, then
     the Kalman filter is extended origin by origin (no refit), which keeps backtests fast."""
 
-    def __init__(self, name: str, label: str, build):
+    def __init__(self, name: str, label: str, build, halflife: int = 24):
         self.name, self.label, self._build = name, label, build
+        self.halflife = halflife
 
     def fit(self, y: np.ndarray) -> "StateSpace":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.result = self._build(y).fit(disp=False, maxiter=200)
         self.params = self.result.params
+        self.base_sigma = max(float(np.std(step_changes(y))), 1e-4)
         return self
 
     def start(self, y: np.ndarray) -> None:
@@ -157,6 +195,7 @@ class StateSpace:
             if not np.all(np.isfinite(mean)) or np.any(np.abs(mean - self._last()) > 5):
                 raise FloatingPointError("forecast diverged")
             sd = np.sqrt(np.maximum(np.asarray(fc.var_pred_mean, dtype=float), 1e-12))
+        sd = sd * recent_sigma(self.y[:origin], self.halflife) / self.base_sigma
         return mean, sd
 
 
@@ -174,15 +213,15 @@ def _arima(order):
 
 
 def candidates(freq: str, n_obs: int) -> list:
-    season = SEASON[freq]
-    models = [Naive()]
+    season, hl = SEASON[freq], VOL_HALFLIFE[freq]
+    models = [Naive(halflife=hl)]
     if freq == "M" and n_obs >= 3 * season:
-        models.append(SeasonalNaive(season))
+        models.append(SeasonalNaive(season, halflife=hl))
     if n_obs >= MIN_FOR_MODELS[freq]:
         models += [
-            StateSpace("ets_ann", "Exponential smoothing ETS(A,N,N)", _ets(False, False)),
-            StateSpace("arima_110", "ARIMA(1,1,0)", _arima((1, 1, 0))),
-            StateSpace("arima_011", "ARIMA(0,1,1)", _arima((0, 1, 1))),
+            StateSpace("ets_ann", "Exponential smoothing ETS(A,N,N)", _ets(False, False), hl),
+            StateSpace("arima_110", "ARIMA(1,1,0)", _arima((1, 1, 0)), hl),
+            StateSpace("arima_011", "ARIMA(0,1,1)", _arima((0, 1, 1)), hl),
         ]
     return models
 
@@ -312,7 +351,7 @@ def choose(y: np.ndarray, freq: str) -> Choice:
     z = np.abs(np.concatenate([np.asarray(v) for v in errors.z.values()]))
     if len(z) >= 30:
         c = 0.5 * (np.quantile(z, 0.8) / Z80 + np.quantile(z, 0.95) / Z95)
-        interval_scale = float(np.clip(c, 0.7, 2.5))
+        interval_scale = float(np.clip(c, 1.0, 2.0))
     else:
         interval_scale = 1.2
     return Choice(best, results[best][0].label, errors.mase(), errors.smape_mean(), naive,
