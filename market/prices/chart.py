@@ -58,9 +58,12 @@ def render(history: list[tuple[date, float]], points: list[dict], *, title: str,
                      'stroke="#eee"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" font-size="11" '
                      f'text-anchor="end" fill="#555">{_fmt(v)}</text>')
-    for d in (d0, history[-1][0], d1):
+    ticks = [(d0, "start"), (d1, "end")]
+    if x(d1) - x(history[-1][0]) > 90:
+        ticks.append((history[-1][0], "middle"))
+    for d, anchor in ticks:
         parts.append(f'<text x="{x(d):.1f}" y="{H - BOTTOM + 16}" font-size="11" '
-                     f'text-anchor="middle" fill="#555">{d.isoformat()}</text>')
+                     f'text-anchor="{anchor}" fill="#555">{d.isoformat()}</text>')
     if fc:
         parts.append(f'<path d="{band("lo95", "hi95")}" fill="#2b6cb0" fill-opacity="0.15">'
                      f'<title>{escape(labels["band95"])}</title></path>')

@@ -92,7 +92,7 @@ def can_manage(actor, market: Market | None = None) -> bool:
         market.province_code == actor.province_code)
 
 
-def _require(actor, market: Market | None = None) -> None:
+def require_manager(actor, market: Market | None = None) -> None:
     if not can_manage(actor, market):
         raise PermissionDenied(_l("Only officers of the Department of Industry and Trade may "
                                   "manage these prices."))
@@ -206,7 +206,7 @@ def import_prices(actor, filename: str, content: bytes, *, source: str = "",
     """Validate every row; write nothing unless all are good. Rows already recorded with the
     same price are skipped; a different price for a recorded (date, commodity, market) is a
     conflict, reported and never overwritten."""
-    _require(actor)
+    require_manager(actor)
     today = today or datetime.now(timezone.utc).date()
     rows = read_rows(filename, content)
     if not rows:
@@ -380,7 +380,7 @@ def list_batches(limit: int = 50) -> list[ImportBatch]:
 
 def rollback_batch(actor, public_id: str) -> ImportBatch:
     """Remove every observation the batch added; the batch stays in the history."""
-    _require(actor)
+    require_manager(actor)
     batch = db.session.scalar(db.select(ImportBatch).filter_by(public_id=public_id))
     if batch is None:
         raise NotFound(_l("No such import."))
@@ -390,7 +390,7 @@ def rollback_batch(actor, public_id: str) -> ImportBatch:
         db.select(PriceSeries).where(PriceSeries.id.in_(
             db.select(PriceObservation.series_id).where(PriceObservation.batch_id == batch.id)))))
     for s in affected:
-        _require(actor, s.market)
+        require_manager(actor, s.market)
     db.session.execute(db.delete(PriceObservation).where(PriceObservation.batch_id == batch.id))
     for s in affected:
         s.forecast_stale = True
@@ -468,7 +468,7 @@ def set_publication(actor, s: PriceSeries, *, publish: bool, commentary_vi: str 
                     commentary_en: str = "", now: datetime | None = None) -> PriceSeries:
     """Save the commentary and publish or withhold the series' forecast. A forecast is only
     published when it was made from every observation on record."""
-    _require(actor, s.market)
+    require_manager(actor, s.market)
     now = now or utcnow()
     commentary_vi, commentary_en = (commentary_vi or "").strip(), (commentary_en or "").strip()
     if len(commentary_vi) > 2000 or len(commentary_en) > 2000:

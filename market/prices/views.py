@@ -23,7 +23,7 @@ MODEL_LABELS = {
     "arima_110": _l("ARIMA(1,1,0) on log prices"),
     "arima_011": _l("ARIMA(0,1,1) on log prices"),
 }
-HISTORY_SPAN = {"D": timedelta(days=240), "W": timedelta(days=730), "M": timedelta(days=365 * 8)}
+HISTORY_SPAN = {"D": timedelta(days=120), "W": timedelta(days=730), "M": timedelta(days=365 * 8)}
 
 
 @bp.get("/")
@@ -101,7 +101,7 @@ def publication(commodity, market):
 @login_required
 def import_page():
     if not services.can_manage(current_user):
-        services._require(current_user)
+        services.require_manager(current_user)
     problems, result = [], None
     status = 200
     if request.method == "POST":
