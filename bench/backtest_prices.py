@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from market.prices import forecasting as F  # noqa: E402
+from market.prices import forecasting as F
 
 HORIZONS = (1, 4, 12)
 # Evaluation origins per frequency (daily origins are every second day).

@@ -46,11 +46,11 @@ def render(history: list[tuple[date, float]], points: list[dict], *, title: str,
         return path(upper + lower) + " Z"
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
-        f'class="price-chart" aria-label="{escape(title)}">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
+        f'class="price-chart" aria-label="{escape(title)}">'),
         f"<title>{escape(title)}</title>",
-        f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" '
-        'fill="#fafaf7" stroke="#ddd"/>',
+        (f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" '
+        'fill="#fafaf7" stroke="#ddd"/>'),
     ]
     for i in range(5):
         v = v0 + (v1 - v0) * i / 4

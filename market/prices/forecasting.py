@@ -97,7 +97,7 @@ class Naive:
         self.season = season
         self.halflife = halflife
 
-    def fit(self, y: np.ndarray) -> "Naive":
+    def fit(self, y: np.ndarray) -> Naive:
         m = self.season
         idx = np.flatnonzero(~np.isnan(y))
         if m == 1:
@@ -165,7 +165,7 @@ class StateSpace:
         self.name, self.label, self._build = name, label, build
         self.halflife = halflife
 
-    def fit(self, y: np.ndarray) -> "StateSpace":
+    def fit(self, y: np.ndarray) -> StateSpace:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.result = self._build(y).fit(disp=False, maxiter=200)
@@ -336,7 +336,7 @@ def choose(y: np.ndarray, freq: str) -> Choice:
         model._freq = freq
         try:
             results[model.name] = (model, backtest(model, y, origins[0], origins, scale))
-        except Exception:  # noqa: BLE001 - a model that fails to fit is simply not chosen
+        except Exception:  # noqa: BLE001, S112 - a model that fails to fit is not chosen
             continue
     base = results["naive"][1]
     horizons = [h for h in range(1, HORIZON + 1) if base.ase.get(h) and base.mase([h]) > 0]

@@ -11,7 +11,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -24,7 +24,13 @@ from market.extensions import db
 from market.geo import services as geo
 from market.prices import forecasting
 from market.prices.models import (
-    Commodity, Forecast, ImportBatch, Market, MarketKind, PriceObservation, PriceSeries,
+    Commodity,
+    Forecast,
+    ImportBatch,
+    Market,
+    MarketKind,
+    PriceObservation,
+    PriceSeries,
 )
 
 COLUMNS = ("date", "commodity", "market", "unit", "price")
@@ -105,7 +111,7 @@ def read_rows(filename: str, content: bytes) -> list[tuple[int, dict]]:
     name = filename.lower()
     if name.endswith(".xlsx"):
         return _xlsx_rows(content)
-    if name.endswith(".csv") or name.endswith(".txt"):
+    if name.endswith((".csv", ".txt")):
         return _csv_rows(content)
     raise ImportRejected([(0, _l("Upload a .csv or .xlsx file."))])
 
@@ -207,7 +213,7 @@ def import_prices(actor, filename: str, content: bytes, *, source: str = "",
     same price are skipped; a different price for a recorded (date, commodity, market) is a
     conflict, reported and never overwritten."""
     require_manager(actor)
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     rows = read_rows(filename, content)
     if not rows:
         raise ImportRejected([(0, _l("The file has no price rows."))])

@@ -1,5 +1,5 @@
 """Forecasts: per-series model choice, intervals, staleness and publication."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -86,10 +86,10 @@ def test_a_forecast_is_never_published_from_stale_data(make):
     assert series.forecast_stale is True
     with pytest.raises(services.StaleForecast):
         services.set_publication(officer, series, publish=True)
-    services.refresh_forecasts(now=datetime(2099, 2, 1, tzinfo=timezone.utc))
+    services.refresh_forecasts(now=datetime(2099, 2, 1, tzinfo=UTC))
     current = services.current_forecasts(series, published_only=True)
     assert current[0].last_observation_on == date(2025, 5, 1)
-    assert current[0].published_at == datetime(2099, 2, 1, tzinfo=timezone.utc)
+    assert current[0].published_at == datetime(2099, 2, 1, tzinfo=UTC)
     assert services.published_feed()[0] == current[0]
 
 
