@@ -473,13 +473,14 @@ def current_forecasts(s: PriceSeries, *, published_only: bool = False) -> list[F
 def set_publication(actor, s: PriceSeries, *, publish: bool, commentary_vi: str = "",
                     commentary_en: str = "", now: datetime | None = None) -> PriceSeries:
     """Save the commentary and publish or withhold the series' forecast. A forecast is only
-    published when it was made from every observation on record."""
+    published when it was made from every observation on record; while a series stays
+    published, each refresh publishes its new forecasts (see `refresh_forecasts`)."""
     require_manager(actor, s.market)
     now = now or utcnow()
     commentary_vi, commentary_en = (commentary_vi or "").strip(), (commentary_en or "").strip()
     if len(commentary_vi) > 2000 or len(commentary_en) > 2000:
         raise DomainError(_l("Keep the commentary under 2,000 characters."))
-    if publish:
+    if publish and not s.published:
         forecasts = current_forecasts(s)
         if s.forecast_stale or not forecasts:
             raise StaleForecast(_l("New prices arrived after this forecast was made. Refresh "

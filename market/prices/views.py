@@ -100,8 +100,7 @@ def publication(commodity, market):
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_page():
-    if not services.can_manage(current_user):
-        services.require_manager(current_user)
+    services.require_manager(current_user)
     problems, result = [], None
     status = 200
     if request.method == "POST":

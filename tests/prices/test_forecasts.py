@@ -80,17 +80,29 @@ def test_a_forecast_is_never_published_from_stale_data(make):
     assert len(first) == 1 and first[0].published_at is not None
     assert services.published_feed() == first
 
-    # New prices arrive: the published forecast stays (with its data date) but cannot be
-    # re-published until it is refreshed; the refresh publishes a new one from all the data.
-    _import(officer, [("2025-05-01", "coffee_robusta", "world", "USD/kg", "3.10")])
+    # While published, new prices leave the old forecast visible (with its data date) and
+    # the refresh publishes a new one made from all the data.
+    _import(officer, [("2023-07-01", "coffee_robusta", "world", "USD/kg", "3.10")])
     assert series.forecast_stale is True
-    with pytest.raises(services.StaleForecast):
-        services.set_publication(officer, series, publish=True)
+    services.set_publication(officer, series, publish=True, commentary_vi="Sửa nhận định.")
+    assert services.current_forecasts(series, published_only=True) == first
     services.refresh_forecasts(now=datetime(2099, 2, 1, tzinfo=UTC))
     current = services.current_forecasts(series, published_only=True)
-    assert current[0].last_observation_on == date(2025, 5, 1)
+    assert current[0].last_observation_on == date(2023, 7, 1)
     assert current[0].published_at == datetime(2099, 2, 1, tzinfo=UTC)
     assert services.published_feed()[0] == current[0]
+
+    # Withheld, then new prices: it cannot be published again until refreshed.
+    services.set_publication(officer, series, publish=False)
+    _import(officer, [("2023-08-01", "coffee_robusta", "world", "USD/kg", "3.20")])
+    with pytest.raises(services.StaleForecast):
+        services.set_publication(officer, series, publish=True)
+    assert series.published is False
+    services.refresh_forecasts()
+    assert services.current_forecasts(series, published_only=True) == []
+    services.set_publication(officer, series, publish=True)
+    assert services.current_forecasts(series, published_only=True)[0].last_observation_on == \
+        date(2023, 8, 1)
 
 
 def test_withheld_forecasts_leave_the_feed(make):
