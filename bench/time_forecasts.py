@@ -1,6 +1,6 @@
 """Time `refresh_forecasts` over every bundled demo series (the work `flask forecast --all` does).
 
-    .venv/bin/python bench/time_forecasts.py [--runs 3]
+    .venv/bin/python bench/time_forecasts.py [--runs 3] [--jobs 2]
 
 Builds a throw-away SQLite database with the migrations, imports the demo series once, then
 recomputes all forecasts `--runs` times and prints each run and the median.
@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     from flask_migrate import upgrade
 
@@ -40,7 +41,7 @@ def main() -> None:
             times = []
             for run in range(args.runs):
                 started = time.perf_counter()
-                counts = services.refresh_forecasts(stale_only=False)
+                counts = services.refresh_forecasts(stale_only=False, workers=args.jobs)
                 db.session.commit()
                 times.append(time.perf_counter() - started)
                 print(f"run {run + 1}: {counts['forecasts']} forecasts for {counts['series']} "

@@ -1,6 +1,7 @@
 """`flask import-prices FILE...` and `flask forecast` (registered from market/cli.py)."""
 from __future__ import annotations
 
+import os
 import time
 
 import click
@@ -43,13 +44,15 @@ def import_prices(files, source, email):
 @click.option("--all", "everything", is_flag=True, help="Recompute every series, not only stale ones.")
 @click.option("--watch", type=int, default=0,
               help="Keep running as a worker, checking for stale series every N seconds.")
-def forecast(everything, watch):
+@click.option("--jobs", type=int, default=0, help="Processes for model fitting (default: CPUs).")
+def forecast(everything, watch, jobs):
     """Recompute price forecasts (stale series only unless --all)."""
     from market.prices import services
 
     while True:
         started = time.perf_counter()
-        counts = services.refresh_forecasts(stale_only=not everything)
+        counts = services.refresh_forecasts(stale_only=not everything,
+                                            workers=jobs or os.cpu_count() or 1)
         db.session.commit()
         if counts["series"] or not watch:
             click.echo(f"forecasts: {counts['forecasts']} made for {counts['series']} series "
@@ -65,7 +68,7 @@ def seed_prices() -> None:
     from market.prices import services
 
     started = time.perf_counter()
-    counts = services.load_demo(forecast=True)
+    counts = services.load_demo(forecast=True, workers=os.cpu_count() or 1)
     db.session.commit()
     click.echo(f"demo prices: {counts['observations']} new observations in {counts['batches']} "
                f"imports, {counts['forecasts']} forecasts ({time.perf_counter() - started:.1f} s)")

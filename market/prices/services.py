@@ -414,47 +414,70 @@ def _observations(s: PriceSeries) -> list[PriceObservation]:
         .order_by(PriceObservation.observed_on)))
 
 
-def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None) -> dict:
+def _forecast_job(job):
+    """Pure numerics for one series (runs in a worker process when `workers` > 1)."""
+    dates, values, freqs = job
+    return [forecasting.forecast(dates, values, freq) for freq in freqs]
+
+
+def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
+                      workers: int = 1) -> dict:
     """Recompute the forecasts of every stale series (or all). Daily series also get weekly
-    and monthly forecasts of their averages. Returns counts."""
+    and monthly forecasts of their averages. `workers` > 1 spreads the model fitting over
+    that many processes. Returns counts."""
     now = now or utcnow()
     query = db.select(PriceSeries).order_by(PriceSeries.id)
     if stale_only:
         query = query.where(PriceSeries.forecast_stale.is_(True))
     counts = {"series": 0, "forecasts": 0, "too_short": 0}
+    plan = []
     for s in db.session.scalars(query).all():
         obs = _observations(s)
         dates = [o.observed_on for o in obs]
         values = [float(o.price) for o in obs]
+        freqs = []
+        if len(obs) >= forecasting.MIN_OBSERVATIONS:
+            native = forecasting.infer_frequency(dates)
+            freqs = [native] + ({"D": ["W", "M"], "W": ["M"]}.get(native, []))
+        plan.append((s, len(obs), (dates, values, freqs)))
+    jobs = [job for _, _, job in plan]
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_forecast_job, jobs))
+    else:
+        results = [_forecast_job(job) for job in jobs]
+
+    for (s, n_read, (_, _, freqs)), made_results in zip(plan, results):
         for old in db.session.scalars(db.select(Forecast).filter_by(series_id=s.id,
                                                                     is_current=True)):
             old.is_current = False
         counts["series"] += 1
         made = 0
-        if len(obs) >= forecasting.MIN_OBSERVATIONS:
-            native = forecasting.infer_frequency(dates)
-            freqs = [native] + ({"D": ["W", "M"], "W": ["M"]}.get(native, []))
-            for freq in freqs:
-                result = forecasting.forecast(dates, values, freq)
-                if result is None:
-                    continue
-                db.session.add(Forecast(
-                    series_id=s.id, frequency=freq, native=freq == native, is_current=True,
-                    model=result.model, last_observation_on=result.last_observation_on,
-                    observations=result.observations, made_at=now,
-                    backtest_mase=result.backtest_mase, backtest_smape=result.backtest_smape,
-                    naive_mase=result.naive_mase, points=result.points,
-                    published_at=now if s.published else None,
-                ))
-                made += 1
+        native = freqs[0] if freqs else None
+        for freq, result in zip(freqs, made_results):
+            if result is None:
+                continue
+            db.session.add(Forecast(
+                series_id=s.id, frequency=freq, native=freq == native, is_current=True,
+                model=result.model, last_observation_on=result.last_observation_on,
+                observations=result.observations, made_at=now,
+                backtest_mase=result.backtest_mase, backtest_smape=result.backtest_smape,
+                naive_mase=result.naive_mase, points=result.points,
+                published_at=now if s.published else None,
+            ))
+            made += 1
         if made == 0:
             counts["too_short"] += 1
             s.published = False
         counts["forecasts"] += made
-        # Only clear the flag if no observation arrived while we computed.
+        # Only clear the flag if no observation arrived or left while we computed.
         latest = db.session.scalar(db.select(db.func.count()).select_from(PriceObservation)
                                    .where(PriceObservation.series_id == s.id))
-        s.forecast_stale = latest != len(obs)
+        s.forecast_stale = latest != n_read
         db.session.flush()
     return counts
 
@@ -581,7 +604,7 @@ DEMO_SOURCES = {
 }
 
 
-def load_demo(*, forecast: bool = True) -> dict:
+def load_demo(*, forecast: bool = True, workers: int = 1) -> dict:
     """Import the bundled real series (idempotent: a second run adds nothing)."""
     counts = {"observations": 0, "batches": 0, "forecasts": 0}
     for path in demo_files():
@@ -590,7 +613,7 @@ def load_demo(*, forecast: bool = True) -> dict:
         counts["observations"] += result.added
         counts["batches"] += 1 if result.batch else 0
     if forecast:
-        counts["forecasts"] = refresh_forecasts(stale_only=True)["forecasts"]
+        counts["forecasts"] = refresh_forecasts(stale_only=True, workers=workers)["forecasts"]
     # The demo publishes every series with a fresh forecast, as a Department would.
     for s in db.session.scalars(db.select(PriceSeries).where(PriceSeries.published.is_(False),
                                                              PriceSeries.forecast_stale.is_(False))):
