@@ -161,15 +161,19 @@ class StateSpace:
     """A statsmodels state-space model: parameters fitted once on the training window, then
     the Kalman filter is extended origin by origin (no refit), which keeps backtests fast."""
 
-    def __init__(self, name: str, label: str, build, halflife: int = 24):
+    def __init__(self, name: str, label: str, build, halflife: int = 24, extend: bool = True):
         self.name, self.label, self._build = name, label, build
         self.halflife = halflife
+        # ETS with a concentrated initial level does not carry its state through `extend`:
+        # it is filtered afresh over its window at every origin instead.
+        self.extendable = extend
 
     def fit(self, y: np.ndarray) -> StateSpace:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.result = self._build(y).fit(disp=False, maxiter=200)
         self.params = self.result.params
+        self._window = len(y)
         self.base_sigma = max(float(np.std(step_changes(y))), 1e-4)
         return self
 
@@ -179,14 +183,17 @@ class StateSpace:
         self._at = 0
 
     def _last(self) -> float:
-        past = self.y[: self._at]
+        past = self.y[self._start: self._at]
         return float(past[~np.isnan(past)][-1])
 
     def forecast(self, origin: int, steps: int):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if self._res is None or origin < self._at:
-                self._res = self._build(self.y[:origin]).filter(self.params)
+            if self._res is None or origin < self._at or not self.extendable:
+                # Filter over the same length of history the parameters were fitted on.
+                start = max(0, origin - self._window)
+                self._res = self._build(self.y[start:origin]).filter(self.params)
+                self._start = start
             elif origin > self._at:
                 self._res = self._res.extend(self.y[self._at:origin])
             self._at = origin
@@ -219,7 +226,8 @@ def candidates(freq: str, n_obs: int) -> list:
         models.append(SeasonalNaive(season, halflife=hl))
     if n_obs >= MIN_FOR_MODELS[freq]:
         models += [
-            StateSpace("ets_ann", "Exponential smoothing ETS(A,N,N)", _ets(False, False), hl),
+            StateSpace("ets_ann", "Exponential smoothing ETS(A,N,N)", _ets(False, False), hl,
+                       extend=False),
             StateSpace("arima_110", "ARIMA(1,1,0)", _arima((1, 1, 0)), hl),
             StateSpace("arima_011", "ARIMA(0,1,1)", _arima((0, 1, 1)), hl),
         ]
