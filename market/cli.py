@@ -2,6 +2,8 @@
 import click
 from flask import current_app
 
+from market.prices import cli as prices_cli
+
 
 def init_app(app) -> None:
     app.cli.add_command(seed_demo)
@@ -9,6 +11,7 @@ def init_app(app) -> None:
     app.cli.add_command(orders_expire)
     app.cli.add_command(send_mail)
     app.cli.add_command(ocop_expire)
+    prices_cli.init_app(app)
 
 
 @click.command("seed-demo")
@@ -18,6 +21,9 @@ def seed_demo():
 
     counts = seed(current_app.config["MEDIA_DIR"])
     click.echo("demo data: " + ", ".join(f"{v} new {k}" for k, v in counts.items()))
+    from market.prices.cli import seed_prices
+
+    seed_prices()
     click.echo(accounts_table())
 
 

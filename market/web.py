@@ -19,11 +19,13 @@ def init_app(app) -> None:
     from market.orders.api import bp as orders_api_bp
     from market.orders.views import bp as orders_bp
     from market.payments.views import bp as payments_bp
+    from market.prices.api import bp as prices_api_bp
+    from market.prices.views import bp as prices_bp
     from market.storefront.views import bp as storefront_bp, seo_bp
     from market.vendors.views import bp as vendors_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
-                      orders_api_bp, payments_bp):
+                      orders_api_bp, payments_bp, prices_bp, prices_api_bp):
         app.register_blueprint(blueprint)
 
     login_manager.user_loader(load_user)

@@ -13,7 +13,7 @@ import market.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = "0003_storefront"
-down_revision = "0001_foundation"
+down_revision = "0002_prices"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Commodity prices: observations, imports, forecasts and the public price feed."""

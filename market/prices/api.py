@@ -1,0 +1,173 @@
+"""The public price feed: JSON and CSV under /api/v1, and an Atom feed of published forecasts.
+
+Readable without a key (rate-limited per address); errors are RFC 9457 problem+json."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+from flask import Blueprint, Response, request, url_for
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from market.errors import DomainError, ValidationError
+from market.extensions import limiter
+from market.prices import services
+
+bp = Blueprint("prices_api", __name__, template_folder="templates")
+limiter.limit("120 per minute")(bp)
+
+CACHE = "public, max-age=300"
+
+
+def _problem(status: int, title: str, detail: str, code: str) -> Response:
+    body = {"type": f"https://htx.market/problems/{code}", "title": title, "status": status,
+            "detail": detail}
+    return Response(json.dumps(body, ensure_ascii=False), status=status,
+                    mimetype="application/problem+json")
+
+
+@bp.errorhandler(DomainError)
+def _domain_problem(exc: DomainError):
+    detail = str(exc.message)
+    if isinstance(exc, ValidationError):
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
+    return _problem(exc.status, str(exc.message), detail, exc.code)
+
+
+@bp.errorhandler(HTTPException)
+def _http_problem(exc: HTTPException):
+    return _problem(exc.code or 500, exc.name, exc.description or exc.name, f"http-{exc.code}")
+
+
+def _cached(body: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Cache-Control"] = CACHE
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _dates():
+    errors = {}
+    out = []
+    for name in ("from", "to"):
+        raw = request.args.get(name)
+        if not raw:
+            out.append(None)
+            continue
+        try:
+            out.append(date.fromisoformat(raw))
+        except ValueError:
+            errors[name] = _l("Give the date as yyyy-mm-dd.")
+            out.append(None)
+    if errors:
+        raise ValidationError(errors, code="bad_query")
+    return out
+
+
+def _format() -> str:
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise ValidationError({"format": _l("Use format=json or format=csv.")}, code="bad_query")
+    return fmt
+
+
+def _num(value):
+    return int(value) if isinstance(value, int) else float(value)
+
+
+@bp.get("/api/v1/prices/<commodity>")
+def prices(commodity):
+    start, end = _dates()
+    fmt = _format()
+    item = services.get_commodity(commodity)
+    series = services.series_of(item, request.args.get("market") or None)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["date", "commodity", "market", "unit", "price", "source"])
+        for s in series:
+            for o in services.history(s, start, end):
+                writer.writerow([o.observed_on.isoformat(), item.slug, s.market.slug,
+                                 s.unit_label, o.price, o.source])
+        return _cached(out.getvalue(), "text/csv")
+    body = {"commodity": {"slug": item.slug, "name_vi": item.name_vi, "name_en": item.name_en},
+            "series": [{
+                "market": s.market.slug, "market_name_vi": s.market.name_vi,
+                "market_name_en": s.market.name_en, "currency": s.currency, "unit": s.unit,
+                "observations": [{"date": o.observed_on.isoformat(), "price": _num(o.price),
+                                  "source": o.source} for o in services.history(s, start, end)],
+            } for s in series]}
+    return _cached(json.dumps(body, ensure_ascii=False), "application/json")
+
+
+def _forecast_json(s, f) -> dict:
+    return {
+        "market": s.market.slug, "currency": s.currency, "unit": s.unit,
+        "frequency": {"D": "daily", "W": "weekly", "M": "monthly"}[f.frequency],
+        "aggregate_of_daily": not f.native, "model": f.model,
+        "fitted_through": f.last_observation_on.isoformat(), "observations": f.observations,
+        "made_at": f.made_at.isoformat(), "published_at": f.published_at.isoformat(),
+        "backtest": {"mase": f.backtest_mase, "smape": f.backtest_smape,
+                     "naive_mase": f.naive_mase},
+        "newer_data_pending": s.forecast_stale,
+        "commentary": {"vi": s.commentary_vi, "en": s.commentary_en},
+        "points": f.points,
+    }
+
+
+@bp.get("/api/v1/forecasts/<commodity>")
+def forecasts(commodity):
+    fmt = _format()
+    item = services.get_commodity(commodity)
+    rows = [(s, f) for s in services.series_of(item, request.args.get("market") or None)
+            for f in services.current_forecasts(s, published_only=True)]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["market", "unit", "frequency", "date", "mean", "lo80", "hi80", "lo95",
+                         "hi95", "model", "fitted_through", "made_at"])
+        for s, f in rows:
+            for p in f.points:
+                writer.writerow([s.market.slug, s.unit_label, f.frequency, p["date"]]
+                                + [f"{p[k]:.4f}" for k in ("mean", "lo80", "hi80", "lo95", "hi95")]
+                                + [f.model, f.last_observation_on.isoformat(),
+                                   f.made_at.isoformat()])
+        return _cached(out.getvalue(), "text/csv")
+    body = {"commodity": item.slug, "forecasts": [_forecast_json(s, f) for s, f in rows]}
+    return _cached(json.dumps(body, ensure_ascii=False), "application/json")
+
+
+@bp.get("/prices/feed.atom")
+def feed():
+    from xml.sax.saxutils import escape
+
+    items = services.published_feed()
+    updated = items[0].published_at.isoformat() if items else "1970-01-01T00:00:00+00:00"
+    root = request.url_root.rstrip("/")
+    entries = []
+    for f in items:
+        s = f.series
+        link = root + url_for("prices.commodity", lang="vi", commodity=s.commodity.slug,
+                              market=s.market.slug)
+        first = f.points[0]
+        summary = (f"{s.commodity.name_en} ({s.market.name_en}), {s.unit_label}: next period "
+                   f"{first['mean']:.2f} (80%: {first['lo80']:.2f}-{first['hi80']:.2f}); "
+                   f"model {f.model}, data to {f.last_observation_on.isoformat()}. "
+                   f"{s.commentary_en or s.commentary_vi}")
+        entries.append(
+            f"<entry><id>urn:htx-market:forecast:{f.public_id}</id>"
+            f"<title>{escape(s.commodity.name_vi)} – {escape(s.market.name_vi)}: "
+            f"{escape(f.last_observation_on.isoformat())}</title>"
+            f'<link href="{escape(link)}"/>'
+            f"<updated>{f.published_at.isoformat()}</updated>"
+            f"<summary>{escape(summary)}</summary></entry>")
+    body = ('<?xml version="1.0" encoding="utf-8"?>'
+            '<feed xmlns="http://www.w3.org/2005/Atom">'
+            "<title>HTX Market – price forecasts</title>"
+            f"<id>urn:htx-market:price-forecasts</id><updated>{updated}</updated>"
+            f'<link rel="self" href="{escape(root + url_for("prices_api.feed"))}"/>'
+            "<author><name>HTX Market</name></author>" + "".join(entries) + "</feed>")
+    return _cached(body, "application/atom+xml")

@@ -1,0 +1,408 @@
+"""Price forecasting: per-series model choice by rolling-origin backtest, with intervals.
+
+Pure numerics (numpy, pandas, statsmodels); no Flask, no database. Used by
+`market.prices.services` and by `bench/backtest_prices.py`.
+
+Each series is handled at its own frequency on a regular calendar ('D' daily, 'W' weekly
+starting Monday, 'M' month start); days or months without an observation are missing values,
+never filled in. The models work on log prices (prices move in proportions, and intervals on
+the log scale stay positive); the state-space models of statsmodels skip missing values in the
+Kalman filter, so gaps need no interpolation.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+HORIZON = 12
+SEASON = {"D": 7, "W": 52, "M": 12}
+PANDAS_FREQ = {"D": "D", "W": "W-MON", "M": "MS"}
+MIN_OBSERVATIONS = 8  # fewer than this: no forecast at all
+# Below these many observations only naive / seasonal-naive are considered.
+MIN_FOR_MODELS = {"D": 60, "W": 52, "M": 36}
+# Fit on the most recent window only: old regimes say little about next month's price.
+FIT_WINDOW = {"D": 730, "W": 260, "M": 300}
+Z80, Z95 = 1.2815516, 1.9599640
+# Volatility changes over time (coffee in 2024-25): interval widths follow an exponentially
+# weighted estimate of recent volatility with this half-life, in observations.
+VOL_HALFLIFE = {"D": 60, "W": 26, "M": 24}
+
+
+# --- calendars ---------------------------------------------------------------------------------
+
+def infer_frequency(dates) -> str:
+    """'M' for monthly data, 'W' for weekly, 'D' for daily (irregular days included)."""
+    ordered = sorted(pd.Timestamp(d) for d in dates)
+    if len(ordered) < 2:
+        return "D"
+    gaps = np.diff(np.array(ordered, dtype="datetime64[D]")).astype(int)
+    median = float(np.median(gaps))
+    if median >= 25:
+        return "M"
+    if median >= 5:
+        return "W"
+    return "D"
+
+
+def regularise(dates, values, freq: str) -> pd.Series:
+    """Observations on a full calendar at `freq`; missing periods are NaN. Several
+    observations in one period (aggregating daily to weekly/monthly) are averaged."""
+    s = pd.Series(np.asarray(values, dtype=float), index=pd.DatetimeIndex(pd.to_datetime(dates)))
+    s = s.sort_index()
+    if freq == "D":
+        s = s.groupby(s.index.normalize()).mean()
+        return s.asfreq("D")
+    if freq == "W":
+        keys = s.index.to_period("W-SUN").start_time  # weeks starting Monday
+    else:
+        keys = s.index.to_period("M").start_time
+    s = s.groupby(keys).mean()
+    return s.asfreq(PANDAS_FREQ[freq])
+
+
+def future_dates(last: pd.Timestamp, freq: str, steps: int = HORIZON) -> list[date]:
+    offset = pd.tseries.frequencies.to_offset(PANDAS_FREQ[freq])
+    return [(last + offset * k).date() for k in range(1, steps + 1)]
+
+
+def step_changes(y: np.ndarray) -> np.ndarray:
+    """Changes of log price between consecutive observations, scaled to one period."""
+    idx = np.flatnonzero(~np.isnan(y))
+    return np.diff(y[idx]) / np.sqrt(np.maximum(np.diff(idx), 1))
+
+
+def recent_sigma(y: np.ndarray, halflife: int) -> float:
+    """Exponentially weighted volatility of one-period log changes (RiskMetrics style)."""
+    d = step_changes(y)
+    if len(d) < 2:
+        return 0.05
+    w = 0.5 ** (np.arange(len(d))[::-1] / halflife)
+    return max(float(np.sqrt(np.sum(w * d * d) / np.sum(w))), 1e-4)
+
+
+# --- models ------------------------------------------------------------------------------------
+# Each model: fit(train_log) -> state; then forecasts from successive origins. All work on a
+# float array of log prices with NaN for missing periods.
+
+class Naive:
+    name = "naive"
+    label = "Naive (last price carried forward)"
+
+    def __init__(self, season: int = 1, halflife: int = 24):
+        self.season = season
+        self.halflife = halflife
+
+    def fit(self, y: np.ndarray) -> Naive:
+        m = self.season
+        idx = np.flatnonzero(~np.isnan(y))
+        if m == 1:
+            diffs = np.diff(y[idx]) / np.sqrt(np.maximum(np.diff(idx), 1))
+        else:
+            later = idx[idx >= m]
+            diffs = y[later] - y[later - m]
+            diffs = diffs[~np.isnan(diffs)]
+        self.sigma = float(np.std(diffs)) if len(diffs) > 1 else 0.05
+        self.sigma = max(self.sigma, 1e-4)
+        self.base_sigma = max(float(np.std(step_changes(y))), 1e-4)
+        # Spread of k-period changes, measured directly: monthly averages and trending
+        # markets spread faster than sqrt(k) times the one-period change.
+        self.sigma_k = {}
+        for k in range(1, HORIZON + 1):
+            ch = (y[k:] - y[:-k]) if len(y) > k else np.array([])
+            ch = ch[~np.isnan(ch)]
+            direct = float(np.sqrt(np.mean(ch ** 2))) if len(ch) >= 20 else 0.0
+            self.sigma_k[k] = max(direct, self.sigma * math.sqrt(k))
+        return self
+
+    def _spread(self, k: int) -> float:
+        if self.season > 1 or not getattr(self, "sigma_k", None):
+            return self.sigma * math.sqrt(k)
+        if k <= HORIZON:
+            return self.sigma_k[k]
+        return self.sigma_k[HORIZON] * math.sqrt(k / HORIZON)
+
+    def start(self, y: np.ndarray) -> None:
+        self.y = y
+
+    def forecast(self, origin: int, steps: int):
+        """Forecast periods origin .. origin+steps-1 from data y[:origin]."""
+        past = self.y[:origin]
+        idx = np.flatnonzero(~np.isnan(past))
+        last_i = idx[-1]
+        ratio = recent_sigma(past, self.halflife) / self.base_sigma
+        mean = np.empty(steps)
+        sd = np.empty(steps)
+        for k in range(steps):
+            t = origin + k
+            if self.season > 1:
+                back = t - self.season * (1 + (t - origin) // self.season)
+                while back >= 0 and np.isnan(past[back]):
+                    back -= self.season
+                if back >= 0:
+                    mean[k] = past[back]
+                    sd[k] = ratio * self.sigma * math.sqrt(1 + (t - origin) // self.season)
+                    continue
+            mean[k] = past[last_i]
+            sd[k] = ratio * self._spread(t - last_i)
+        return mean, sd
+
+
+class SeasonalNaive(Naive):
+    name = "seasonal_naive"
+    label = "Seasonal naive (same period last season)"
+
+
+class StateSpace:
+    """A statsmodels state-space model: parameters fitted once on the training window, then
+    the Kalman filter is extended origin by origin (no refit), which keeps backtests fast."""
+
+    def __init__(self, name: str, label: str, build, halflife: int = 24, extend: bool = True):
+        self.name, self.label, self._build = name, label, build
+        self.halflife = halflife
+        # ETS with a concentrated initial level does not carry its state through `extend`:
+        # it is filtered afresh over its window at every origin instead.
+        self.extendable = extend
+
+    def fit(self, y: np.ndarray) -> StateSpace:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.result = self._build(y).fit(disp=False, maxiter=200)
+        self.params = self.result.params
+        self._window = len(y)
+        self.base_sigma = max(float(np.std(step_changes(y))), 1e-4)
+        return self
+
+    def start(self, y: np.ndarray) -> None:
+        self.y = y
+        self._res = None
+        self._at = 0
+
+    def _last(self) -> float:
+        past = self.y[self._start: self._at]
+        return float(past[~np.isnan(past)][-1])
+
+    def forecast(self, origin: int, steps: int):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if self._res is None or origin < self._at or not self.extendable:
+                # Filter over the same length of history the parameters were fitted on.
+                start = max(0, origin - self._window)
+                self._res = self._build(self.y[start:origin]).filter(self.params)
+                self._start = start
+            elif origin > self._at:
+                self._res = self._res.extend(self.y[self._at:origin])
+            self._at = origin
+            fc = self._res.get_forecast(steps)
+            mean = np.asarray(fc.predicted_mean, dtype=float)
+            if not np.all(np.isfinite(mean)) or np.any(np.abs(mean - self._last()) > 5):
+                raise FloatingPointError("forecast diverged")
+            sd = np.sqrt(np.maximum(np.asarray(fc.var_pred_mean, dtype=float), 1e-12))
+        sd = sd * recent_sigma(self.y[:origin], self.halflife) / self.base_sigma
+        return mean, sd
+
+
+def _ets(trend: bool, damped: bool):
+    from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
+
+    return lambda y: ExponentialSmoothing(y, trend=trend, damped_trend=damped,
+                                          initialization_method="concentrated")
+
+
+def _arima(order):
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    return lambda y: SARIMAX(y, order=order, trend="n")
+
+
+def candidates(freq: str, n_obs: int) -> list:
+    season, hl = SEASON[freq], VOL_HALFLIFE[freq]
+    models = [Naive(halflife=hl)]
+    if freq == "M" and n_obs >= 3 * season:
+        models.append(SeasonalNaive(season, halflife=hl))
+    if n_obs >= MIN_FOR_MODELS[freq]:
+        models += [
+            StateSpace("ets_ann", "Exponential smoothing ETS(A,N,N)", _ets(False, False), hl,
+                       extend=False),
+            StateSpace("arima_110", "ARIMA(1,1,0)", _arima((1, 1, 0)), hl),
+            StateSpace("arima_011", "ARIMA(0,1,1)", _arima((0, 1, 1)), hl),
+        ]
+    return models
+
+
+def make_model(name: str, freq: str):
+    for model in candidates(freq, 10 ** 6):
+        if model.name == name:
+            return model
+    raise KeyError(name)
+
+
+# --- backtest ------------------------------------------------------------------------------
+
+def mase_scale(y_log: np.ndarray) -> float:
+    """Mean absolute one-step change between consecutive observations, in price units."""
+    values = np.exp(y_log[~np.isnan(y_log)])
+    d = np.abs(np.diff(values))
+    return float(d.mean()) if len(d) and d.mean() > 0 else 1.0
+
+
+def origins_for(y: np.ndarray, freq: str, count: int, first_allowed: int) -> list[int]:
+    """The last `count` origins (forecast made after period o-1) whose period o-1 is observed."""
+    step = 2 if freq == "D" else 1
+    out = []
+    o = len(y)
+    while o > first_allowed and len(out) < count:
+        if not np.isnan(y[o - 1]):
+            out.append(o)
+        o -= step
+    return sorted(out)
+
+
+@dataclass
+class Errors:
+    """Absolute scaled errors, sMAPE and interval hits, per horizon (1-based)."""
+    ase: dict = field(default_factory=dict)
+    smape: dict = field(default_factory=dict)
+    z: dict = field(default_factory=dict)  # standardised log errors (for interval checks)
+
+    def add(self, h, ase, smape, z):
+        self.ase.setdefault(h, []).append(ase)
+        self.smape.setdefault(h, []).append(smape)
+        self.z.setdefault(h, []).append(z)
+
+    def mase(self, horizons=None) -> float:
+        hs = horizons or list(self.ase)
+        vals = [v for h in hs for v in self.ase.get(h, [])]
+        return float(np.mean(vals)) if vals else float("nan")
+
+    def smape_mean(self, horizons=None) -> float:
+        hs = horizons or list(self.smape)
+        vals = [v for h in hs for v in self.smape.get(h, [])]
+        return float(np.mean(vals)) if vals else float("nan")
+
+    def coverage(self, z_crit: float, scale: float = 1.0, horizons=None) -> float:
+        hs = horizons or list(self.z)
+        vals = [abs(v) <= z_crit * scale for h in hs for v in self.z.get(h, [])]
+        return float(np.mean(vals)) if vals else float("nan")
+
+
+def backtest(model, y: np.ndarray, fit_end: int, origins: list[int], scale: float,
+             steps: int = HORIZON) -> Errors:
+    """Fit on y[:fit_end] (within the fit window), then forecast from every origin."""
+    start = max(0, fit_end - FIT_WINDOW.get(getattr(model, "_freq", "M"), 10 ** 6))
+    model.fit(y[start:fit_end])
+    model.start(y)
+    errors = Errors()
+    for o in origins:
+        mean, sd = model.forecast(o, steps)
+        for k in range(steps):
+            t = o + k
+            if t >= len(y) or np.isnan(y[t]):
+                continue
+            actual, pred = math.exp(y[t]), math.exp(mean[k])
+            errors.add(k + 1, abs(actual - pred) / scale,
+                       200 * abs(actual - pred) / (abs(actual) + abs(pred)),
+                       (y[t] - mean[k]) / sd[k])
+    return errors
+
+
+# --- choosing and forecasting --------------------------------------------------------------
+
+@dataclass
+class Choice:
+    model: str
+    label: str
+    mase: float | None
+    smape: float | None
+    naive_mase: float | None
+    interval_scale: float
+    scores: dict
+
+
+def _backtest_plan(freq: str):
+    # (number of origins, minimum training periods) for model selection
+    return {"D": (60, 120), "W": (30, 60), "M": (36, 48)}[freq]
+
+
+def choose(y: np.ndarray, freq: str) -> Choice:
+    """Pick the model with the lowest mean MASE over horizons 1..12 by rolling origin."""
+    n_obs = int((~np.isnan(y)).sum())
+    count, min_train = _backtest_plan(freq)
+    models = candidates(freq, n_obs)
+    origins = origins_for(y, freq, count, max(min_train, len(y) // 3))
+    if len(origins) < 4:
+        origins = origins_for(y, freq, count, max(4, len(y) // 2))
+    if len(origins) < 2:
+        return Choice("naive", Naive.label, None, None, None, 1.0, {})
+    scale = mase_scale(y[: origins[0]])
+    results = {}
+    for model in models:
+        model._freq = freq
+        try:
+            results[model.name] = (model, backtest(model, y, origins[0], origins, scale))
+        except Exception:  # noqa: BLE001, S112 - a model that fails to fit is not chosen
+            continue
+    base = results["naive"][1]
+    horizons = [h for h in range(1, HORIZON + 1) if base.ase.get(h) and base.mase([h]) > 0]
+    # Score: the mean over horizons of MASE relative to naive, so that the (large) errors of
+    # long horizons do not drown the short ones.
+    scores = {name: float(np.mean([e.mase([h]) / base.mase([h]) for h in horizons]))
+              for name, (_, e) in results.items()}
+    naive = base.mase()
+    # Prefer naive unless a model is clearly better (1% margin): simpler, and robust.
+    best = min(scores, key=lambda k: scores[k] * (1.0 if k == "naive" else 1.01))
+    errors = results[best][1]
+    z = np.abs(np.concatenate([np.asarray(v) for v in errors.z.values()]))
+    if len(z) >= 30:
+        c = 0.5 * (np.quantile(z, 0.8) / Z80 + np.quantile(z, 0.95) / Z95)
+        interval_scale = float(np.clip(c, 1.0, 2.0))
+    else:
+        interval_scale = 1.2
+    return Choice(best, results[best][0].label, errors.mase(), errors.smape_mean(), naive,
+                  interval_scale, scores)
+
+
+@dataclass
+class Result:
+    frequency: str
+    model: str
+    label: str
+    last_observation_on: date
+    observations: int
+    backtest_mase: float | None
+    backtest_smape: float | None
+    naive_mase: float | None
+    points: list
+
+
+def forecast(dates, values, freq: str | None = None, steps: int = HORIZON) -> Result | None:
+    """Point forecasts with 80% and 95% intervals for the next `steps` periods, or None when
+    the series is too short."""
+    freq = freq or infer_frequency(dates)
+    series = regularise(dates, values, freq)
+    n_obs = int(series.notna().sum())
+    if n_obs < MIN_OBSERVATIONS or (series.dropna() <= 0).any():
+        return None
+    # Trailing gaps are kept: forecasts start after the last observed period.
+    series = series.loc[: series.last_valid_index()]
+    y = np.log(series.to_numpy())
+    choice = choose(y, freq)
+    model = make_model(choice.model, freq)
+    start = max(0, len(y) - FIT_WINDOW[freq])
+    model.fit(y[start:])
+    model.start(y)
+    mean, sd = model.forecast(len(y), steps)
+    sd = sd * choice.interval_scale
+    points = []
+    for day, m, s in zip(future_dates(series.index[-1], freq, steps), mean, sd):
+        points.append({
+            "date": day.isoformat(), "mean": math.exp(m),
+            "lo80": math.exp(m - Z80 * s), "hi80": math.exp(m + Z80 * s),
+            "lo95": math.exp(m - Z95 * s), "hi95": math.exp(m + Z95 * s),
+        })
+    return Result(freq, choice.model, choice.label, series.index[-1].date(), n_obs,
+                  choice.mase, choice.smape, choice.naive_mase, points)

@@ -1,0 +1,623 @@
+"""Commodity prices: the import rules, rollback, forecast refresh, publication and the read
+side used by the pages, the JSON/CSV API and the Atom feed.
+
+Services take the acting user explicitly (`actor`; None means a trusted shell command such as
+`flask import-prices`) and raise DomainError subclasses; they flush but never commit.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+
+from market.accounts.models import Role
+from market.dbtypes import utcnow
+from market.errors import DomainError, NotFound, PermissionDenied
+from market.extensions import db
+from market.geo import services as geo
+from market.prices import forecasting
+from market.prices.models import (
+    Commodity,
+    Forecast,
+    ImportBatch,
+    Market,
+    MarketKind,
+    PriceObservation,
+    PriceSeries,
+)
+
+COLUMNS = ("date", "commodity", "market", "unit", "price")
+CURRENCIES = ("VND", "USD")
+DATA_DIR = Path(__file__).resolve().parent / "data"
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_]{0,59}$")
+_UNIT = re.compile(r"^(?P<currency>[A-Z]{3})/(?P<unit>[a-z]{1,10})$")
+
+# Names of the commodities and markets we know; unknown slugs are still accepted.
+KNOWN_COMMODITIES = {
+    "coffee_robusta": ("Cà phê Robusta", "Robusta coffee"),
+    "coffee_arabica": ("Cà phê Arabica", "Arabica coffee"),
+    "rubber_tsr20": ("Cao su TSR20", "Rubber TSR20"),
+    "rubber_rss3": ("Cao su RSS3", "Rubber RSS3"),
+    "rice_5pct_broken": ("Gạo 5% tấm", "Rice, 5% broken"),
+    "pepper_black": ("Hồ tiêu đen", "Black pepper"),
+    "durian": ("Sầu riêng", "Durian"),
+}
+# slug: (name_vi, name_en, kind, province name or None)
+KNOWN_MARKETS = {
+    "world": ("Thế giới", "World", MarketKind.WORLD, None),
+    "vietnam_export_fob": ("Xuất khẩu Việt Nam (FOB Hà Nội)", "Viet Nam export (FOB Hanoi)",
+                           MarketKind.NATIONAL, None),
+    "thailand_export_fob": ("Xuất khẩu Thái Lan (FOB Bangkok)", "Thailand export (FOB Bangkok)",
+                            MarketKind.WORLD, None),
+    "dak_lak": ("Đắk Lắk", "Dak Lak", MarketKind.PROVINCE, "Đắk Lắk"),
+    "gia_lai": ("Gia Lai", "Gia Lai", MarketKind.PROVINCE, "Gia Lai"),
+    "lam_dong": ("Lâm Đồng", "Lam Dong", MarketKind.PROVINCE, "Lâm Đồng"),
+    # Đắk Nông became part of Lâm Đồng in July 2025; its traders' price is still quoted.
+    "dak_nong": ("Đắk Nông (cũ, nay thuộc Lâm Đồng)", "Dak Nong (former, now Lam Dong)",
+                 MarketKind.LOCAL, "Lâm Đồng"),
+}
+UNIT_NAMES = {"kg": _l("kg"), "tonne": _l("tonne")}
+
+
+class ImportRejected(DomainError):
+    """The file had bad rows; nothing was written. `rows` lists (line, message)."""
+
+    code = "import_rejected"
+    status = 422
+
+    def __init__(self, rows: list[tuple[int, object]]):
+        self.rows = rows
+        super().__init__(_l("The file was not imported: %(n)d rows need fixing.", n=len(rows)))
+
+
+class StaleForecast(DomainError):
+    code = "forecast_stale"
+    status = 409
+
+
+# --- permissions ----------------------------------------------------------------------------
+
+def can_manage(actor, market: Market | None = None) -> bool:
+    """Admins, and officers for their province's markets and for national/world markets."""
+    if actor is None:  # a shell command: whoever runs it has the server
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.has_role(Role.ADMIN):
+        return True
+    if not actor.has_role(Role.OFFICER):
+        return False
+    return market is None or market.province_code is None or (
+        market.province_code == actor.province_code)
+
+
+def require_manager(actor, market: Market | None = None) -> None:
+    if not can_manage(actor, market):
+        raise PermissionDenied(_l("Only officers of the Department of Industry and Trade may "
+                                  "manage these prices."))
+
+
+# --- reading files --------------------------------------------------------------------------
+
+def read_rows(filename: str, content: bytes) -> list[tuple[int, dict]]:
+    """(line number, {column: value}) for every data row of a CSV or XLSX file."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        return _xlsx_rows(content)
+    if name.endswith((".csv", ".txt")):
+        return _csv_rows(content)
+    raise ImportRejected([(0, _l("Upload a .csv or .xlsx file."))])
+
+
+def _header(cells: list) -> dict[str, int]:
+    names = [str(c or "").strip().lower() for c in cells]
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise ImportRejected([(1, _l("Missing columns: %(cols)s. Expected: %(expected)s.",
+                                     cols=", ".join(missing), expected=", ".join(COLUMNS)))])
+    index = {c: names.index(c) for c in COLUMNS}
+    if "source" in names:
+        index["source"] = names.index("source")
+    return index
+
+
+def _csv_rows(content: bytes) -> list[tuple[int, dict]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRejected([(0, _l("The file is not UTF-8 text."))])
+    reader = csv.reader(io.StringIO(text))
+    rows = []
+    index = None
+    for number, cells in enumerate(reader, start=1):
+        if not any(c.strip() for c in cells):
+            continue
+        if index is None:
+            index = _header(cells)
+            continue
+        rows.append((number, {k: (cells[i] if i < len(cells) else "") for k, i in index.items()}))
+    if index is None:
+        raise ImportRejected([(0, _l("The file is empty."))])
+    return rows
+
+
+def _xlsx_rows(content: bytes) -> list[tuple[int, dict]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any parse failure is the same thing for the user
+        raise ImportRejected([(0, _l("The file is not a readable .xlsx workbook."))])
+    sheet = book.worksheets[0]
+    rows, index = [], None
+    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if not any(c not in (None, "") for c in cells):
+            continue
+        if index is None:
+            index = _header(list(cells))
+            continue
+        rows.append((number, {k: (cells[i] if i < len(cells) else None) for k, i in index.items()}))
+    if index is None:
+        raise ImportRejected([(0, _l("The file is empty."))])
+    return rows
+
+
+def _parse_date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def _parse_price(value) -> Decimal | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Decimal(str(value))
+    text = str(value or "").strip()
+    if not re.fullmatch(r"\d+(\.\d+)?", text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+# --- import ---------------------------------------------------------------------------------
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    added: int = 0
+    unchanged: int = 0
+    batch: ImportBatch | None = None
+    series: list = field(default_factory=list)
+
+
+def _money(currency: str, price: Decimal):
+    return int(price) if currency == "VND" else price.quantize(Decimal("0.0001"))
+
+
+def import_prices(actor, filename: str, content: bytes, *, source: str = "",
+                  today: date | None = None) -> ImportResult:
+    """Validate every row; write nothing unless all are good. Rows already recorded with the
+    same price are skipped; a different price for a recorded (date, commodity, market) is a
+    conflict, reported and never overwritten."""
+    require_manager(actor)
+    today = today or datetime.now(UTC).date()
+    rows = read_rows(filename, content)
+    if not rows:
+        raise ImportRejected([(0, _l("The file has no price rows."))])
+    commodities = {c.slug: c for c in db.session.scalars(db.select(Commodity))}
+    markets = {m.slug: m for m in db.session.scalars(db.select(Market))}
+    series = {(s.commodity.slug, s.market.slug): s
+              for s in db.session.scalars(db.select(PriceSeries))}
+    errors: list[tuple[int, object]] = []
+    new_markets: dict[str, Market] = {}
+    units: dict[tuple, tuple] = {}  # series key -> (currency, unit, line) for new series
+    seen: dict[tuple, tuple] = {}  # (commodity, market, date) -> (price, line)
+    good: list[tuple] = []
+    for line, raw in rows:
+        row_errors = []
+        day = _parse_date(raw["date"])
+        if day is None:
+            row_errors.append(_l("date %(value)s is not a date like 2026-01-31.",
+                                 value=raw["date"]))
+        elif day > today + timedelta(days=1):
+            row_errors.append(_l("date %(value)s is in the future.", value=day.isoformat()))
+        commodity = str(raw["commodity"] or "").strip()
+        market = str(raw["market"] or "").strip()
+        for value, what in ((commodity, _l("commodity")), (market, _l("market"))):
+            if not _SLUG.match(value):
+                row_errors.append(_l("%(what)s %(value)s must be lower-case letters, digits and _.",
+                                     what=what, value=repr(value)))
+        unit_match = _UNIT.match(str(raw["unit"] or "").strip())
+        currency = unit = None
+        if not unit_match or unit_match["currency"] not in CURRENCIES:
+            row_errors.append(_l("unit %(value)s must be like VND/kg or USD/tonne.",
+                                 value=repr(raw["unit"])))
+        else:
+            currency, unit = unit_match["currency"], unit_match["unit"]
+        price = _parse_price(raw["price"])
+        if price is None or price <= 0:
+            row_errors.append(_l("price %(value)s must be a positive number with a dot for "
+                                 "decimals and no thousands separator.", value=repr(raw["price"])))
+        elif currency == "VND" and price != price.to_integral_value():
+            row_errors.append(_l("VND prices are whole dong: %(value)s.", value=raw["price"]))
+        if not row_errors and _SLUG.match(market):
+            m = markets.get(market) or new_markets.get(market)
+            if m is None:
+                m = new_markets[market] = _new_market(market, actor)
+            if not can_manage(actor, m):
+                row_errors.append(_l("you may import prices only for your province's markets "
+                                     "and national or world markets."))
+        if not row_errors:
+            key = (commodity, market)
+            existing = series.get(key)
+            expected = ((existing.currency, existing.unit) if existing
+                        else units.setdefault(key, (currency, unit, line))[:2])
+            if (currency, unit) != expected:
+                row_errors.append(_l("this series is recorded in %(expected)s, not %(given)s.",
+                                     expected="/".join(expected), given=f"{currency}/{unit}"))
+        if not row_errors:
+            value = _money(currency, price)
+            before = seen.get((commodity, market, day))
+            if before and before[0] != value:
+                row_errors.append(_l("a different price for the same date, commodity and market "
+                                     "is on line %(line)d.", line=before[1]))
+            elif before:
+                continue  # the same row twice in one file: counted once
+            seen[(commodity, market, day)] = (value, line)
+            good.append((line, commodity, market, day, currency, unit, value))
+        errors.extend((line, message) for message in row_errors)
+
+    # Compare with what is already recorded.
+    wanted = {(c, m) for _, c, m, *_ in good}
+    recorded: dict[tuple, tuple] = {}
+    for key in wanted & set(series):
+        s = series[key]
+        for obs, batch_id in db.session.execute(
+            db.select(PriceObservation, ImportBatch.public_id)
+            .join(ImportBatch, ImportBatch.id == PriceObservation.batch_id)
+            .where(PriceObservation.series_id == s.id)
+        ):
+            recorded[(key[0], key[1], obs.observed_on)] = (obs.price, batch_id)
+    fresh, unchanged = [], 0
+    for item in good:
+        line, commodity, market, day, currency, unit, value = item
+        old = recorded.get((commodity, market, day))
+        if old is None:
+            fresh.append(item)
+        elif Decimal(old[0]) == Decimal(value):
+            unchanged += 1
+        else:
+            errors.append((line, _l(
+                "conflict: %(old)s is already recorded for %(day)s (import %(batch)s), this row "
+                "says %(new)s. Roll that import back to replace it.",
+                old=old[0], day=day.isoformat(), batch=old[1], new=value)))
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: e[0]))
+
+    result = ImportResult(rows=len(rows), added=len(fresh), unchanged=len(rows) - len(fresh))
+    if not fresh:
+        return result  # nothing new: no batch, nothing changes
+    batch = ImportBatch(
+        filename=Path(filename).name[:255], source=(source or Path(filename).name)[:255],
+        sha256=hashlib.sha256(content).hexdigest(), rows_total=len(rows), rows_added=len(fresh),
+        rows_unchanged=result.unchanged, created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(batch)
+    for slug, m in new_markets.items():
+        if any(k[1] == slug for k in wanted):
+            db.session.add(m)
+            markets[slug] = m
+    for c_slug, _ in wanted:
+        if c_slug not in commodities:
+            names = KNOWN_COMMODITIES.get(c_slug)
+            readable = c_slug.replace("_", " ").capitalize()
+            commodities[c_slug] = Commodity(slug=c_slug, name_vi=names[0] if names else readable,
+                                            name_en=names[1] if names else readable)
+            db.session.add(commodities[c_slug])
+    db.session.flush()
+    touched = {}
+    for line, commodity, market, day, currency, unit, value in fresh:
+        key = (commodity, market)
+        s = series.get(key)
+        if s is None:
+            s = series[key] = PriceSeries(commodity=commodities[commodity],
+                                          market=markets[market], currency=currency, unit=unit,
+                                          commentary_vi="", commentary_en="")
+            db.session.add(s)
+            db.session.flush()
+        touched[s.id] = s
+        db.session.add(PriceObservation(
+            series_id=s.id, observed_on=day, currency=currency,
+            amount_vnd=value if currency == "VND" else None,
+            amount=value if currency != "VND" else None,
+            source=batch.source, batch_id=batch.id,
+            imported_by_id=getattr(actor, "id", None),
+        ))
+    for s in touched.values():
+        s.forecast_stale = True
+    db.session.flush()
+    result.batch = batch
+    result.series = list(touched.values())
+    return result
+
+
+def _new_market(slug: str, actor) -> Market:
+    known = KNOWN_MARKETS.get(slug)
+    if known:
+        name_vi, name_en, kind, province_name = known
+        province = geo.find_province(province_name) if province_name else None
+        return Market(slug=slug, name_vi=name_vi, name_en=name_en, kind=kind.value,
+                      province_code=province.code if province else None)
+    province = geo.find_province(slug.replace("_", " "))
+    if province:
+        return Market(slug=slug, name_vi=province.short_name, name_en=province.name_en,
+                      kind=MarketKind.PROVINCE.value, province_code=province.code)
+    readable = slug.replace("_", " ").title()
+    officer_province = getattr(actor, "province_code", None) if actor is not None and \
+        actor.has_role(Role.OFFICER) else None
+    kind = MarketKind.LOCAL if officer_province else MarketKind.NATIONAL
+    return Market(slug=slug, name_vi=readable, name_en=readable, kind=kind.value,
+                  province_code=officer_province)
+
+
+def import_file(actor, path: str | Path, *, source: str = "") -> ImportResult:
+    path = Path(path)
+    return import_prices(actor, path.name, path.read_bytes(), source=source)
+
+
+def list_batches(limit: int = 50) -> list[ImportBatch]:
+    return list(db.session.scalars(
+        db.select(ImportBatch).order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+        .limit(limit)))
+
+
+def rollback_batch(actor, public_id: str) -> ImportBatch:
+    """Remove every observation the batch added; the batch stays in the history."""
+    require_manager(actor)
+    batch = db.session.scalar(db.select(ImportBatch).filter_by(public_id=public_id))
+    if batch is None:
+        raise NotFound(_l("No such import."))
+    if batch.rolled_back_at is not None:
+        raise DomainError(_l("This import was already rolled back."), code="already_rolled_back")
+    affected = list(db.session.scalars(
+        db.select(PriceSeries).where(PriceSeries.id.in_(
+            db.select(PriceObservation.series_id).where(PriceObservation.batch_id == batch.id)))))
+    for s in affected:
+        require_manager(actor, s.market)
+    db.session.execute(db.delete(PriceObservation).where(PriceObservation.batch_id == batch.id))
+    for s in affected:
+        s.forecast_stale = True
+    batch.rolled_back_at = utcnow()
+    batch.rolled_back_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    return batch
+
+
+# --- forecasts ------------------------------------------------------------------------------
+
+def _observations(s: PriceSeries) -> list[PriceObservation]:
+    return list(db.session.scalars(
+        db.select(PriceObservation).where(PriceObservation.series_id == s.id)
+        .order_by(PriceObservation.observed_on)))
+
+
+def _forecast_job(job):
+    """Pure numerics for one series (runs in a worker process when `workers` > 1)."""
+    dates, values, freqs = job
+    return [forecasting.forecast(dates, values, freq) for freq in freqs]
+
+
+def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
+                      workers: int = 1) -> dict:
+    """Recompute the forecasts of every stale series (or all). Daily series also get weekly
+    and monthly forecasts of their averages. `workers` > 1 spreads the model fitting over
+    that many processes. Returns counts."""
+    now = now or utcnow()
+    query = db.select(PriceSeries).order_by(PriceSeries.id)
+    if stale_only:
+        query = query.where(PriceSeries.forecast_stale.is_(True))
+    counts = {"series": 0, "forecasts": 0, "too_short": 0}
+    plan = []
+    for s in db.session.scalars(query).all():
+        obs = _observations(s)
+        dates = [o.observed_on for o in obs]
+        values = [float(o.price) for o in obs]
+        freqs = []
+        if len(obs) >= forecasting.MIN_OBSERVATIONS:
+            native = forecasting.infer_frequency(dates)
+            freqs = [native] + ({"D": ["W", "M"], "W": ["M"]}.get(native, []))
+        plan.append((s, len(obs), (dates, values, freqs)))
+    jobs = [job for _, _, job in plan]
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_forecast_job, jobs))
+    else:
+        results = [_forecast_job(job) for job in jobs]
+
+    for (s, n_read, (_, _, freqs)), made_results in zip(plan, results):
+        for old in db.session.scalars(db.select(Forecast).filter_by(series_id=s.id,
+                                                                    is_current=True)):
+            old.is_current = False
+        counts["series"] += 1
+        made = 0
+        native = freqs[0] if freqs else None
+        for freq, result in zip(freqs, made_results):
+            if result is None:
+                continue
+            db.session.add(Forecast(
+                series_id=s.id, frequency=freq, native=freq == native, is_current=True,
+                model=result.model, last_observation_on=result.last_observation_on,
+                observations=result.observations, made_at=now,
+                backtest_mase=result.backtest_mase, backtest_smape=result.backtest_smape,
+                naive_mase=result.naive_mase, points=result.points,
+                published_at=now if s.published else None,
+            ))
+            made += 1
+        if made == 0:
+            counts["too_short"] += 1
+            s.published = False
+        counts["forecasts"] += made
+        # Only clear the flag if no observation arrived or left while we computed.
+        latest = db.session.scalar(db.select(db.func.count()).select_from(PriceObservation)
+                                   .where(PriceObservation.series_id == s.id))
+        s.forecast_stale = latest != n_read
+        db.session.flush()
+    return counts
+
+
+def current_forecasts(s: PriceSeries, *, published_only: bool = False) -> list[Forecast]:
+    query = db.select(Forecast).filter_by(series_id=s.id, is_current=True)
+    if published_only:
+        if not s.published:
+            return []
+        query = query.where(Forecast.published_at.is_not(None))
+    forecasts = list(db.session.scalars(query))
+    order = {"D": 0, "W": 1, "M": 2}
+    return sorted(forecasts, key=lambda f: (not f.native, order[f.frequency]))
+
+
+def set_publication(actor, s: PriceSeries, *, publish: bool, commentary_vi: str = "",
+                    commentary_en: str = "", now: datetime | None = None) -> PriceSeries:
+    """Save the commentary and publish or withhold the series' forecast. A forecast is only
+    published when it was made from every observation on record; while a series stays
+    published, each refresh publishes its new forecasts (see `refresh_forecasts`)."""
+    require_manager(actor, s.market)
+    now = now or utcnow()
+    commentary_vi, commentary_en = (commentary_vi or "").strip(), (commentary_en or "").strip()
+    if len(commentary_vi) > 2000 or len(commentary_en) > 2000:
+        raise DomainError(_l("Keep the commentary under 2,000 characters."))
+    if publish and not s.published:
+        forecasts = current_forecasts(s)
+        if s.forecast_stale or not forecasts:
+            raise StaleForecast(_l("New prices arrived after this forecast was made. Refresh "
+                                   "the forecast before publishing it."))
+        for f in forecasts:
+            f.published_at = f.published_at or now
+    s.published = publish
+    if (commentary_vi, commentary_en) != (s.commentary_vi, s.commentary_en):
+        s.commentary_vi, s.commentary_en = commentary_vi, commentary_en
+        s.commentary_updated_at = now
+        s.commentary_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    return s
+
+
+def published_feed(limit: int = 50) -> list[Forecast]:
+    """Newly published native forecasts, newest first (the Atom feed)."""
+    return list(db.session.scalars(
+        db.select(Forecast).join(PriceSeries)
+        .where(Forecast.published_at.is_not(None), Forecast.native.is_(True),
+               PriceSeries.published.is_(True))
+        .order_by(Forecast.published_at.desc(), Forecast.id.desc()).limit(limit)))
+
+
+# --- reading prices -------------------------------------------------------------------------
+
+def get_commodity(slug: str) -> Commodity:
+    c = db.session.scalar(db.select(Commodity).filter_by(slug=slug))
+    if c is None:
+        raise NotFound(_l("Unknown commodity."))
+    return c
+
+
+def series_of(commodity: Commodity, market_slug: str | None = None) -> list[PriceSeries]:
+    query = (db.select(PriceSeries).join(Market)
+             .where(PriceSeries.commodity_id == commodity.id).order_by(Market.kind, Market.slug))
+    if market_slug:
+        query = query.where(Market.slug == market_slug)
+    found = list(db.session.scalars(query))
+    if market_slug and not found:
+        raise NotFound(_l("No prices for this market."))
+    return found
+
+
+def get_series(commodity_slug: str, market_slug: str) -> PriceSeries:
+    return series_of(get_commodity(commodity_slug), market_slug)[0]
+
+
+def history(s: PriceSeries, start: date | None = None, end: date | None = None):
+    query = db.select(PriceObservation).where(PriceObservation.series_id == s.id)
+    if start:
+        query = query.where(PriceObservation.observed_on >= start)
+    if end:
+        query = query.where(PriceObservation.observed_on <= end)
+    return list(db.session.scalars(query.order_by(PriceObservation.observed_on)))
+
+
+@dataclass
+class Latest:
+    series: PriceSeries
+    price: object
+    on: date
+    change: object | None
+    change_pct: float | None
+    previous_on: date | None
+
+
+def latest(s: PriceSeries) -> Latest | None:
+    two = list(db.session.scalars(
+        db.select(PriceObservation).where(PriceObservation.series_id == s.id)
+        .order_by(PriceObservation.observed_on.desc()).limit(2)))
+    if not two:
+        return None
+    last = two[0]
+    prev = two[1] if len(two) > 1 else None
+    change = (last.price - prev.price) if prev else None
+    pct = float(change) / float(prev.price) * 100 if prev else None
+    return Latest(s, last.price, last.observed_on, change, pct, prev.observed_on if prev else None)
+
+
+def overview() -> list[Latest]:
+    out = []
+    for s in db.session.scalars(db.select(PriceSeries).join(Commodity).join(Market)
+                                .order_by(Commodity.slug, Market.kind, Market.slug)):
+        item = latest(s)
+        if item:
+            out.append(item)
+    return out
+
+
+def demo_files() -> list[Path]:
+    return sorted(DATA_DIR.glob("*.csv"))
+
+
+DEMO_SOURCES = {
+    "wb_": "World Bank Commodity Price Data (The Pink Sheet), monthly, CC BY 4.0",
+    "vov_": "VOV (vov.vn) daily coffee price articles, via DieppDiepp/coffee-price-ie",
+}
+
+
+def load_demo(*, forecast: bool = True, workers: int = 1) -> dict:
+    """Import the bundled real series (idempotent: a second run adds nothing)."""
+    counts = {"observations": 0, "batches": 0, "forecasts": 0}
+    for path in demo_files():
+        source = next((v for k, v in DEMO_SOURCES.items() if path.name.startswith(k)), path.name)
+        result = import_file(None, path, source=source)
+        counts["observations"] += result.added
+        counts["batches"] += 1 if result.batch else 0
+    if forecast:
+        counts["forecasts"] = refresh_forecasts(stale_only=True, workers=workers)["forecasts"]
+    # The demo publishes every series with a fresh forecast, as a Department would.
+    for s in db.session.scalars(db.select(PriceSeries).where(PriceSeries.published.is_(False),
+                                                             PriceSeries.forecast_stale.is_(False))):
+        if current_forecasts(s):
+            set_publication(None, s, publish=True, commentary_vi=s.commentary_vi,
+                            commentary_en=s.commentary_en)
+    return counts

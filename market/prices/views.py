@@ -1,0 +1,153 @@
+"""Price pages: overview, one commodity with chart and forecast, and the officers' import page."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from market.errors import DomainError
+from market.extensions import db
+from market.i18n import current_lang
+from market.prices import chart, services
+
+bp = Blueprint("prices", __name__, url_prefix="/<lang:lang>/prices", template_folder="templates")
+
+MODEL_LABELS = {
+    "naive": _l("carrying the last price forward (naive)"),
+    "seasonal_naive": _l("the price of the same period a year earlier (seasonal naive)"),
+    "ets_ann": _l("exponential smoothing, ETS(A,N,N), on log prices"),
+    "arima_110": _l("ARIMA(1,1,0) on log prices"),
+    "arima_011": _l("ARIMA(0,1,1) on log prices"),
+}
+HISTORY_SPAN = {"D": timedelta(days=120), "W": timedelta(days=730), "M": timedelta(days=365 * 8)}
+
+
+@bp.get("/")
+def overview():
+    return render_template("prices/overview.html", items=services.overview(),
+                           can_manage=services.can_manage(current_user))
+
+
+@bp.get("/<commodity>")
+def commodity(commodity):
+    item = services.get_commodity(commodity)
+    all_series = services.series_of(item)
+    if not all_series:
+        abort(404)
+    wanted = request.args.get("market")
+    series = next((s for s in all_series if s.market.slug == wanted), all_series[0])
+    manager = services.can_manage(current_user, series.market)
+    forecasts = services.current_forecasts(series, published_only=not manager)
+    freq = request.args.get("freq")
+    shown = next((f for f in forecasts if f.frequency == freq), forecasts[0] if forecasts else None)
+    observations = services.history(series)
+    history = [(o.observed_on, float(o.price)) for o in observations]
+    if shown and not shown.native:
+        history = _aggregate(history, shown.frequency)
+    if history:
+        start = history[-1][0] - HISTORY_SPAN[shown.frequency if shown else "M"]
+        history = [h for h in history if h[0] >= start]
+    lang = current_lang()
+    svg = chart.render(history, shown.points if shown else [], title=_(
+        "%(commodity)s, %(market)s, %(unit)s", commodity=item.name(lang),
+        market=series.market.name(lang), unit=series.unit_label), labels={
+        "history": _("Observed price"), "forecast": _("Forecast with %(a)d%% and %(b)d%% intervals", a=80, b=95),
+        "band80": _("%(n)d%% prediction interval", n=80),
+        "band95": _("%(n)d%% prediction interval", n=95)})
+    return render_template(
+        "prices/commodity.html", commodity=item, series=series, all_series=all_series,
+        forecasts=forecasts, shown=shown, chart=Markup(svg),
+        recent=list(reversed(observations[-20:])), manager=manager,
+        latest=services.latest(series), model_labels=MODEL_LABELS,
+    )
+
+
+def _aggregate(history, freq):
+    """Period means for the chart when a weekly or monthly forecast of a daily series is shown."""
+    from market.prices.forecasting import regularise
+
+    if not history:
+        return []
+    s = regularise([d for d, _ in history], [v for _, v in history], freq).dropna()
+    return [(ts.date(), float(v)) for ts, v in s.items()]
+
+
+@bp.post("/<commodity>/<market>/publication")
+@login_required
+def publication(commodity, market):
+    series = services.get_series(commodity, market)
+    action = request.form.get("action")
+    try:
+        services.set_publication(
+            current_user, series, publish=action == "publish" or (
+                action == "save" and series.published),
+            commentary_vi=request.form.get("commentary_vi", ""),
+            commentary_en=request.form.get("commentary_en", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Published.") if series.published else _("Saved; the forecast is not published."),
+              "success")
+    return redirect(url_for("prices.commodity", commodity=commodity, market=market))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_page():
+    services.require_manager(current_user)
+    problems, result = [], None
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            problems = [(0, _("Choose a CSV or XLSX file."))]
+            status = 422
+        else:
+            try:
+                result = services.import_prices(current_user, upload.filename, upload.read(),
+                                                source=request.form.get("source", ""))
+            except services.ImportRejected as exc:
+                db.session.rollback()
+                problems, status = exc.rows, 422
+            else:
+                db.session.commit()
+                flash(_("%(added)d new prices imported, %(same)d already recorded.",
+                        added=result.added, same=result.unchanged), "success")
+                return redirect(url_for("prices.import_page"))
+    return render_template("prices/import.html", problems=problems,
+                           batches=services.list_batches()), status
+
+
+@bp.post("/import/<public_id>/rollback")
+@login_required
+def rollback(public_id):
+    try:
+        services.rollback_batch(current_user, public_id)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 403:
+            raise
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The import was rolled back; forecasts will be refreshed."), "success")
+    return redirect(url_for("prices.import_page"))
+
+
+@bp.app_template_filter("commodity_price")
+def commodity_price(value, currency: str) -> str:
+    """Whole dong for VND; two decimals for other currencies, in the page's locale."""
+    from babel.numbers import format_currency, format_decimal
+
+    if value is None:
+        return "–"
+    if currency == "VND":
+        return format_decimal(round(float(value)), locale=current_lang())
+    return format_currency(float(value), currency, locale=current_lang(),
+                           format_type="standard").replace("US$", "$")
