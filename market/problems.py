@@ -20,5 +20,7 @@ def problem(status: int, title: str, detail: str = "", type_: str = "about:blank
 def from_domain_error(exc: DomainError, **extra):
     if isinstance(exc, ValidationError):
         extra.setdefault("errors", {k: str(v) for k, v in exc.errors.items()})
-    return problem(exc.status, str(exc.message), type_=f"urn:htx-market:problem:{exc.code}",
-                   **extra)
+    extra.setdefault("detail", "")
+    detail = extra.pop("detail")
+    return problem(exc.status, str(exc.message), detail,
+                   type_=f"urn:htx-market:problem:{exc.code}", **extra)

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from market.errors import DomainError, ValidationError
 from market.extensions import limiter
 from market.prices import services
+from market.problems import from_domain_error, problem
 
 bp = Blueprint("prices_api", __name__, template_folder="templates")
 limiter.limit("120 per minute")(bp)
@@ -22,24 +23,18 @@ limiter.limit("120 per minute")(bp)
 CACHE = "public, max-age=300"
 
 
-def _problem(status: int, title: str, detail: str, code: str) -> Response:
-    body = {"type": f"https://htx.market/problems/{code}", "title": title, "status": status,
-            "detail": detail}
-    return Response(json.dumps(body, ensure_ascii=False), status=status,
-                    mimetype="application/problem+json")
-
-
 @bp.errorhandler(DomainError)
 def _domain_problem(exc: DomainError):
     detail = str(exc.message)
     if isinstance(exc, ValidationError):
         detail = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
-    return _problem(exc.status, str(exc.message), detail, exc.code)
+    return from_domain_error(exc, detail=detail)
 
 
 @bp.errorhandler(HTTPException)
 def _http_problem(exc: HTTPException):
-    return _problem(exc.code or 500, exc.name, exc.description or exc.name, f"http-{exc.code}")
+    return problem(exc.code or 500, exc.name, exc.description or exc.name,
+                   type_=f"urn:htx-market:problem:http-{exc.code}")
 
 
 def _cached(body: str, mimetype: str) -> Response:
