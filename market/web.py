@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from flask import (
-    current_app, jsonify, redirect, render_template, request, send_from_directory, url_for,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
 )
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
@@ -13,15 +19,16 @@ from market.i18n import current_lang, negotiate
 
 
 def init_app(app) -> None:
-    from market.accounts.views import bp as accounts_bp
     from market.accounts.services import load_user
+    from market.accounts.views import bp as accounts_bp
     from market.ocop.views import bp as ocop_bp
     from market.orders.api import bp as orders_api_bp
     from market.orders.views import bp as orders_bp
     from market.payments.views import bp as payments_bp
     from market.prices.api import bp as prices_api_bp
     from market.prices.views import bp as prices_bp
-    from market.storefront.views import bp as storefront_bp, seo_bp
+    from market.storefront.views import bp as storefront_bp
+    from market.storefront.views import seo_bp
     from market.vendors.views import bp as vendors_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
@@ -97,4 +104,4 @@ def lang_url_for_switch(target_lang: str) -> str:
     return url_for("storefront.home", lang=target_lang)
 
 
-__all__ = ["init_app", "lang_url_for_switch", "current_lang"]
+__all__ = ["current_lang", "init_app", "lang_url_for_switch"]

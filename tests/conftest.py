@@ -16,7 +16,6 @@ from sqlalchemy import orm
 
 from market import create_app
 from market.extensions import db
-
 from tests import factories
 
 

@@ -1,4 +1,3 @@
-from flask_babel import force_locale
 
 from market.extensions import db
 from market.notifications.models import OutboxEmail

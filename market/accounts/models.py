@@ -1,8 +1,8 @@
 from __future__ import annotations
-from datetime import datetime
 
 import enum
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin

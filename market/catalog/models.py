@@ -77,7 +77,7 @@ class Product(db.Model):
         sa.Index("ix_products_status_created_at", "status", "created_at"),
     )
 
-    def translation(self, locale: str) -> "ProductTranslation | None":
+    def translation(self, locale: str) -> ProductTranslation | None:
         """The text in `locale`, else Vietnamese; check `.locale` to tell the user it fell back."""
         by_locale = {t.locale: t for t in self.translations}
         return by_locale.get(locale) or by_locale.get("vi")

@@ -18,6 +18,7 @@ from market.errors import Collector, ValidationError
 from market.extensions import db
 from market.geo import services as geo
 from market.i18n import LOCALES, slugify
+from market.parsing import parse_int
 from market.vendors.models import Cooperative, CooperativeStatus
 
 MAX_PRICE = 1_000_000_000  # 1 tỷ đồng: anything above is a typo on this marketplace
@@ -37,13 +38,6 @@ def parse_vnd(value) -> int | None:
     return int(re.sub(r"[.,\s]", "", text))
 
 
-def parse_int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    return int(text) if re.fullmatch(r"-?\d+", text) else None
 
 
 def create_category(slug: str, name_vi: str, name_en: str, parent: Category | None = None,

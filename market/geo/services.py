@@ -30,8 +30,7 @@ def _english(name: str, is_city: bool) -> str:
     """The package has Vietnamese names only; English uses the unaccented form."""
     short = name
     for prefix in _PREFIXES:
-        if short.startswith(prefix):
-            short = short[len(prefix):]
+        short = short.removeprefix(prefix)
     words = " ".join(w.capitalize() for w in fold(short).split())
     return f"{words} City" if is_city else f"{words} Province"
 

@@ -24,6 +24,7 @@ from market.ocop.models import (
     OcopCertificate,
     OcopCertificateEvent,
 )
+from market.parsing import parse_date, parse_int
 from market.uploads import save_document
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -74,22 +75,6 @@ def normalise_number(value: str | None) -> str:
     return re.sub(r"\s+", "", (value or "").strip()).upper()
 
 
-def _parse_date(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
-
-
-def _parse_int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    return int(text) if re.fullmatch(r"-?\d+", text) else None
 
 
 # --- roles --------------------------------------------------------------------------------
@@ -137,7 +122,7 @@ def _validate(cooperative_id: int, data: dict, today: date, exclude_id: int | No
     errors = Collector()
     clean: dict = {}
 
-    stars = _parse_int(data.get("stars"))
+    stars = parse_int(data.get("stars"))
     if stars not in STARS:
         errors.add("stars", _l("An OCOP rating has 3, 4 or 5 stars."))
     clean["stars"] = stars
@@ -176,7 +161,7 @@ def _validate(cooperative_id: int, data: dict, today: date, exclude_id: int | No
         errors.add("decision_number", _l("The decision number is longer than 60 characters."))
     clean["decision_number"] = decision_number
 
-    decision_date = _parse_date(data.get("decision_date"))
+    decision_date = parse_date(data.get("decision_date"))
     if decision_date is None:
         errors.add("decision_date", _l("Enter the date of the decision."))
     elif decision_date > today:
@@ -185,7 +170,7 @@ def _validate(cooperative_id: int, data: dict, today: date, exclude_id: int | No
 
     valid_until = None
     if data.get("valid_until") not in (None, ""):
-        valid_until = _parse_date(data.get("valid_until"))
+        valid_until = parse_date(data.get("valid_until"))
         if valid_until is None:
             errors.add("valid_until", _l("Enter the validity date as YYYY-MM-DD."))
     elif decision_date is not None:
@@ -195,7 +180,7 @@ def _validate(cooperative_id: int, data: dict, today: date, exclude_id: int | No
     clean["valid_until"] = valid_until
 
     raw_ids = data.get("product_ids") or []
-    ids = {_parse_int(v) for v in raw_ids}
+    ids = {parse_int(v) for v in raw_ids}
     if not ids or None in ids:
         errors.add("product_ids", _l("Choose at least one product the certificate covers."))
         products = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask import Blueprint, current_app, request
-from flask_babel import gettext as _
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from market.errors import DomainError
 from market.extensions import csrf, db

@@ -96,7 +96,7 @@ def summarise(items: dict) -> CartSummary:
         p.slug: p for p in db.session.scalars(
             public_products_query().where(Product.slug.in_(list(items))))
     } if items else {}
-    groups: "OrderedDict[int, CartGroup]" = OrderedDict()
+    groups: OrderedDict[int, CartGroup] = OrderedDict()
     for slug, quantity in items.items():
         product = products.get(slug)
         if product is None:

@@ -20,7 +20,12 @@ from market.geo import services as geo
 from market.i18n import LOCALES
 from market.orders import ledger, shipping, states
 from market.orders.models import (
-    Order, OrderEvent, OrderLine, PaymentMethod, VendorOrder, VendorOrderStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    PaymentMethod,
+    VendorOrder,
+    VendorOrderStatus,
 )
 
 S = VendorOrderStatus
@@ -85,7 +90,7 @@ def _validate_contact(contact: Contact) -> None:
     errors.raise_if_any()
 
 
-def _merge_lines(lines: list[CheckoutLine]) -> "OrderedDict[str, CheckoutLine]":
+def _merge_lines(lines: list[CheckoutLine]) -> OrderedDict[str, CheckoutLine]:
     """Two cart lines of one product are one demand on its stock (an oversell elsewhere)."""
     merged: OrderedDict[str, CheckoutLine] = OrderedDict()
     for line in lines:
@@ -188,7 +193,7 @@ def place_order(
 
 def _build_order(products, wanted, contact, payment_method, key, buyer, locale, now,
                  payment_timeout, shipping_rates) -> Order:
-    by_coop: "OrderedDict[int, list[Product]]" = OrderedDict()
+    by_coop: OrderedDict[int, list[Product]] = OrderedDict()
     for product in sorted(products.values(), key=lambda p: (p.cooperative_id, p.id)):
         by_coop.setdefault(product.cooperative_id, []).append(product)
     order = Order(

@@ -2,16 +2,24 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for,
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
 from market.accounts.models import Role
+from market.catalog.services import parse_vnd
 from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.i18n import current_lang
-from market.catalog.services import parse_vnd
 from market.orders import cart, disputes, services, states
 from market.orders.forms import CheckoutForm
 from market.orders.models import Dispute, PaymentMethod, VendorOrderStatus
@@ -110,7 +118,7 @@ def checkout():
                            problems={p.product_slug: p for p in problems}), status
 
 
-def _place(form: CheckoutForm, summary) -> "services.Order":
+def _place(form: CheckoutForm, summary) -> services.Order:
     db.session.commit()  # checkout starts a fresh, writing transaction
     lines = [services.CheckoutLine(line.product.slug, line.quantity, line.product.price)
              for group in summary.groups for line in group.lines]

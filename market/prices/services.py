@@ -22,6 +22,7 @@ from market.dbtypes import utcnow
 from market.errors import DomainError, NotFound, PermissionDenied
 from market.extensions import db
 from market.geo import services as geo
+from market.parsing import parse_date
 from market.prices import forecasting
 from market.prices.models import (
     Commodity,
@@ -169,15 +170,6 @@ def _xlsx_rows(content: bytes) -> list[tuple[int, dict]]:
     return rows
 
 
-def _parse_date(value) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
 
 
 def _parse_price(value) -> Decimal | None:
@@ -228,7 +220,7 @@ def import_prices(actor, filename: str, content: bytes, *, source: str = "",
     good: list[tuple] = []
     for line, raw in rows:
         row_errors = []
-        day = _parse_date(raw["date"])
+        day = parse_date(raw["date"])
         if day is None:
             row_errors.append(_l("date %(value)s is not a date like 2026-01-31.",
                                  value=raw["date"]))

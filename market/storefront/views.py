@@ -8,8 +8,8 @@ from flask_babel import format_date
 
 from market.catalog import services as catalog
 from market.geo import services as geo
-from market.ocop import services as ocop
 from market.i18n import LOCALES, current_lang
+from market.ocop import services as ocop
 from market.vendors import services as vendors
 
 bp = Blueprint("storefront", __name__, url_prefix="/<lang:lang>", template_folder="templates")

@@ -1,7 +1,13 @@
 import pytest
 
 from market.payments.vietqr import (
-    TransferRequest, VietQRError, crc16_ccitt, parse, parse_fields, payload, svg,
+    TransferRequest,
+    VietQRError,
+    crc16_ccitt,
+    parse,
+    parse_fields,
+    payload,
+    svg,
 )
 
 REQUEST = TransferRequest(bank_bin="970436", account="0011001234567", amount=1_250_000,

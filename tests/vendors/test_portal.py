@@ -8,7 +8,6 @@ from PIL import Image
 from market.accounts.models import Role
 from market.catalog.models import Product
 from market.extensions import db
-from market.extensions import db
 from market.notifications.models import OutboxEmail
 from market.vendors.models import CooperativeStatusChange
 from tests.conftest import login

@@ -1,7 +1,7 @@
 import pytest
 from flask_babel import force_locale
 
-from market.errors import ValidationError
+from market.errors import NotFound, ValidationError
 from market.vendors import services
 
 
@@ -70,5 +70,5 @@ def test_only_approved_cooperatives_are_public(make):
     approved = make.cooperative()
     pending = make.cooperative(status="pending")
     assert services.get_public(approved.slug) == approved
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):
         services.get_public(pending.slug)
