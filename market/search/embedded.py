@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from market.i18n import fold
@@ -36,14 +36,20 @@ SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 CREATE TABLE IF NOT EXISTS docs (
-    id INTEGER PRIMARY KEY, category TEXT, province INTEGER, cooperative TEXT,
-    stars INTEGER, price INTEGER, in_stock INTEGER, created REAL, data TEXT);
+    id INTEGER PRIMARY KEY, category INTEGER, province INTEGER, cooperative INTEGER,
+    stars INTEGER, price INTEGER, in_stock INTEGER, created REAL);
+CREATE INDEX IF NOT EXISTS docs_category ON docs (category);
+CREATE INDEX IF NOT EXISTS docs_province ON docs (province);
+CREATE INDEX IF NOT EXISTS docs_cooperative ON docs (cooperative);
+CREATE TABLE IF NOT EXISTS categories (code INTEGER PRIMARY KEY, slug TEXT UNIQUE);
+CREATE TABLE IF NOT EXISTS cooperatives (id INTEGER PRIMARY KEY, slug TEXT);
+CREATE TABLE IF NOT EXISTS doc_data (id INTEGER PRIMARY KEY, data TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    {", ".join(COLUMNS)}, tokenize = "unicode61 remove_diacritics 0", prefix = '2 3');
+    {", ".join(COLUMNS)}, tokenize = "unicode61 remove_diacritics 0");
 CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row');
 """
 SORT_SQL = {
-    "relevance": "score DESC, d.id DESC",
+    "relevance": "d.score DESC, d.id DESC",
     "price_asc": "d.price ASC, d.id",
     "price_desc": "d.price DESC, d.id",
     "newest": "d.created DESC, d.id DESC",
@@ -80,6 +86,7 @@ class EmbeddedBackend:
         self._vocab: set[str] = set()
         self._deletes: dict[str, set[str]] = {}
         self._lock = threading.Lock()
+        self._browse_cache: dict = {}
         self._conn()  # create the schema now
 
     # --- plumbing ---------------------------------------------------------------------------
@@ -89,8 +96,12 @@ class EmbeddedBackend:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MB
             conn.executescript(SCHEMA)
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS m (id INTEGER PRIMARY KEY, r REAL)")
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS m (id INTEGER PRIMARY KEY, score REAL, "
+                         "category INTEGER, province INTEGER, cooperative INTEGER, stars INTEGER, "
+                         "price INTEGER, created REAL)")
             self._local.conn = conn
         return conn
 
@@ -117,6 +128,7 @@ class EmbeddedBackend:
         rows = [(int(i),) for i in ids]
         conn.executemany("DELETE FROM fts WHERE rowid = ?", rows)
         conn.executemany("DELETE FROM docs WHERE id = ?", rows)
+        conn.executemany("DELETE FROM doc_data WHERE id = ?", rows)
 
     @staticmethod
     def _insert_rows(conn, documents) -> None:
@@ -124,13 +136,20 @@ class EmbeddedBackend:
             f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
             [_row(d) for d in documents],
         )
+        # Facet columns hold small integers: grouping on them is far cheaper than on slugs.
+        conn.executemany("INSERT OR IGNORE INTO categories (slug) VALUES (?)",
+                         {(d["category_slug"],) for d in documents if d.get("category_slug")})
+        conn.executemany("INSERT OR REPLACE INTO cooperatives VALUES (?, ?)",
+                         {(d["cooperative_id"], d["cooperative_slug"]) for d in documents})
+        codes = dict(conn.execute("SELECT slug, code FROM categories"))
         conn.executemany(
-            "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(d["id"], d.get("category_slug"), d.get("province_code"),
-              d.get("cooperative_slug"), d.get("ocop_stars"), d["price"],
-              1 if d.get("in_stock") else 0, d.get("created_at") or 0.0,
-              json.dumps(d, ensure_ascii=False)) for d in documents],
+            "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(d["id"], codes.get(d.get("category_slug")), d.get("province_code"),
+              d.get("cooperative_id"), d.get("ocop_stars"), d["price"],
+              1 if d.get("in_stock") else 0, d.get("created_at") or 0.0) for d in documents],
         )
+        conn.executemany("INSERT INTO doc_data VALUES (?, ?)",
+                         [(d["id"], json.dumps(d, ensure_ascii=False)) for d in documents])
 
     def index(self, documents: list[dict]) -> None:
         documents = list(documents)
@@ -147,14 +166,14 @@ class EmbeddedBackend:
             self._write(lambda conn: self._delete_rows(conn, product_ids))
 
     def clear(self) -> None:
-        self._write(lambda conn: (conn.execute("DELETE FROM fts"),
-                                  conn.execute("DELETE FROM docs")))
+        self._write(lambda conn: [conn.execute(f"DELETE FROM {t}")
+                                  for t in ("fts", "docs", "doc_data")])
 
     def rebuild(self, batches) -> None:
         """One transaction: readers see the old index until the new one is complete."""
         def run(conn):
-            conn.execute("DELETE FROM fts")
-            conn.execute("DELETE FROM docs")
+            for table in ("fts", "docs", "doc_data"):
+                conn.execute(f"DELETE FROM {table}")
             for batch in batches:
                 self._insert_rows(conn, batch)
             conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
@@ -211,15 +230,20 @@ class EmbeddedBackend:
         return " AND ".join(clauses)
 
     # --- reading ----------------------------------------------------------------------------
-    @staticmethod
-    def _where(filters: Filters) -> tuple[str, list]:
+    def _code(self, table: str, slug: str) -> int:
+        key = "code" if table == "categories" else "id"
+        row = self._conn().execute(f"SELECT {key} FROM {table} WHERE slug = ?", (slug,)).fetchone()
+        return row[0] if row else -1
+
+    def _where(self, filters: Filters) -> tuple[str, list]:
         sql, args = [], []
         if filters.category:
-            sql.append("d.category = ?"); args.append(filters.category)
+            sql.append("d.category = ?"); args.append(self._code("categories", filters.category))
         if filters.province is not None:
             sql.append("d.province = ?"); args.append(int(filters.province))
         if filters.cooperative:
-            sql.append("d.cooperative = ?"); args.append(filters.cooperative)
+            sql.append("d.cooperative = ?")
+            args.append(self._code("cooperatives", filters.cooperative))
         if filters.stars is not None:
             sql.append("d.stars >= ?"); args.append(int(filters.stars))
         if filters.min_price is not None:
@@ -230,52 +254,69 @@ class EmbeddedBackend:
 
     def search(self, query: str, locale: str, filters: Filters | None = None,
                sort: str = "relevance", page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
+        """One FTS pass into a temporary table of matches with their facet columns, then the
+        page of hits by SQL and every facet count from one scan in Python (each facet counts
+        with every filter but its own)."""
         filters = filters or Filters()
         conn = self._conn()
         expression = self._match_expression(query)
         if expression is None and tokens(query):
             return SearchResult([], 0, {})
         weights = ", ".join(str(w) for w in WEIGHTS.get(locale, WEIGHTS["vi"]))
+        boost = f"(1 + {STARS_BOOST} * coalesce(d.stars, 0) + {IN_STOCK_BOOST} * d.in_stock)"
+        columns = "d.category, d.province, d.cooperative, d.stars, d.price, d.created"
+        low = filters.min_price if filters.min_price is not None else -1
+        high = filters.max_price if filters.max_price is not None else 1 << 62
+        bucket = " + ".join(f"(d.price >= {b[1]})" for b in PRICE_BUCKETS[1:])
+        facet_sql = (f"SELECT d.category, d.province, d.cooperative, d.stars, {bucket}, "
+                     f"d.price BETWEEN {int(low)} AND {int(high)} FROM ")
         conn.execute("BEGIN")  # one snapshot for hits, total and facets
         try:
-            conn.execute("DELETE FROM m")
             if expression:
-                conn.execute(f"INSERT INTO m SELECT rowid, -bm25(fts, {weights}) FROM fts "
+                conn.execute("DELETE FROM m")
+                conn.execute(f"INSERT INTO m SELECT d.id, -bm25(fts, {weights}) * {boost}, "
+                             f"{columns} FROM fts JOIN docs d ON d.id = fts.rowid "
                              "WHERE fts MATCH ?", (expression,))
-                source = "temp.m JOIN docs d ON d.id = m.id"
-                score = (f"m.r * (1 + {STARS_BOOST} * coalesce(d.stars, 0)"
-                         f" + {IN_STOCK_BOOST} * d.in_stock)")
+                source = "temp.m AS d"
+                groups = Counter(conn.execute(facet_sql + source))
             else:
-                source = "docs d"
-                score = (f"(1 + {STARS_BOOST} * coalesce(d.stars, 0)"
-                         f" + {IN_STOCK_BOOST} * d.in_stock)")
+                source = f"(SELECT d.id, {boost} AS score, {columns} FROM docs d) AS d"
+                groups = self._browse_groups(conn, facet_sql + "docs d", low, high)
             where, args = self._where(filters)
             order = SORT_SQL.get(sort, SORT_SQL["relevance"])
             page = max(int(page), 1)
             rows = conn.execute(
-                f"SELECT d.id, {score} AS score, d.data FROM {source} WHERE {where} "
-                f"ORDER BY {order} LIMIT ? OFFSET ?", args + [per_page, (page - 1) * per_page],
-            ).fetchall()
-            total = conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", args).fetchone()[0]
-            facets = {}
-            for name, column in (("category", "d.category"), ("province", "d.province"),
-                                 ("cooperative", "d.cooperative"), ("stars", "d.stars")):
-                w, a = self._where(filters.without(name))
-                facets[name] = {
-                    key: count for key, count in conn.execute(
-                        f"SELECT {column}, count(*) FROM {source} WHERE {w} AND {column} IS NOT "
-                        f"NULL GROUP BY {column}", a)
-                }
-            w, a = self._where(filters.without("price"))
-            cases = " ".join(
-                f"WHEN d.price >= {low}" + (f" AND d.price < {high}" if high else "") +
-                f" THEN '{key}'" for key, low, high in PRICE_BUCKETS)
-            facets["price"] = dict(conn.execute(
-                f"SELECT CASE {cases} END AS b, count(*) FROM {source} WHERE {w} GROUP BY b", a))
+                f"SELECT d.id, d.score FROM {source} WHERE {where} ORDER BY {order} "
+                "LIMIT ? OFFSET ?", args + [per_page, (page - 1) * per_page]).fetchall()
+            data = dict(conn.execute(
+                f"SELECT id, data FROM doc_data WHERE id IN ({', '.join('?' * len(rows))})",
+                [r[0] for r in rows]).fetchall()) if rows else {}
+            categories = {c: s for s, c in conn.execute("SELECT slug, code FROM categories")}
+            wanted = {g[2] for g in groups}
+            coops = dict(conn.execute(
+                "SELECT id, slug FROM cooperatives")) if wanted else {}
         finally:
             conn.execute("COMMIT")
-        hits = [Hit(id=i, score=s, document=json.loads(data)) for i, s, data in rows]
+        total, facets = _count_groups(groups, filters, self._code_filters(filters))
+        facets["category"] = {categories.get(k, k): v for k, v in facets["category"].items()}
+        facets["cooperative"] = {coops.get(k, k): v for k, v in facets["cooperative"].items()}
+        hits = [Hit(id=i, score=s, document=json.loads(data[i])) for i, s in rows]
         return SearchResult(hits=hits, total=total, facets=facets)
+
+    def _code_filters(self, filters: Filters) -> dict:
+        return {
+            "category": self._code("categories", filters.category) if filters.category else None,
+            "cooperative": (self._code("cooperatives", filters.cooperative)
+                            if filters.cooperative else None),
+        }
+
+    def _browse_groups(self, conn, sql: str, low, high) -> Counter:
+        """Facet groups of the whole index (an empty query), cached until the next write."""
+        generation = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+        key = (generation, low, high)
+        if self._browse_cache.get("key") != key:
+            self._browse_cache = {"key": key, "groups": Counter(conn.execute(sql))}
+        return self._browse_cache["groups"]
 
     def suggest(self, prefix: str, locale: str, limit: int = 8) -> list[str]:
         expression = self._match_expression(prefix, prefix_last=True)
@@ -283,7 +324,7 @@ class EmbeddedBackend:
             return []
         weights = ", ".join(str(w) for w in WEIGHTS.get(locale, WEIGHTS["vi"]))
         rows = self._conn().execute(
-            f"SELECT d.data FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? "
+            f"SELECT d.data FROM fts JOIN doc_data d ON d.id = fts.rowid WHERE fts MATCH ? "
             f"ORDER BY bm25(fts, {weights}) LIMIT ?", (expression, limit * 4),
         ).fetchall()
         names: list[str] = []
@@ -321,3 +362,27 @@ class EmbeddedBackend:
             out.append(best[1])
             changed = True
         return " ".join(out) if changed else None
+
+
+def _count_groups(groups: Counter, filters: Filters, codes: dict) -> tuple[int, dict]:
+    """Total and facet counts from Counter{(category, province, cooperative, stars,
+    price bucket, price in range): n}: each facet counts with every filter but its own."""
+    checks = (
+        ("category", 0, lambda v: codes["category"] is None or v == codes["category"]),
+        ("province", 1, lambda v: filters.province is None or v == int(filters.province)),
+        ("cooperative", 2, lambda v: codes["cooperative"] is None or v == codes["cooperative"]),
+        ("stars", 3, lambda v: filters.stars is None or (v is not None and v >= filters.stars)),
+        ("price", 5, lambda v: bool(v)),
+    )
+    facets: dict[str, dict] = {name: defaultdict(int) for name, _, _ in checks}
+    total = 0
+    for group, n in groups.items():
+        failed = [name for name, position, check in checks if not check(group[position])]
+        if not failed:
+            total += n
+        for name, position, _ in checks:
+            if not failed or failed == [name]:
+                key = PRICE_BUCKETS[group[4]][0] if name == "price" else group[position]
+                if key is not None:
+                    facets[name][key] += n
+    return total, {name: dict(counts) for name, counts in facets.items()}

@@ -97,10 +97,10 @@ def test_verified_stars_and_stock_break_ties(backend):
 def test_filters_and_disjunctive_facets(backend):
     a = doc("Cà phê A", category_slug="ca-phe", province_code=66, cooperative_slug="htx-a",
             ocop_stars=4, price=50_000)
-    b = doc("Cà phê B", category_slug="ca-phe", province_code=68, cooperative_slug="htx-b",
+    b = doc("Cà phê B", category_slug="ca-phe", province_code=68, cooperative_slug="htx-b", cooperative_id=2,
             ocop_stars=3, price=250_000)
     c = doc("Cà phê mật ong", category_slug="mat-ong", province_code=68,
-            cooperative_slug="htx-b", price=1_500_000)
+            cooperative_slug="htx-b", cooperative_id=2, price=1_500_000)
     backend.index([a, b, c])
     everything = backend.search("ca phe", "vi")
     assert everything.total == 3
