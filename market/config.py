@@ -45,7 +45,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # Search: the embedded index file (used unless ELASTICSEARCH_URL is set), the
         # Elasticsearch alias name, and whether requests drain the outbox themselves
         # (production sets 0 and runs `flask search-worker`).
-        "SEARCH_INDEX_PATH": _env("SEARCH_INDEX_PATH"),  # default: <instance>/search/index.sqlite3
+        "SEARCH_INDEX_PATH": _env("SEARCH_INDEX_PATH"),  # a directory; default <instance>/search
+        # The embedded engine: "tantivy" (default, fastest measured) or "fts5" (SQLite only).
+        "SEARCH_EMBEDDED_ENGINE": _env("SEARCH_EMBEDDED_ENGINE", "tantivy"),
         "SEARCH_INDEX_NAME": _env("SEARCH_INDEX_NAME", "htx-products"),
         "SEARCH_INLINE_INDEXING": _bool(_env("SEARCH_INLINE_INDEXING", "1")),
         "STRIPE_API_KEY": _env("STRIPE_API_KEY"),
@@ -65,7 +67,7 @@ def load_config(overrides: dict | None = None) -> dict:
         config["REMEMBER_COOKIE_SECURE"] = True
     config.update(overrides or {})
     if not config.get("SEARCH_INDEX_PATH"):
-        config["SEARCH_INDEX_PATH"] = str(Path(config["INSTANCE_DIR"]) / "search" / "index.sqlite3")
+        config["SEARCH_INDEX_PATH"] = str(Path(config["INSTANCE_DIR"]) / "search")
     check(config)
     return config
 

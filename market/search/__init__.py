@@ -1,6 +1,9 @@
-"""Search: the SearchBackend interface, an embedded engine (SQLite FTS5) by default,
+"""Search: the SearchBackend interface, an embedded engine (Tantivy; SQLite FTS5 as an
+alternative) by default,
 Elasticsearch when ELASTICSEARCH_URL is set, and the outbox indexer that keeps them in step."""
 from __future__ import annotations
+
+from pathlib import Path
 
 
 def backend_for(app):
@@ -12,10 +15,14 @@ def backend_for(app):
 
             backend = ElasticsearchBackend(app.config["ELASTICSEARCH_URL"],
                                            app.config["SEARCH_INDEX_NAME"])
-        else:
+        elif app.config.get("SEARCH_EMBEDDED_ENGINE") == "fts5":
             from market.search.embedded import EmbeddedBackend
 
-            backend = EmbeddedBackend(app.config["SEARCH_INDEX_PATH"])
+            backend = EmbeddedBackend(Path(app.config["SEARCH_INDEX_PATH"]) / "fts5.sqlite3")
+        else:
+            from market.search.tantivy_backend import TantivyBackend
+
+            backend = TantivyBackend(Path(app.config["SEARCH_INDEX_PATH"]) / "tantivy")
         app.extensions["search_backend"] = backend
     return backend
 

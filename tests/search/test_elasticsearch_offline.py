@@ -63,10 +63,13 @@ def test_suggest_and_facet_parsing():
     assert facets == {"category": {"gao": 2}}
 
 
-def test_only_the_elasticsearch_module_imports_the_client():
+def test_only_the_backend_modules_import_their_engine():
     import pathlib
 
     root = pathlib.Path(__file__).resolve().parents[2] / "market"
-    importers = [p.name for p in root.rglob("*.py")
-                 if "import elasticsearch" in p.read_text() or "from elasticsearch" in p.read_text()]
-    assert importers == ["elasticsearch_backend.py"]
+
+    def importers(name):
+        return [p.name for p in root.rglob("*.py")
+                if f"import {name}" in p.read_text() or f"from {name} " in p.read_text()]
+    assert importers("elasticsearch") == ["elasticsearch_backend.py"]
+    assert importers("tantivy") == ["tantivy_backend.py"]

@@ -8,16 +8,14 @@ from market.catalog.models import ProductStatus
 from market.extensions import db
 from market.search import indexer
 from market.search.backend import Filters
-from market.search.embedded import EmbeddedBackend
+from market.search.tantivy_backend import TantivyBackend
 from market.search.models import SearchOutbox
 from market.vendors.models import CooperativeStatus
 
 
 @pytest.fixture
 def index(tmp_path):
-    backend = EmbeddedBackend(tmp_path / "index.sqlite3")
-    yield backend
-    backend.close()
+    return TantivyBackend(tmp_path / "index")
 
 
 def found(index, query, locale="vi"):
@@ -123,7 +121,7 @@ class _Crash(Exception):
     pass
 
 
-class CrashingIndex(EmbeddedBackend):
+class CrashingIndex(TantivyBackend):
     """The real embedded engine with a fault injected: the process 'dies' in the middle."""
 
     def __init__(self, path, fail_in: str):
@@ -145,7 +143,7 @@ class CrashingIndex(EmbeddedBackend):
 def test_a_crash_between_commit_and_indexing_loses_nothing(make, index, tmp_path, fail_in):
     product = make.product(name_vi="Mật ong rừng", name_en="Wild forest honey")
     db.session.commit()
-    crashing = CrashingIndex(tmp_path / "index.sqlite3", fail_in)  # same file as `index`
+    crashing = CrashingIndex(tmp_path / "index", fail_in)  # same directory as `index`
     with pytest.raises(_Crash):
         indexer.drain(crashing)
     db.session.rollback()  # what a dead process's transaction amounts to
@@ -153,7 +151,6 @@ def test_a_crash_between_commit_and_indexing_loses_nothing(make, index, tmp_path
     indexer.drain(index)  # the next run finishes the job
     assert found(index, "mat ong") == [product.id]
     assert outbox() == []
-    crashing.close()
 
 
 def test_an_indexer_that_dies_mid_batch_leaves_the_rest_queued(make, index):
