@@ -1,8 +1,10 @@
-"""Search benchmark: 100,000 realistic products (bench/search_data.py), the embedded engine's
-index build time, index size, and median/p95 latency of 1,000 mixed queries with facets,
-next to a plain SQL LIKE baseline in the same run.
+"""Search benchmark: 100,000 realistic products (bench/search_data.py); for each embedded
+engine (the real backends: Tantivy, the default, and SQLite FTS5) the index build time, index
+size, and median/p95 latency of 1,000 mixed queries with all facets, next to a plain SQL LIKE
+baseline in the same run.
 
     .venv/bin/python bench/search_bench.py [--products 100000] [--queries 1000] [--runs 3]
+        [--engines tantivy,fts5,like]
 """
 from __future__ import annotations
 
@@ -21,9 +23,12 @@ from bench.search_data import products, queries  # noqa: E402
 from market.i18n import fold  # noqa: E402
 from market.search.backend import PER_PAGE, Filters, tokens  # noqa: E402
 from market.search.embedded import EmbeddedBackend  # noqa: E402
+from market.search.tantivy_backend import TantivyBackend  # noqa: E402
 
 
 def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
@@ -32,13 +37,18 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def run_embedded(docs, qs, tmp: Path) -> dict:
-    path = tmp / "index.sqlite3"
-    backend = EmbeddedBackend(path)
+def run_embedded(docs, qs, tmp: Path, engine: str = "fts5") -> dict:
+    if engine == "tantivy":
+        path = tmp / "tantivy"
+        backend = TantivyBackend(path)
+    else:
+        path = tmp / "index.sqlite3"
+        backend = EmbeddedBackend(path)
     start = time.perf_counter()
     backend.rebuild(docs[i:i + 2000] for i in range(0, len(docs), 2000))
     build = time.perf_counter() - start
-    backend._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if engine == "fts5":
+        backend._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = _size(path)
     for q in qs[:50]:  # warm-up: page cache, vocabulary
         backend.search(q["q"], q["locale"], Filters(**q["filters"]), q["sort"], q["page"])
@@ -48,7 +58,8 @@ def run_embedded(docs, qs, tmp: Path) -> dict:
         r = backend.search(q["q"], q["locale"], Filters(**q["filters"]), q["sort"], q["page"])
         times.append((time.perf_counter() - t) * 1000)
         empty += r.total == 0
-    backend.close()
+    if engine == "fts5":
+        backend.close()
     return {"build_s": build, "size_mb": size / 1e6, "median_ms": statistics.median(times),
             "p95_ms": percentile(times, 95), "zero_hits": empty}
 
@@ -110,19 +121,23 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip-like", action="store_true")
+    parser.add_argument("--engines", default="tantivy,fts5,like")
     args = parser.parse_args()
     t = time.perf_counter()
     docs = products(args.products)
     qs = queries(args.queries)
     print(f"generated {len(docs)} products and {len(qs)} queries in "
           f"{time.perf_counter() - t:.1f} s; {os.cpu_count()} CPU(s)")
-    results = {"embedded (SQLite FTS5)": [], "SQL LIKE baseline": []}
+    engines = args.engines.split(",")
+    names = {"tantivy": "Tantivy (default embedded)", "fts5": "SQLite FTS5 (alternative)",
+             "like": "SQL LIKE baseline"}
+    results = {names[e]: [] for e in engines}
     for run in range(args.runs):
-        with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
-            results["embedded (SQLite FTS5)"].append(run_embedded(docs, qs, Path(tmp)))
-            if not args.skip_like:
-                results["SQL LIKE baseline"].append(run_like(docs, qs, Path(tmp)))
+        for engine in engines:
+            with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
+                r = (run_like(docs, qs, Path(tmp)) if engine == "like"
+                     else run_embedded(docs, qs, Path(tmp), engine))
+                results[names[engine]].append(r)
         print(f"run {run + 1}: " + "; ".join(
             f"{k}: p95 {v[-1]['p95_ms']:.1f} ms" for k, v in results.items() if v))
     print(f"\nmedians of {args.runs} runs, {len(docs)} products, {len(qs)} queries with facets\n")

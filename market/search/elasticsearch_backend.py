@@ -184,14 +184,16 @@ class ElasticsearchBackend:
 
         self.es = client or Elasticsearch(url, request_timeout=10)
         self.alias = alias
+        self._ready = False
 
     # --- index lifecycle --------------------------------------------------------------------
     def _ensure(self) -> None:
-        if self.es.indices.exists_alias(name=self.alias):
+        if self._ready:
             return
-        self.es.indices.put_index_template(name=self.alias, **index_template(self.alias))
-        first = self._new_index()
-        self.es.indices.put_alias(index=first, name=self.alias)
+        if not self.es.indices.exists_alias(name=self.alias):
+            first = self._new_index()
+            self.es.indices.put_alias(index=first, name=self.alias)
+        self._ready = True
 
     def _new_index(self) -> str:
         name = f"{self.alias}-v{time.strftime('%Y%m%d%H%M%S')}{int(time.time() * 1000) % 1000:03d}"
@@ -234,6 +236,7 @@ class ElasticsearchBackend:
         self.es.indices.update_aliases(actions=actions)
         for o in old:
             self.es.indices.delete(index=o, ignore_unavailable=True)
+        self._ready = True
 
     def clear(self) -> None:
         self.rebuild([])

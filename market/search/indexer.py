@@ -133,8 +133,13 @@ def _public_batches(batch_size: int):
 def reindex(backend=None, batch_size: int = BATCH_SIZE) -> int:
     """Rebuild the whole index from the database without downtime. Outbox rows are left for
     the next drain (re-applying them is harmless, dropping them could lose a change)."""
+    from datetime import timedelta
+
+    from market.dbtypes import utcnow
+
     backend = backend or get_backend()
     count = 0
+    started = utcnow() - timedelta(seconds=5)
 
     def counted():
         nonlocal count
@@ -142,6 +147,14 @@ def reindex(backend=None, batch_size: int = BATCH_SIZE) -> int:
             count += len(batch)
             yield batch
     backend.rebuild(counted())
+    # A worker draining while Elasticsearch filled the new index wrote to the old one: apply
+    # the products edited since the start again (idempotent; cheap when nothing changed).
+    recent = list(db.session.scalars(sa.select(Product.id).where(Product.updated_at >= started)))
+    for i in range(0, len(recent), batch_size):
+        ids = set(recent[i:i + batch_size])
+        documents = build_documents(ids)
+        backend.index(list(documents.values()))
+        backend.delete(sorted(ids - documents.keys()))
     return count
 
 
