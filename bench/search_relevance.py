@@ -75,11 +75,13 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     from market.search.embedded import EmbeddedBackend
+    from market.search.tantivy_backend import TantivyBackend
     from tests.search.relevance_cases import CASES
 
     with tempfile.TemporaryDirectory(prefix="search-relevance-") as tmp:
         documents = demo_documents(Path(tmp))
-        backends = {"embedded (SQLite FTS5)": EmbeddedBackend(Path(tmp) / "index.sqlite3")}
+        backends = {"Tantivy (default embedded)": TantivyBackend(Path(tmp) / "tantivy"),
+                    "SQLite FTS5 (alternative)": EmbeddedBackend(Path(tmp) / "index.sqlite3")}
         if os.environ.get("ELASTICSEARCH_URL"):
             from market.search.elasticsearch_backend import ElasticsearchBackend
 

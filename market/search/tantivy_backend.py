@@ -47,7 +47,7 @@ def _schema():
     for name in ("province", "stars", "price", "created"):
         b.add_integer_field(name, indexed=True, fast=True)
     b.add_float_field("boost", fast=True)
-    b.add_text_field("data", stored=True, tokenizer_name="raw", index_option="basic")
+    b.add_bytes_field("data", stored=True)  # the document as JSON, stored, not indexed
     return b.build()
 
 
@@ -91,7 +91,7 @@ class TantivyBackend:
             cooperative=d.get("cooperative_slug") or "", province=int(d.get("province_code") or 0),
             stars=int(stars), price=int(d["price"]), created=int(d.get("created_at") or 0),
             boost=1.0 + STARS_BOOST * stars + (IN_STOCK_BOOST if d.get("in_stock") else 0.0),
-            data=json.dumps(d, ensure_ascii=False),
+            data=json.dumps(d, ensure_ascii=False).encode(),
         )
 
     def index(self, documents: list[dict]) -> None:
