@@ -62,12 +62,12 @@ class TantivyBackend:
         self._lock = threading.Lock()
 
     # --- writing ----------------------------------------------------------------------------
-    def _write(self, fn) -> None:
+    def _write(self, fn, heap_size: int = 64_000_000, threads: int = 1) -> None:
         with self._lock:
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    writer = self.index_.writer(heap_size=64_000_000, num_threads=1)
+                    writer = self.index_.writer(heap_size=heap_size, num_threads=threads)
                     break
                 except ValueError:  # another process holds the writer lock
                     if time.monotonic() > deadline:
@@ -118,7 +118,7 @@ class TantivyBackend:
             for batch in batches:
                 for d in batch:
                     writer.add_document(self._document(d))
-        self._write(run)
+        self._write(run, heap_size=256_000_000, threads=2)
 
     def count(self) -> int:
         return self._searcher().num_docs
