@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search_data import products, queries  # noqa: E402
-from market.i18n import fold  # noqa: E402
-from market.search.backend import PER_PAGE, Filters, tokens  # noqa: E402
-from market.search.embedded import EmbeddedBackend  # noqa: E402
-from market.search.tantivy_backend import TantivyBackend  # noqa: E402
+from bench.search_data import products, queries
+from market.i18n import fold
+from market.search.backend import PER_PAGE, Filters, tokens
+from market.search.embedded import EmbeddedBackend
+from market.search.tantivy_backend import TantivyBackend
 
 
 def _size(path: Path) -> int:
@@ -34,7 +34,7 @@ def _size(path: Path) -> int:
 
 def percentile(values, p):
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def run_embedded(docs, qs, tmp: Path, engine: str = "fts5") -> dict:

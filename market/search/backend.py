@@ -117,7 +117,7 @@ class Filters:
     min_price: int | None = None
     max_price: int | None = None
 
-    def without(self, name: str) -> "Filters":
+    def without(self, name: str) -> Filters:
         """These filters less one: a facet counts what choosing another value would give."""
         data = dict(self.__dict__)
         if name == "price":

@@ -17,8 +17,15 @@ from __future__ import annotations
 import time
 
 from market.search.backend import (
-    FUZZY_MIN_LENGTH, IN_STOCK_BOOST, PER_PAGE, PRICE_BUCKETS, STARS_BOOST, Filters, Hit,
-    SearchResult, tokens,
+    FUZZY_MIN_LENGTH,
+    IN_STOCK_BOOST,
+    PER_PAGE,
+    PRICE_BUCKETS,
+    STARS_BOOST,
+    Filters,
+    Hit,
+    SearchResult,
+    tokens,
 )
 
 TEXT_FIELDS = ("name_vi", "name_en", "category_vi", "category_en", "description_vi",

@@ -22,8 +22,18 @@ from pathlib import Path
 
 from market.i18n import fold
 from market.search.backend import (
-    FUZZY_MIN_LENGTH, IN_STOCK_BOOST, PER_PAGE, PRICE_BUCKETS, STARS_BOOST, Filters, Hit,
-    SearchResult, folded_tokens, normalise, osa_distance, tokens,
+    FUZZY_MIN_LENGTH,
+    IN_STOCK_BOOST,
+    PER_PAGE,
+    PRICE_BUCKETS,
+    STARS_BOOST,
+    Filters,
+    Hit,
+    SearchResult,
+    folded_tokens,
+    normalise,
+    osa_distance,
+    tokens,
 )
 
 # FTS5 columns, in order, and their weight for a page in Vietnamese / English.

@@ -166,7 +166,7 @@ def work(once: bool = False, interval: float = 1.0, backend=None, echo=print) ->
             n = drain(backend)
             if n:
                 echo(f"indexed {n} change(s)")
-        except Exception:  # noqa: BLE001 - a worker logs and retries; the outbox keeps the rows
+        except Exception:
             db.session.rollback()
             log.exception("search indexing failed; will retry")
         if once:
@@ -259,6 +259,6 @@ def drain_if_needed(exc=None) -> None:
         return
     try:
         drain()
-    except Exception:  # noqa: BLE001 - the outbox keeps the rows for the next drain
+    except Exception:
         db.session.rollback()
         log.exception("inline search indexing failed; rows stay in the outbox")

@@ -23,8 +23,18 @@ import tantivy
 
 from market.i18n import fold
 from market.search.backend import (
-    FUZZY_MIN_LENGTH, IN_STOCK_BOOST, PER_PAGE, PRICE_BUCKETS, STARS_BOOST, Filters, Hit,
-    SearchResult, folded_tokens, normalise, osa_distance, tokens,
+    FUZZY_MIN_LENGTH,
+    IN_STOCK_BOOST,
+    PER_PAGE,
+    PRICE_BUCKETS,
+    STARS_BOOST,
+    Filters,
+    Hit,
+    SearchResult,
+    folded_tokens,
+    normalise,
+    osa_distance,
+    tokens,
 )
 from market.search.embedded import COLUMNS, WEIGHTS, _row
 

@@ -12,7 +12,6 @@ from market.extensions import db
 from market.search import backend_for
 from market.search.embedded import EmbeddedBackend
 from market.search.tantivy_backend import TantivyBackend
-
 from tests.conftest import _BoundSession
 
 BACKENDS = ["tantivy", "fts5", "elasticsearch"]

@@ -1,7 +1,11 @@
 """The Elasticsearch backend up to its boundary: index template and query bodies, offline."""
 from market.search.backend import Filters
 from market.search.elasticsearch_backend import (
-    FUZZINESS, build_search, build_suggest, index_template, parse_facets,
+    FUZZINESS,
+    build_search,
+    build_suggest,
+    index_template,
+    parse_facets,
 )
 
 

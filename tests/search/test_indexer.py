@@ -8,8 +8,8 @@ from market.catalog.models import ProductStatus
 from market.extensions import db
 from market.search import indexer
 from market.search.backend import Filters
-from market.search.tantivy_backend import TantivyBackend
 from market.search.models import SearchOutbox
+from market.search.tantivy_backend import TantivyBackend
 from market.vendors.models import CooperativeStatus
 
 
