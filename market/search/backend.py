@@ -131,7 +131,8 @@ class Filters:
 
 
 class SearchBackend(Protocol):
-    """What a search engine must do for the marketplace. Both engines behave identically."""
+    """What a search engine must do for the marketplace. Every engine behaves identically
+    (tests/search/test_behaviour.py runs against each)."""
 
     def index(self, documents: list[dict]) -> None:
         """Add or replace documents (a batch)."""

@@ -14,7 +14,9 @@ half-built index. One writer at a time: a second one waits for the lock.
 from __future__ import annotations
 
 import json
+import logging
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -38,6 +40,7 @@ from market.search.backend import (
 )
 from market.search.embedded import COLUMNS, WEIGHTS, _row
 
+log = logging.getLogger(__name__)
 EXACT = ("name_vi", "name_en", "cat")
 FOLDED = ("name_vi_f", "name_en_f", "cat_f", "desc_vi", "desc_en", "extra")
 FUZZY_FACTOR = 0.3
@@ -68,7 +71,16 @@ class TantivyBackend:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.schema = _schema()
-        self.index_ = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        try:
+            self.index_ = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except ValueError as exc:  # an index of an older schema: derived data, start afresh
+            if "schema does not match" not in str(exc):
+                raise
+            log.warning("search index at %s has an older schema: emptied, run `flask reindex`",
+                        self.path)
+            shutil.rmtree(self.path)
+            self.path.mkdir(parents=True)
+            self.index_ = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         self._lock = threading.Lock()
 
     # --- writing ----------------------------------------------------------------------------

@@ -175,3 +175,16 @@ def test_did_you_mean(backend):
     backend.index([doc("Sầu riêng Ri6", "Ri6 durian"), doc("Cà phê Robusta", "Robusta coffee")])
     assert backend.did_you_mean("sau rieeeng") == "sau rieng"
     assert backend.did_you_mean("sau rieng") is None
+
+
+def test_a_tantivy_index_of_an_older_schema_is_replaced(tmp_path):
+    import tantivy
+
+    from market.search.tantivy_backend import TantivyBackend
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("old", stored=True)
+    tantivy.Index(builder.build(), path=str(tmp_path), reuse=True)
+    backend = TantivyBackend(tmp_path)  # would refuse the old schema; the index is derived data
+    backend.index([doc("Gạo ST25", "ST25 rice")])
+    assert backend.search("gao", "vi").total == 1
