@@ -12,6 +12,8 @@ def init_app(app) -> None:
     app.cli.add_command(send_mail)
     app.cli.add_command(ocop_expire)
     prices_cli.init_app(app)
+    app.cli.add_command(reindex)
+    app.cli.add_command(search_worker)
 
 
 @click.command("seed-demo")
@@ -25,6 +27,10 @@ def seed_demo():
 
     seed_prices()
     click.echo(accounts_table())
+    from market.search import indexer
+
+    click.echo(f"search index: {indexer.reindex()} products")
+    indexer.drain()  # the seed's outbox rows: already in the rebuilt index
 
 
 @click.command("demo-accounts")
@@ -64,3 +70,22 @@ def ocop_expire():
     moved = expire_due()
     db.session.commit()
     click.echo(f"ocop: {moved} certificate(s) expired")
+
+
+@click.command("reindex")
+def reindex():
+    """Rebuild the search index from the database (no downtime: readers keep the old index
+    until the new one is complete)."""
+    from market.search import indexer
+
+    click.echo(f"search index: {indexer.reindex()} products")
+
+
+@click.command("search-worker")
+@click.option("--once", is_flag=True, help="Drain the outbox once and exit.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between drains.")
+def search_worker(once, interval):
+    """Keep the search index in step with the catalogue (drains the search outbox)."""
+    from market.search import indexer
+
+    indexer.work(once=once, interval=interval, echo=click.echo)

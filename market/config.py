@@ -43,6 +43,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "ELASTICSEARCH_URL": _env("ELASTICSEARCH_URL"),
+        # Search: the embedded index file (used unless ELASTICSEARCH_URL is set), the
+        # Elasticsearch alias name, and whether requests drain the outbox themselves
+        # (production sets 0 and runs `flask search-worker`).
+        "SEARCH_INDEX_PATH": _env("SEARCH_INDEX_PATH"),  # a directory; default <instance>/search
+        # The embedded engine: "tantivy" (default, fastest measured) or "fts5" (SQLite only).
+        "SEARCH_EMBEDDED_ENGINE": _env("SEARCH_EMBEDDED_ENGINE", "tantivy"),
+        "SEARCH_INDEX_NAME": _env("SEARCH_INDEX_NAME", "htx-products"),
+        "SEARCH_INLINE_INDEXING": _bool(_env("SEARCH_INLINE_INDEXING", "1")),
         "STRIPE_API_KEY": _env("STRIPE_API_KEY"),
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
@@ -72,6 +80,8 @@ def load_config(overrides: dict | None = None) -> dict:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
     config.update(overrides or {})
+    if not config.get("SEARCH_INDEX_PATH"):
+        config["SEARCH_INDEX_PATH"] = str(Path(config["INSTANCE_DIR"]) / "search")
     check(config)
     return config
 

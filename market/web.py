@@ -35,6 +35,9 @@ def init_app(app) -> None:
                       orders_api_bp, payments_bp, prices_bp, prices_api_bp):
         app.register_blueprint(blueprint)
 
+    from market import search
+
+    search.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")

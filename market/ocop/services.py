@@ -77,6 +77,14 @@ def normalise_number(value: str | None) -> str:
 
 
 
+def certificate_product_ids(obj) -> list[int] | None:
+    """The products an OCOP certificate covers, or None when `obj` is not a certificate
+    (lets search re-index a product whose badge changed without knowing our models)."""
+    if not isinstance(obj, OcopCertificate):
+        return None
+    return [p.id for p in obj.products if p.id is not None]
+
+
 # --- roles --------------------------------------------------------------------------------
 
 def _is_admin(user: User | None) -> bool:

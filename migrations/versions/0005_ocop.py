@@ -12,7 +12,7 @@ import market.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = "0005_ocop"
-down_revision = "0003_storefront"
+down_revision = "0004_search"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,38 @@
+from flask import Blueprint, jsonify, render_template, request, url_for
+
+from market.i18n import current_lang
+from market.search import services
+from market.search.backend import SORTS
+
+bp = Blueprint("search", __name__, url_prefix="/<lang:lang>/search", template_folder="templates")
+
+
+@bp.get("")
+def results():
+    filters = services.parse_filters(request.args)
+    page = services.search_page(
+        request.args.get("q", ""), current_lang(), filters,
+        sort=request.args.get("sort", "relevance"),
+        page=max(request.args.get("page", 1, type=int) or 1, 1),
+    )
+    return render_template("search/results.html", result=page, sorts=SORTS, link=_link)
+
+
+def _link(**changes) -> str:
+    """This search with some arguments changed (None removes one); back to page 1."""
+    args = request.args.to_dict()
+    args.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for("search.results", **args)
+
+
+@bp.get("/suggest")
+def suggest():
+    names = services.suggest(request.args.get("q", ""), current_lang())
+    response = jsonify({"query": request.args.get("q", ""), "suggestions": names})
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
