@@ -1,6 +1,7 @@
 """Settings read from the environment, with defaults that work with zero set-up."""
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -64,6 +65,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "VIETQR_ACCOUNT": _env("VIETQR_ACCOUNT",
                                None if env == "production" else "0011000000000"),
         "VIETQR_HOLDER": _env("VIETQR_HOLDER", "HTX MARKET"),
+        # Shipping table: {"same_province": [base, per extra kg], "same_region": [...],
+        # "other_region": [...]} in VND, as JSON; unset means market/orders/shipping.py's.
+        "SHIPPING_RATES": json.loads(_env("SHIPPING_RATES", "null")),
         "ORDER_PAYMENT_TIMEOUT": timedelta(minutes=int(_env("ORDER_PAYMENT_MINUTES", "1440"))),
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         "SMTP_HOST": _env("SMTP_HOST"),

@@ -57,6 +57,7 @@ def create_order():
                 locale=locale, methods_available=payments.available_methods(
                     gateway(), bank_account()),
                 payment_timeout=current_app.config["ORDER_PAYMENT_TIMEOUT"],
+                shipping_rates=current_app.config["SHIPPING_RATES"],
             )
             db.session.commit()
         except services.CheckoutRefused as exc:

@@ -9,6 +9,14 @@ from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.orders.models import LedgerEntry, PaymentMethod, PayoutBatch, VendorOrder
 from market.orders.states import was_paid
+from market.vendors.models import Cooperative
+
+
+ENTRY_LABELS = {
+    "sale": _l("Sale"), "commission": _l("Platform commission"),
+    "cash_collected": _l("Cash collected on delivery"), "refund": _l("Refund"),
+    "commission_reversal": _l("Commission returned"), "payout": _l("Bank transfer to you"),
+}
 
 
 def commission(vendor_order: VendorOrder) -> int:
@@ -127,3 +135,24 @@ def reconcile() -> list[str]:
         if total < 0:
             problems.append(f"cooperative {coop_id}: negative balance {total}")
     return problems
+
+
+def entries_for(cooperative_id: int, limit: int = 100) -> list[LedgerEntry]:
+    return list(db.session.scalars(
+        db.select(LedgerEntry).filter_by(cooperative_id=cooperative_id)
+        .order_by(LedgerEntry.at.desc(), LedgerEntry.id.desc()).limit(limit)))
+
+
+def payouts_for(cooperative_id: int) -> list[PayoutBatch]:
+    return list(db.session.scalars(
+        db.select(PayoutBatch).filter_by(cooperative_id=cooperative_id)
+        .order_by(PayoutBatch.created_at.desc())))
+
+
+def balances() -> list[tuple[Cooperative, int]]:
+    """(cooperative, amount owed) for every cooperative the platform owes money."""
+    owed = db.func.sum(LedgerEntry.amount)
+    rows = db.session.execute(
+        db.select(Cooperative, owed).join(LedgerEntry, LedgerEntry.cooperative_id == Cooperative.id)
+        .group_by(Cooperative.id).having(owed > 0).order_by(Cooperative.name))
+    return [(coop, amount) for coop, amount in rows]

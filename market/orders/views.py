@@ -20,13 +20,14 @@ from market.catalog.services import parse_vnd
 from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.i18n import current_lang
-from market.orders import cart, disputes, services, states
+from market.orders import cart, disputes, ledger, services, states
 from market.orders.forms import CheckoutForm
 from market.orders.models import Dispute, PaymentMethod, VendorOrderStatus
 from market.payments import services as payments
 from market.payments import vietqr
 from market.payments.views import bank_account, gateway
 from market.uploads import save_image
+from market.vendors import services as vendors
 
 bp = Blueprint("orders", __name__, url_prefix="/<lang:lang>", template_folder="templates")
 
@@ -132,6 +133,7 @@ def _place(form: CheckoutForm, summary) -> services.Order:
         buyer=current_user if current_user.is_authenticated else None,
         locale=current_lang(), methods_available=_methods(),
         payment_timeout=current_app.config["ORDER_PAYMENT_TIMEOUT"],
+        shipping_rates=current_app.config["SHIPPING_RATES"],
     )
     db.session.commit()
     _store({})
@@ -325,3 +327,36 @@ def _dispute(public_id):
     if dispute is None:
         abort(404)
     return dispute
+
+
+# --- money: the cooperative's ledger and the platform's payouts ---------------------------
+
+@bp.get("/vendor/payouts")
+@login_required
+def vendor_payouts():
+    coop_id = _coop_id()
+    return render_template("orders/vendor_payouts.html", balance=ledger.balance(coop_id),
+                           entry_labels=ledger.ENTRY_LABELS,
+                           entries=ledger.entries_for(coop_id),
+                           payouts=ledger.payouts_for(coop_id))
+
+
+@bp.route("/admin/payouts", methods=["GET", "POST"])
+@login_required
+def admin_payouts():
+    if current_user.role != Role.ADMIN.value:
+        abort(404)
+    if request.method == "POST":
+        try:
+            coop = vendors.get_by_slug(request.form.get("cooperative", ""))
+            amount = parse_vnd(request.form.get("amount", "")) or 0
+            ledger.create_payout(coop.id, amount, request.form.get("bank_reference", ""),
+                                 current_user)
+            db.session.commit()
+            flash(_("Payout recorded."), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        return redirect(url_for("orders.admin_payouts"))
+    return render_template("orders/admin_payouts.html", owed=ledger.balances(),
+                           problems=ledger.reconcile())

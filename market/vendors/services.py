@@ -106,6 +106,14 @@ def _int_or_none(value):
         return None
 
 
+def get_by_slug(slug: str) -> Cooperative:
+    """Any cooperative by slug, whatever its status (for admins and the ledger)."""
+    coop = db.session.scalar(db.select(Cooperative).filter_by(slug=slug))
+    if coop is None:
+        raise NotFound(_l("No such cooperative."))
+    return coop
+
+
 def get_public(slug: str) -> Cooperative:
     """An approved cooperative by slug, as buyers may see it."""
     coop = db.session.scalar(

@@ -108,3 +108,13 @@ def test_unpaid_orders_expire_and_release_stock(make):
     assert vo.status == "cancelled" and vo.events[-1].actor_role == "system"
     db.session.refresh(product)
     assert product.stock == 4
+
+
+def test_shipping_table_comes_from_configuration(make):
+    coop = make.cooperative(province_code=1)  # ships within Hà Nội
+    product = make.product(coop, stock=5, weight_grams=2500)
+    rates = {"same_province": (10_000, 1_000), "same_region": (1, 1), "other_region": (1, 1)}
+    order = services.place_order(
+        lines=[CheckoutLine(product.slug, 1)], contact=make.contact(), payment_method="cod",
+        idempotency_key="r" * 20, shipping_rates=rates)
+    assert order.shipping_total == 10_000 + 2 * 1_000  # 2.5 kg: first kg + 2 started kg

@@ -101,3 +101,27 @@ def test_vendor_order_queries_are_scoped_to_the_cooperative(make, setup):
     assert services.vendor_orders_for(coop.id) == [mine]
     with pytest.raises(NotFound):
         services.vendor_order_for(other.id, mine.public_id)
+
+
+def test_payout_pages(client, make, setup):
+    from tests.conftest import login
+
+    coop, staff, buyer, product = setup
+    admin = make.user(Role.ADMIN)
+    vo = make.order([(product, 1)], method="vietqr").vendor_orders[0]
+    services.transition(vo, "paid", actor=admin)
+    owed = ledger.balance(coop.id)
+    login(client, admin)
+    page = client.get("/vi/admin/payouts").get_data(as_text=True)
+    assert coop.name in page and "khớp" in page
+    client.post("/vi/admin/payouts", data={"cooperative": coop.slug, "amount": str(owed),
+                                           "bank_reference": "VCB 0001"})
+    assert ledger.balance(coop.id) == 0
+    client.post("/vi/account/logout")
+    login(client, staff)
+    mine = client.get("/vi/vendor/payouts").get_data(as_text=True)
+    assert "VCB 0001" in mine and "Hoa hồng nền tảng" in mine
+    other = make.staff()
+    client.post("/vi/account/logout")
+    login(client, other)
+    assert "VCB 0001" not in client.get("/vi/vendor/payouts").get_data(as_text=True)
