@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,21 +87,28 @@ def _transaction(request, app):
     if "committed" in request.keywords:
         yield
         return
-    with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session({
-            "bind": connection, "join_transaction_mode": "create_savepoint",
-            "class_": _BoundSession,
-        })
-        try:
-            yield
-        finally:
-            db.session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
+    with app.app_context(), rolled_back_session():
+        yield
+
+
+@contextmanager
+def rolled_back_session():
+    """Swap db.session for one bound to an outer transaction that is rolled back at the end;
+    commits inside only release SAVEPOINTs. Needs an app context."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    db.session = db._make_scoped_session({
+        "bind": connection, "join_transaction_mode": "create_savepoint",
+        "class_": _BoundSession,
+    })
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture

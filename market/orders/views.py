@@ -32,6 +32,19 @@ from market.vendors import services as vendors
 bp = Blueprint("orders", __name__, url_prefix="/<lang:lang>", template_folder="templates")
 
 
+def _attempt(action, success_message) -> bool:
+    """Run one state-changing service call: commit and say so, or roll back and show why."""
+    try:
+        action()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return False
+    flash(success_message, "success")
+    return True
+
+
 # --- the cart: session for guests, database for signed-in buyers -------------------------
 
 def _items() -> dict:
@@ -183,13 +196,8 @@ def cancel_part(public_id, vo_id):
     vo = next((v for v in order.vendor_orders if v.public_id == vo_id), None)
     if vo is None or not current_user.is_authenticated:
         abort(404)
-    try:
-        services.transition(vo, VendorOrderStatus.CANCELLED, actor=current_user)
-        db.session.commit()
-        flash(_("That part of your order is cancelled."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    _attempt(lambda: services.transition(vo, VendorOrderStatus.CANCELLED, actor=current_user),
+             _("That part of your order is cancelled."))
     return redirect(url_for("orders.order_page", public_id=public_id))
 
 
@@ -234,15 +242,13 @@ def vendor_order(public_id):
 @login_required
 def vendor_order_action(public_id):
     vo = services.vendor_order_for(_coop_id(), public_id)
-    try:
-        services.transition(vo, request.form.get("to", ""), actor=current_user,
-                            carrier=request.form.get("carrier", ""),
-                            tracking_number=request.form.get("tracking_number", ""))
-        db.session.commit()
-        flash(_("Order updated."), "success")
-    except (DomainError, ValueError) as exc:
-        db.session.rollback()
-        flash(str(getattr(exc, "message", _("That action is not possible."))), "error")
+    target = request.form.get("to", "")
+    if target not in {s.value for s in VendorOrderStatus}:
+        flash(_("That action is not possible."), "error")
+    else:
+        _attempt(lambda: services.transition(
+            vo, target, actor=current_user, carrier=request.form.get("carrier", ""),
+            tracking_number=request.form.get("tracking_number", "")), _("Order updated."))
     return redirect(url_for("orders.vendor_order", public_id=public_id))
 
 
@@ -252,14 +258,9 @@ def confirm_transfer():
     if current_user.role != Role.ADMIN.value:
         abort(404)
     if request.method == "POST":
-        try:
-            order = services.confirm_transfer(request.form.get("reference", ""),
-                                              actor=current_user)
-            db.session.commit()
-            flash(_("Transfer confirmed for order %(id)s.", id=order.public_id), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
+        reference = request.form.get("reference", "").strip().upper()
+        _attempt(lambda: services.confirm_transfer(reference, actor=current_user),
+                 _("Transfer confirmed for reference %(ref)s.", ref=reference))
         return redirect(url_for("orders.confirm_transfer"))
     return render_template("orders/confirm_transfer.html")
 
@@ -273,16 +274,13 @@ def open_dispute(public_id, vo_id):
     vo = next((v for v in order.vendor_orders if v.public_id == vo_id), None)
     if vo is None:
         abort(404)
-    try:
+    def open_with_photos():
         photos = [save_image(f.stream, current_app.config["MEDIA_DIR"], "disputes",
                              field="photos").filename
                   for f in request.files.getlist("photos")[:3] if f and f.filename]
         disputes.open_dispute(vo, current_user, request.form.get("reason", ""), photos)
-        db.session.commit()
-        flash(_("Your dispute is open. The cooperative will answer."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+
+    _attempt(open_with_photos, _("Your dispute is open. The cooperative will answer."))
     return redirect(url_for("orders.order_page", public_id=public_id))
 
 
@@ -292,13 +290,8 @@ def answer_dispute(public_id):
     dispute = _dispute(public_id)
     if dispute.vendor_order.cooperative_id != _coop_id():
         abort(404)
-    try:
-        disputes.answer(dispute, current_user, request.form.get("answer", ""))
-        db.session.commit()
-        flash(_("Your answer is recorded."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    _attempt(lambda: disputes.answer(dispute, current_user, request.form.get("answer", "")),
+             _("Your answer is recorded."))
     return redirect(url_for("orders.vendor_order", public_id=dispute.vendor_order.public_id))
 
 
@@ -307,15 +300,10 @@ def answer_dispute(public_id):
 def dispute_queue():
     if request.method == "POST":
         dispute = _dispute(request.form.get("dispute", ""))
-        try:
-            disputes.decide(dispute, current_user, request.form.get("decision", ""),
-                            parse_vnd(request.form.get("refund_amount") or "0") or 0,
-                            request.form.get("note", ""))
-            db.session.commit()
-            flash(_("Decision recorded."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
+        _attempt(lambda: disputes.decide(
+            dispute, current_user, request.form.get("decision", ""),
+            parse_vnd(request.form.get("refund_amount") or "0") or 0,
+            request.form.get("note", "")), _("Decision recorded."))
         return redirect(url_for("orders.dispute_queue"))
     if current_user.role not in (Role.OFFICER.value, Role.ADMIN.value):
         abort(404)
@@ -347,16 +335,10 @@ def admin_payouts():
     if current_user.role != Role.ADMIN.value:
         abort(404)
     if request.method == "POST":
-        try:
-            coop = vendors.get_by_slug(request.form.get("cooperative", ""))
-            amount = parse_vnd(request.form.get("amount", "")) or 0
-            ledger.create_payout(coop.id, amount, request.form.get("bank_reference", ""),
-                                 current_user)
-            db.session.commit()
-            flash(_("Payout recorded."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
+        _attempt(lambda: ledger.create_payout(
+            vendors.get_by_slug(request.form.get("cooperative", "")).id,
+            parse_vnd(request.form.get("amount", "")) or 0,
+            request.form.get("bank_reference", ""), current_user), _("Payout recorded."))
         return redirect(url_for("orders.admin_payouts"))
     return render_template("orders/admin_payouts.html", owed=ledger.balances(),
                            problems=ledger.reconcile())

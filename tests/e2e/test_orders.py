@@ -60,7 +60,7 @@ def test_guest_vietqr_order_across_two_cooperatives(live_server, live_db, page, 
     staff_page.goto(live_server + "/vi/admin/transfers")
     staff_page.get_by_label("Nội dung chuyển khoản").fill(reference)
     staff_page.get_by_role("button", name="Xác nhận").click()
-    expect(staff_page.get_by_text("Đã xác nhận chuyển khoản")).to_be_visible()
+    expect(staff_page.get_by_text(f"Đã xác nhận chuyển khoản có nội dung {reference}")).to_be_visible()
     staff_page.get_by_role("button", name="Đăng xuất").click()
 
     # Each cooperative sees only its own part.

@@ -8,11 +8,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from market.extensions import db
 from market.search import backend_for
 from market.search.embedded import EmbeddedBackend
 from market.search.tantivy_backend import TantivyBackend
-from tests.conftest import _BoundSession
+from tests.conftest import rolled_back_session
 
 BACKENDS = ["tantivy", "fts5", "elasticsearch"]
 
@@ -59,21 +58,8 @@ def app_backend(app):
 @contextmanager
 def rolled_back(app):
     """A session whose work is thrown away at the end, like the per-test transaction."""
-    with app.test_request_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session({
-            "bind": connection, "join_transaction_mode": "create_savepoint",
-            "class_": _BoundSession,
-        })
-        try:
-            yield
-        finally:
-            db.session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
+    with app.test_request_context(), rolled_back_session():
+        yield
 
 
 @pytest.fixture(scope="session")
