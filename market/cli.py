@@ -14,6 +14,7 @@ def init_app(app) -> None:
     prices_cli.init_app(app)
     app.cli.add_command(reindex)
     app.cli.add_command(search_worker)
+    app.cli.add_command(worker)
 
 
 @click.command("seed-demo")
@@ -89,3 +90,13 @@ def search_worker(once, interval):
     from market.search import indexer
 
     indexer.work(once=once, interval=interval, echo=click.echo)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run every job once and exit.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between ticks.")
+def worker(once, interval):
+    """Run the background jobs: search indexing, order expiry, email, forecasts, OCOP expiry."""
+    from market.worker import run
+
+    run(current_app.config, ticks=1 if once else None, interval=interval)
