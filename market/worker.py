@@ -22,7 +22,7 @@ def _run(name: str, job: Callable[[], object]) -> None:
         db.session.commit()
         if result:
             log.info("%s: %s", name, result)
-    except Exception:  # noqa: BLE001 - keep the loop alive; the next tick retries
+    except Exception:
         db.session.rollback()
         log.exception("%s failed", name)
 
