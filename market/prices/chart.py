@@ -9,9 +9,10 @@ LEFT, RIGHT, TOP, BOTTOM = 70, 16, 16, 40
 
 
 def _fmt(value: float) -> str:
-    if value >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+    """Axis labels in the page's locale (121.210 in vi, 121,210 in en)."""
+    from market.i18n import format_number
+
+    return format_number(round(value) if value >= 1000 else round(value, 2))
 
 
 def render(history: list[tuple[date, float]], points: list[dict], *, title: str,
