@@ -191,6 +191,20 @@ def place_order(
     return order
 
 
+def shipping_quote(groups, destination_province: int, rates: dict | None = None) -> dict:
+    """Shipping per cooperative (by cooperative id) for a cart going to this province:
+    the same rule place_order applies, so the buyer sees the fee before ordering."""
+    return {group.cooperative.id: _parcel_fee(
+        group.cooperative, [(line.product, line.quantity) for line in group.lines],
+        int(destination_province), rates) for group in groups}
+
+
+def _parcel_fee(coop, items, destination_province: int, rates: dict | None) -> int:
+    weight = sum((product.weight_grams or shipping.DEFAULT_WEIGHT_GRAMS) * quantity
+                 for product, quantity in items)
+    return shipping.fee(coop.province_code, destination_province, weight, rates)
+
+
 def _build_order(products, wanted, contact, payment_method, key, buyer, locale, now,
                  payment_timeout, shipping_rates) -> Order:
     by_coop: OrderedDict[int, list[Product]] = OrderedDict()
@@ -209,10 +223,8 @@ def _build_order(products, wanted, contact, payment_method, key, buyer, locale, 
     for coop_products in by_coop.values():
         coop = coop_products[0].cooperative
         subtotal = sum(p.price * wanted[p.slug].quantity for p in coop_products)
-        weight = sum((p.weight_grams or shipping.DEFAULT_WEIGHT_GRAMS) * wanted[p.slug].quantity
-                     for p in coop_products)
-        fee = shipping.fee(coop.province_code, int(contact.province_code), weight,
-                           shipping_rates)
+        fee = _parcel_fee(coop, [(p, wanted[p.slug].quantity) for p in coop_products],
+                          int(contact.province_code), shipping_rates)
         vo = VendorOrder(
             cooperative_id=coop.id, status=initial.value, subtotal=subtotal,
             shipping_fee=fee, total=subtotal + fee,

@@ -19,6 +19,7 @@ from market.accounts.models import Role
 from market.catalog.services import parse_vnd
 from market.errors import DomainError, ValidationError
 from market.extensions import db
+from market.geo import services as geo
 from market.i18n import current_lang
 from market.orders import cart, disputes, ledger, services, states
 from market.orders.forms import CheckoutForm
@@ -128,7 +129,10 @@ def checkout():
         else:
             return _after_order(order)
     status = 422 if (form.errors or problems) else 200
-    return render_template("orders/checkout.html", form=form, summary=summary,
+    quote = (services.shipping_quote(summary.groups, form.province_code.data,
+                                     current_app.config["SHIPPING_RATES"])
+             if geo.province(form.province_code.data) else None)
+    return render_template("orders/checkout.html", form=form, summary=summary, quote=quote,
                            problems={p.product_slug: p for p in problems}), status
 
 

@@ -110,3 +110,13 @@ def test_card_option_shown_with_a_stripe_key(client, make, app, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_API_KEY", "sk_test_offline")
     client.post("/en/cart/add", data={"product": make.product().slug, "quantity": 1})
     assert 'value="stripe"' in client.get("/en/checkout").get_data(as_text=True)
+
+
+def test_checkout_shows_shipping_once_the_province_is_known(client, make):
+    product = make.product(price=100_000, weight_grams=500)  # from Đắk Lắk (66)
+    client.post("/vi/cart/add", data={"product": product.slug, "quantity": 1})
+    response = client.post("/vi/checkout", data=_checkout_form(
+        client, province_code="66", commune_code="0"))
+    page = response.get_data(as_text=True)
+    assert "18.000" in page  # same province: base fee for the first kg
+    assert "118.000" in page  # goods plus shipping
