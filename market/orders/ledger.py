@@ -11,7 +11,6 @@ from market.orders.models import LedgerEntry, PaymentMethod, PayoutBatch, Vendor
 from market.orders.states import was_paid
 from market.vendors.models import Cooperative
 
-
 ENTRY_LABELS = {
     "sale": _l("Sale"), "commission": _l("Platform commission"),
     "cash_collected": _l("Cash collected on delivery"), "refund": _l("Refund"),
