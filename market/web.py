@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from market.errors import DomainError
 from market.extensions import db, login_manager
-from market.i18n import current_lang, negotiate
+from market.i18n import negotiate
 
 
 def init_app(app) -> None:
@@ -106,5 +106,3 @@ def lang_url_for_switch(target_lang: str) -> str:
         return url_for(request.endpoint, **args)
     return url_for("storefront.home", lang=target_lang)
 
-
-__all__ = ["current_lang", "init_app", "lang_url_for_switch"]

@@ -55,12 +55,16 @@ def home():
     )
 
 
+def _sort() -> str:
+    sort = request.args.get("sort", "new")
+    return sort if sort in SORT_LABELS else "new"
+
+
 @bp.get("/c/<slug>")
 def cooperative(slug):
     coop = vendors.get_public(slug)
     page = _page()
-    sort = request.args.get("sort", "new")
-    sort = sort if sort in SORT_LABELS else "new"
+    sort = _sort()
     products, total = catalog.public_page(cooperative_id=coop.id, sort=sort, page=page,
                                           per_page=PAGE_SIZE)
     return render_template(
@@ -129,8 +133,7 @@ def catalog_usd(amount: int) -> dict:
 def category(slug):
     cat = catalog.get_category(slug)
     page = _page()
-    sort = request.args.get("sort", "new")
-    sort = sort if sort in SORT_LABELS else "new"
+    sort = _sort()
     products, total = catalog.public_page(category_id=cat.id, sort=sort, page=page,
                                           per_page=PAGE_SIZE)
     return render_template(

@@ -40,21 +40,6 @@ class AcceptForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10)])
 
 
-class ApplyForm(FlaskForm):
-    name = StringField(_l("Cooperative name"))
-    registration_code = StringField(_l("Registration (enterprise) code"))
-    province_code = SelectField(_l("Province"))
-    commune_code = SelectField(_l("Commune/ward"), validate_choice=False)
-    address = StringField(_l("Address"))
-    sector = StringField(_l("What the cooperative produces"))
-    member_count = IntegerField(_l("Number of members"), validators=[Optional()])
-    founded_year = IntegerField(_l("Founding year"), validators=[Optional()])
-    contact_email = EmailField(_l("Contact email"))
-    contact_phone = StringField(_l("Contact phone"))
-    story_vi = TextAreaField(_l("Story (Vietnamese)"))
-    story_en = TextAreaField(_l("Story (English)"))
-
-
 class ProfileForm(FlaskForm):
     address = StringField(_l("Address"))
     sector = StringField(_l("What the cooperative produces"))
@@ -63,6 +48,16 @@ class ProfileForm(FlaskForm):
     contact_phone = StringField(_l("Contact phone"))
     story_vi = TextAreaField(_l("Story (Vietnamese)"))
     story_en = TextAreaField(_l("Story (English)"))
+
+
+class ApplyForm(ProfileForm):
+    """The profile, plus what identifies the cooperative and is fixed once approved."""
+
+    name = StringField(_l("Cooperative name"))
+    registration_code = StringField(_l("Registration (enterprise) code"))
+    province_code = SelectField(_l("Province"))
+    commune_code = SelectField(_l("Commune/ward"), validate_choice=False)
+    founded_year = IntegerField(_l("Founding year"), validators=[Optional()])
 
 
 class ReviewForm(FlaskForm):
