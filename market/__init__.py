@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from market import cli, i18n, models, web  # noqa: F401 (models: register tables)
+    from market import cli, i18n, models, security_headers, web  # noqa: F401 (models: tables)
     from market.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -29,4 +29,12 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    security_headers.init_app(app)
+    if app.config["PROXY_COUNT"] > 0:
+        # Only then is X-Forwarded-For believed (for rate limits and logs); without a proxy
+        # a client could name any address it likes.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     return app

@@ -5,6 +5,7 @@ import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
@@ -39,6 +40,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "INSTANCE_DIR": str(instance),
         "MEDIA_DIR": _env("MEDIA_DIR", str(instance / "media")),
+        # Files only some people may see (OCOP decisions, dispute photos): never under
+        # MEDIA_DIR, served by views that check the viewer. Default <instance>/private.
+        "PRIVATE_DIR": _env("PRIVATE_DIR"),
         "DEMO_MODE": _bool(_env("DEMO", "0")),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
@@ -54,8 +58,21 @@ def load_config(overrides: dict | None = None) -> dict:
         "SEARCH_INLINE_INDEXING": _bool(_env("SEARCH_INLINE_INDEXING", "1")),
         "STRIPE_API_KEY": _env("STRIPE_API_KEY"),
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Unset: a SQLite file in the instance directory, shared by every worker on the
+        # machine (market/ratelimit.py); redis://... for several machines.
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI"),
+        "RATELIMIT_HEADERS_ENABLED": True,  # Retry-After on a 429
         "RATELIMIT_ENABLED": not _bool(_env("RATELIMIT_DISABLED", "0")),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto; 0 trusts none, so
+        # limits count the address gunicorn sees.
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
+        # Host names this site answers to; production defaults to PUBLIC_BASE_URL's host.
+        "TRUSTED_HOSTS": [h.strip() for h in (_env("TRUSTED_HOSTS") or "").split(",")
+                          if h.strip()] or None,
+        # Sign-ins idle this long end; "remember me" lasts as long at most.
+        "SESSION_IDLE_DAYS": int(_env("SESSION_IDLE_DAYS", "30")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Display-only conversion for foreign buyers; the rate carries its date.
         "USD_VND_RATE": int(_env("USD_VND_RATE", "26300")),
         "USD_VND_RATE_DATE": _env("USD_VND_RATE_DATE", "2026-11-02"),
@@ -68,6 +85,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # Shipping table: {"same_province": [base, per extra kg], "same_region": [...],
         # "other_region": [...]} in VND, as JSON; unset means market/orders/shipping.py's.
         "SHIPPING_RATES": json.loads(_env("SHIPPING_RATES", "null")),
+        # Orders one email address (or one client of the order API) may hold unpaid or
+        # unshipped at a time.
+        "MAX_OPEN_ORDERS_PER_CLIENT": int(_env("MAX_OPEN_ORDERS_PER_CLIENT", "10")),
         "ORDER_PAYMENT_TIMEOUT": timedelta(minutes=int(_env("ORDER_PAYMENT_MINUTES", "1440"))),
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         "SMTP_HOST": _env("SMTP_HOST"),
@@ -84,8 +104,16 @@ def load_config(overrides: dict | None = None) -> dict:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
     config.update(overrides or {})
+    if not config.get("PRIVATE_DIR"):
+        config["PRIVATE_DIR"] = str(Path(config["INSTANCE_DIR"]) / "private")
     if not config.get("SEARCH_INDEX_PATH"):
         config["SEARCH_INDEX_PATH"] = str(Path(config["INSTANCE_DIR"]) / "search")
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{Path(config['INSTANCE_DIR']) / 'ratelimit.db'}"
+    config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=config["SESSION_IDLE_DAYS"]))
+    if config["ENV_NAME"] == "production" and not config.get("TRUSTED_HOSTS"):
+        # Flask answers 400 to any other Host header, so nothing built from it leaks out.
+        config["TRUSTED_HOSTS"] = [urlsplit(config["PUBLIC_BASE_URL"]).hostname]
     check(config)
     return config
 

@@ -1,4 +1,5 @@
 """Extension instances, bound to the app in create_app()."""
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -8,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+
+from market import ratelimit  # noqa: F401 (registers the shared sqlite:// limit storage)
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 naming_convention = {
@@ -38,7 +41,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # WAL: readers never wait for the writer, so pages keep answering during checkouts.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @event.listens_for(Engine, "begin")
@@ -46,7 +54,10 @@ def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         # A transaction that will write must take SQLite's write lock up front: upgrading a
         # read lock later fails at once ("database is locked") when another writer is busy.
-        immediate = conn.get_execution_options().get("sqlite_immediate")
+        # Every transaction of a POST/PUT/PATCH/DELETE request counts as writing (also the
+        # ones a view starts after a commit), so no form path can hit that upgrade.
+        immediate = conn.get_execution_options().get("sqlite_immediate") or (
+            has_request_context() and request.method not in SAFE_METHODS)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

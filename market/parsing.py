@@ -15,6 +15,16 @@ def parse_int(value) -> int | None:
     return int(text) if re.fullmatch(r"-?\d+", text) else None
 
 
+MAX_PAGE = 10_000  # no listing here has more pages; a larger number is a crafted one
+
+
+def parse_page(value) -> int:
+    """A listing's page number from the query string: 1 when absent or malformed, never
+    beyond MAX_PAGE (a huge offset would reach the database as an overflowing integer)."""
+    page = parse_int(value)
+    return min(max(page or 1, 1), MAX_PAGE)
+
+
 def parse_date(value) -> date | None:
     """An ISO date (2026-11-23), a date, or a datetime (as XLSX cells give them)."""
     if isinstance(value, datetime):

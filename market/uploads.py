@@ -1,20 +1,33 @@
 """Safe uploads: sniff the real type (never trust the name or the browser's content type),
-cap the size, re-encode images without their metadata, store under random names."""
+cap the size and the pixel count, re-encode images without their metadata, store under random
+names inside the given root. Public files (product photos) live under MEDIA_DIR, served to
+anyone by /media/; private ones (OCOP decisions, dispute photos) under PRIVATE_DIR, served
+only by views that check the viewer (`send_private`)."""
 from __future__ import annotations
 
 import io
+import posixpath
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import send_from_directory
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
 
 from market.errors import ValidationError
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+# Refuse decompression bombs before decoding: a few KB of PNG can declare 40,000 x 40,000
+# pixels. 25 MP (a 6000 x 4000 photo) decodes to 100 MB in RGBA, the most one upload may cost.
+MAX_PIXELS = 25_000_000
+MAX_SIDE = 3000  # stored images are scaled down to this; nobody needs more on a product page
+# The only folders /media/ serves; everything else there (old private files) is refused.
+PUBLIC_MEDIA_DIRS = ("products", "demo")
+PRIVATE_SUBDIRS = ("ocop", "disputes")
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 THUMBNAIL_SIZES = {"thumb": (320, 320), "medium": (960, 960)}
 
@@ -62,15 +75,26 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def _folder(root: str, subdir: str) -> Path:
+    """root/subdir, created; a subdir that would leave root is a programming error."""
+    base = Path(root).resolve()
+    folder = (base / subdir).resolve()
+    if folder != base and base not in folder.parents:
+        raise ValueError(f"{subdir!r} leaves {root!r}")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def save_image(stream, media_dir: str, subdir: str, field: str = "image") -> StoredImage:
     data = _read(stream, MAX_IMAGE_BYTES, field)
     original = _open_image(data, field)
     fmt = original.format
     image = ImageOps.exif_transpose(original)
+    if max(image.size) > MAX_SIDE:
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
     ext = IMAGE_FORMATS[fmt]
     name = secrets.token_hex(12)
-    folder = Path(media_dir) / subdir
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _folder(media_dir, subdir)
     (folder / f"{name}.{ext}").write_bytes(_encode(image, fmt))
     thumbnails = {}
     for label, size in THUMBNAIL_SIZES.items():
@@ -87,8 +111,7 @@ def save_document(stream, media_dir: str, subdir: str, field: str = "document") 
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
             raise ValidationError({field: _l("The PDF file is damaged or incomplete.")})
-        folder = Path(media_dir) / subdir
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = _folder(media_dir, subdir)
         name = f"{secrets.token_hex(12)}.pdf"
         (folder / name).write_bytes(data)
         return f"{subdir}/{name}"
@@ -98,3 +121,87 @@ def save_document(stream, media_dir: str, subdir: str, field: str = "document") 
         return save_image(io.BytesIO(data), media_dir, subdir, field).filename
     except ValidationError:
         raise ValidationError({field: _l("Upload a PDF, JPEG, PNG or WebP file.")})
+
+
+def stored_files(filename: str) -> list[str]:
+    """A stored image and its thumbnails (relative names), e.g. to delete them together."""
+    stem, dot, ext = filename.rpartition(".")
+    return [filename] + [f"{stem}-{label}{dot}{ext}" for label in THUMBNAIL_SIZES]
+
+
+def remove_files(root: str, relative_names) -> None:
+    for name in relative_names:
+        path = Path(root) / name
+        if Path(root).resolve() in path.resolve().parents:
+            path.unlink(missing_ok=True)
+
+
+def remove_on_rollback(session, root: str, relative_names) -> None:
+    """Files saved for a change that is not committed yet: keep them if the session's
+    transaction commits, delete them if it ends any other way (rollback, or closed by an
+    error before the commit)."""
+    names = list(relative_names)
+    state = {"committed": False, "done": False}
+
+    def committed(_session):
+        state["committed"] = True
+
+    def ended(_session, transaction):
+        # A savepoint ending decides nothing; the first outermost end decides once (the
+        # listeners stay attached as no-ops: removing them during dispatch is not allowed).
+        if transaction.parent is not None or state["done"]:
+            return
+        state["done"] = True
+        if not state["committed"]:
+            remove_files(root, names)
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_transaction_end", ended)
+
+
+# --- serving --------------------------------------------------------------------------------
+
+def public_media_path(filename: str) -> str | None:
+    """The normalised name if /media/ may serve it (under a public folder), else None. The
+    check runs on the name as the filesystem will see it: `demo/../ocop/x.pdf`, `./ocop/x`,
+    `OCOP/x` and backslashes all count as the private folder they reach."""
+    name = posixpath.normpath(filename.replace("\\", "/"))
+    first = name.split("/", 1)[0]
+    if name.startswith(("/", "..")) or "/" not in name or first not in PUBLIC_MEDIA_DIRS:
+        return None
+    return name
+
+
+def move_legacy_private(media_dir: str, private_dir: str) -> int:
+    """Move private files that older versions stored under MEDIA_DIR to PRIVATE_DIR, keeping
+    their relative names (the database keeps pointing at them). Safe to repeat; returns how
+    many files moved."""
+    moved = 0
+    for sub in PRIVATE_SUBDIRS:
+        old = Path(media_dir) / sub
+        if not old.is_dir():
+            continue
+        for path in sorted(p for p in old.rglob("*") if p.is_file()):
+            target = Path(private_dir) / path.relative_to(media_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                path.unlink()
+            else:
+                shutil.move(str(path), str(target))
+                moved += 1
+        shutil.rmtree(old, ignore_errors=True)
+    return moved
+
+
+def send_private(private_dir: str, relative: str, *, legacy_media_dir: str | None = None):
+    """The response for a private file the caller has already allowed this viewer to see.
+    A file an older version left under MEDIA_DIR is moved first."""
+    if legacy_media_dir and not (Path(private_dir) / relative).is_file():
+        old = Path(legacy_media_dir) / relative
+        if relative.split("/", 1)[0] in PRIVATE_SUBDIRS and old.is_file():
+            move_legacy_private(legacy_media_dir, private_dir)
+    response = send_from_directory(private_dir, relative, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response

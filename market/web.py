@@ -1,6 +1,8 @@
 """Blueprint registration, error pages, and the few app-wide routes (/, /healthz, /media)."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import (
     current_app,
     jsonify,
@@ -48,6 +50,7 @@ def init_app(app) -> None:
     app.add_url_rule("/api/geo/communes/<int:province_code>", "communes", communes)
     app.register_error_handler(DomainError, domain_error)
     app.register_error_handler(404, not_found)
+    app.register_error_handler(429, too_many_requests)
     app.context_processor(lambda: {"demo_mode": current_app.config["DEMO_MODE"]})
     app.jinja_env.globals["switch_lang_url"] = lang_url_for_switch
 
@@ -68,11 +71,19 @@ def healthz():
 
 
 def media(filename):
-    response = send_from_directory(current_app.config["MEDIA_DIR"], filename)
+    """Public files only (product photos): a name outside the public folders is 404 even if
+    the file exists, so private files an older version left here never leak."""
+    from market.uploads import public_media_path
+
+    name = public_media_path(filename)
+    if name is None:
+        return not_found(None)
+    response = send_from_directory(current_app.config["MEDIA_DIR"], name)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    if filename.endswith(".svg"):
-        # Uploaded or generated SVG must never run script in our origin.
-        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    # Whatever a file turns out to be (SVG, whatever its name's case), opened on its own
+    # it must never run script in our origin.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     return response
 
 
@@ -95,14 +106,25 @@ def not_found(exc):
     return render_template("error.html", message=_l("Page not found."), status=404), 404
 
 
+def too_many_requests(exc):
+    """A rate limit was reached: problem details for the API, a page in the user's language
+    elsewhere (the limiter adds Retry-After to either)."""
+    from market.problems import problem
+
+    message = _l("Too many requests. Please wait a minute and try again.")
+    if request.path.startswith("/api/"):
+        return problem(429, str(message))
+    return render_template("error.html", message=message, status=429), 429
+
+
 def lang_url_for_switch(target_lang: str) -> str:
-    """The current page in another language (the header's language switch)."""
+    """The current page in another language (the header's language switch). The query
+    string is carried over as it is, never passed to url_for as keywords: an argument named
+    `_external`, `_scheme` or like a route variable must not change where the link points."""
     if request.endpoint and request.view_args is not None and current_app.url_map.is_endpoint_expecting(
         request.endpoint, "lang"
     ):
-        args = dict(request.view_args)
-        args.update(request.args.to_dict())
-        args["lang"] = target_lang
-        return url_for(request.endpoint, **args)
+        path = url_for(request.endpoint, **{**request.view_args, "lang": target_lang})
+        query = urlencode(list(request.args.items(multi=True)))
+        return f"{path}?{query}" if query else path
     return url_for("storefront.home", lang=target_lang)
-

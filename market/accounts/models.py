@@ -49,9 +49,16 @@ class User(UserMixin, db.Model):
         ),
     )
 
-    def get_id(self) -> str:
-        # Sessions carry the public id, never the integer key.
-        return self.public_id
+    # The server-side sign-in this request runs under (set by services.load_user or
+    # services.start_session); not a column.
+    current_session = None  # a UserSession
+    session_token = None
+
+    def get_id(self) -> str | None:
+        # Flask-Login's alternative-token pattern: the session cookie and the remember-me
+        # cookie carry the random token of one row in user_sessions, never a user id, so
+        # deleting that row ends the sign-in wherever the cookie was copied to.
+        return self.session_token
 
     @property
     def is_active(self) -> bool:
@@ -59,3 +66,19 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in {r.value for r in roles}
+
+
+class UserSession(db.Model):
+    """One sign-in: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    user = relationship("User")

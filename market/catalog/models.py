@@ -91,6 +91,28 @@ class Product(db.Model):
         return self.stock > 0
 
 
+class StockMovement(db.Model):
+    """A change to what a cooperative has on the shelf that is not a sale: goods received,
+    a stock count corrected, goods written off. Reservations and sales move `Product.stock`
+    without a row here, so at any time: stock + held by open orders + sold = sum(delta)."""
+
+    __tablename__ = "stock_movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    delta: Mapped[int] = mapped_column(sa.Integer)
+    reason: Mapped[str] = mapped_column(sa.String(20))  # initial, edit, import, count
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("reason IN ('initial', 'edit', 'import', 'count')",
+                           name="reason_known"),
+    )
+
+
 class ProductTranslation(db.Model):
     """One row per (product, locale): name and description."""
 

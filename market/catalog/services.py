@@ -13,6 +13,7 @@ from market.catalog.models import (
     ProductImage,
     ProductStatus,
     ProductTranslation,
+    StockMovement,
 )
 from market.errors import Collector, ValidationError
 from market.extensions import db
@@ -125,7 +126,8 @@ def _unique_product_slug(name: str) -> str:
     return f"{slugify(name, 100)}-{secrets.token_hex(3)}"
 
 
-def create_product(cooperative: Cooperative, data: dict) -> Product:
+def create_product(cooperative: Cooperative, data: dict, *, actor_id: int | None = None
+                   ) -> Product:
     errors = Collector()
     clean = _validate_product(data, errors)
     errors.raise_if_any()
@@ -135,21 +137,70 @@ def create_product(cooperative: Cooperative, data: dict) -> Product:
     product = Product(
         slug=slug, cooperative=cooperative,
         category_id=clean.get("category_id"), unit=clean["unit"], price=clean["price"],
-        stock=clean["stock"], origin_province_code=clean["origin_province_code"],
+        stock=clean.get("stock", 0), origin_province_code=clean["origin_province_code"],
         weight_grams=clean.get("weight_grams"),
         status=clean.get("status") or ProductStatus.DRAFT.value,
     )
     _set_texts(product, clean)
     db.session.add(product)
     db.session.flush()
+    if product.stock:
+        db.session.add(StockMovement(product_id=product.id, delta=product.stock,
+                                     reason="initial", actor_id=actor_id))
+        db.session.flush()
     return product
 
 
+def adjust_stock(product: Product, delta: int, *, reason: str, actor_id: int | None = None
+                 ) -> int:
+    """Add (or take away) `delta` units on the shelf in one conditional UPDATE, so units
+    reserved by orders meanwhile stay reserved; record the movement. Returns the new stock."""
+    if delta == 0:
+        return product.stock
+    result = db.session.execute(
+        db.update(Product)
+        .where(Product.id == product.id, Product.stock + delta >= 0)
+        .values(stock=Product.stock + delta)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(product, ["stock"])
+    if result.rowcount != 1:
+        raise ValidationError({"stock": _l(
+            "Only %(n)d units are on the shelf now; you cannot take away %(d)d.",
+            n=product.stock, d=-delta)})
+    db.session.add(StockMovement(product_id=product.id, delta=delta, reason=reason,
+                                 actor_id=actor_id))
+    db.session.flush()
+    return product.stock
+
+
+def change_stock(product: Product, shown, entered, *, reason: str,
+                 actor_id: int | None = None) -> int:
+    """Someone saw `shown` units (on a page, in an exported sheet) and says there are
+    `entered`: apply the difference as an adjustment, so units that orders reserved in
+    between stay reserved. Returns the stock now, which differs from `entered` exactly when
+    orders moved it meanwhile."""
+    errors = Collector()
+    values = []
+    for key, raw in (("stock_shown", shown), ("stock", entered)):
+        value = parse_int(raw)
+        if value is None or value < 0:
+            errors.add("stock", _l("Stock must be a whole number, 0 or more.") if key == "stock"
+                       else _l("The page was out of date; reload it and enter the stock again."))
+        values.append(value)
+    errors.raise_if_any()
+    return adjust_stock(product, values[1] - values[0], reason=reason, actor_id=actor_id)
+
+
 def update_product(product: Product, data: dict) -> Product:
+    """Change a product's fields; never its stock, which only moves by adjustments
+    (`change_stock`, `adjust_stock`): an absolute write would undo reservations."""
+    if "stock" in data:
+        raise ValueError("stock changes go through change_stock/adjust_stock")
     errors = Collector()
     clean = _validate_product(data, errors, partial=True)
     errors.raise_if_any()
-    for key in ("category_id", "unit", "price", "stock", "weight_grams", "origin_province_code",
+    for key in ("category_id", "unit", "price", "weight_grams", "origin_province_code",
                 "status"):
         if key in clean:
             setattr(product, key, clean[key])

@@ -1,26 +1,35 @@
 """Bulk catalogue work: export a cooperative's products to CSV or XLSX, and import the same
 format back. An import validates every row first (with the catalogue's own rules) and writes
-nothing when any row is bad; export -> import changes nothing."""
+nothing when any row is bad; export -> import changes nothing.
+
+Stock follows Shopify's inventory-CSV pattern, so a sheet exported before some orders never
+undoes their reservations: `stock` is what was on hand at export time (for reading), and
+`stock_new`, empty in the export, is what the cooperative counts now. A filled `stock_new`
+applies as an adjustment of (stock_new - stock); an empty one leaves stock alone. A new
+product (no slug) starts with `stock_new`, or `stock` when `stock_new` is empty."""
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
+from market import csv_safe, spreadsheets
 from market.catalog import services
 from market.catalog.models import Category, Product, ProductStatus
-from market.errors import DomainError
+from market.errors import DomainError, ValidationError
 from market.extensions import db
+from market.parsing import parse_int
 from market.vendors.models import Cooperative
 
 COLUMNS = ("slug", "name_vi", "name_en", "description_vi", "description_en", "unit", "price",
-           "stock", "category", "origin_province_code", "status")
+           "stock", "stock_new", "category", "origin_province_code", "status")
 FORMATS = ("csv", "xlsx")
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
+BUDGET = spreadsheets.Budget(max_bytes=MAX_BYTES, max_rows=MAX_ROWS + 1,
+                             max_cols=50, max_cells=(MAX_ROWS + 1) * 20)
 
 
 @dataclass
@@ -36,6 +45,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # (slug, stock_new asked, stock now) where orders took units after the export
+    stock_differs: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -46,9 +57,10 @@ class ImportFailed(DomainError):
     code = "import_failed"
     status = 422
 
-    def __init__(self, errors: list[RowError]):
+    def __init__(self, errors: list[RowError], status: int | None = None):
         self.errors = errors
-        super().__init__(_l("The file has %(n)d problem(s); nothing was imported.", n=len(errors)))
+        super().__init__(_l("The file has %(n)d problem(s); nothing was imported.", n=len(errors)),
+                         status=status)
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -67,6 +79,7 @@ def _rows(coop: Cooperative):
             "description_vi": vi.description if vi else "",
             "description_en": en.description if en else "",
             "unit": product.unit, "price": product.price, "stock": product.stock,
+            "stock_new": "",
             "category": slugs.get(product.category_id, ""),
             "origin_province_code": product.origin_province_code, "status": product.status,
         }
@@ -83,9 +96,9 @@ def template(fmt: str) -> bytes:
 def _write(rows: list[dict], fmt: str) -> bytes:
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv_safe.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows([row[c] for c in COLUMNS] for row in rows)
         return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
     if fmt == "xlsx":
         book = Workbook()
@@ -105,49 +118,59 @@ def _write(rows: list[dict], fmt: str) -> bytes:
 
 # --- import ---------------------------------------------------------------------------------
 
-def _cell(value):
+def _cell(value, *, escaped: bool):
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str):
-        return value.strip()
+        # Our CSV export quoted formula-like text (csv_safe); undo it before anything else.
+        return (csv_safe.unescape(value) if escaped else value).strip()
     return value
 
 
 def read(data: bytes, filename: str = "") -> list[tuple[int, dict]]:
-    """(line number, row) pairs; the header is line 1."""
-    if len(data) > MAX_BYTES:
-        raise ImportFailed([RowError(0, "file", _l("The file is larger than %(mb)d MB.", mb=5))])
+    """(line number, row) pairs; the header is line 1. Read within BUDGET: a file larger
+    than that is refused (413) before it is unpacked or materialised."""
     is_xlsx = data[:4] == b"PK\x03\x04"
     try:
-        if is_xlsx:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-            raw = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        else:
-            text = data.decode("utf-8-sig")
-            raw = [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
-    except (UnicodeDecodeError, csv.Error, ValueError, KeyError, OSError):
+        raw = spreadsheets.read_rows(data, BUDGET, xlsx=is_xlsx)
+    except spreadsheets.TooLarge as exc:
+        raise ImportFailed([RowError(0, "file", exc.message)], status=413)
+    except spreadsheets.Unreadable:
         raise ImportFailed([RowError(0, "file", _l(
             "Upload the CSV (UTF-8) or XLSX file made from the template."))])
-    if not raw or [str(h).strip() for h in raw[0][:len(COLUMNS)]] != list(COLUMNS):
+    raw = [(line, [_cell(v, escaped=not is_xlsx) for v in values]) for line, values in raw]
+    if not raw or [str(h).strip() for h in raw[0][1][:len(COLUMNS)]] != list(COLUMNS):
         raise ImportFailed([RowError(1, "header", _l(
             "The first row must hold the template's columns: %(cols)s",
             cols=", ".join(COLUMNS)))])
     rows = []
-    for line, values in enumerate(raw[1:], start=2):
+    for line, values in raw[1:]:
         if all(v == "" for v in values):
             continue
         values = list(values) + [""] * (len(COLUMNS) - len(values))
         rows.append((line, dict(zip(COLUMNS, values))))
     if len(rows) > MAX_ROWS:
         raise ImportFailed([RowError(0, "file", _l(
-            "At most %(n)d products per file.", n=MAX_ROWS))])
+            "At most %(n)d products per file.", n=MAX_ROWS))], status=413)
     return rows
 
 
-def import_products(coop: Cooperative, data: bytes, filename: str = "") -> ImportResult:
-    """Validate every row, then write all of them, or none when any row is bad."""
+def _stock_cell(row: dict, column: str, line: int, errors: list[RowError]) -> int | None:
+    """A whole, non-negative number of units, or None when the cell is empty."""
+    if row[column] in ("", None):
+        return None
+    value = parse_int(row[column])
+    if value is None or value < 0:
+        errors.append(RowError(line, column, _l("Stock must be a whole number, 0 or more.")))
+    return value
+
+
+def import_products(coop: Cooperative, data: bytes, filename: str = "", *,
+                    actor_id: int | None = None) -> ImportResult:
+    """Validate every row, then write all of them, or none when any row is bad. Stock is
+    never written as a value: see the module's docstring."""
     rows = read(data, filename)
     own = {p.slug: p for p in db.session.scalars(
         db.select(Product).where(Product.cooperative_id == coop.id))}
@@ -167,35 +190,55 @@ def import_products(coop: Cooperative, data: bytes, filename: str = "") -> Impor
             elif slug in seen:
                 errors.append(RowError(line, "slug", _l("This product appears twice in the file.")))
             seen.add(slug)
-        payload = {k: row[k] for k in COLUMNS if k not in ("slug", "category")}
+        payload = {k: row[k] for k in COLUMNS if k not in ("slug", "category", "stock",
+                                                           "stock_new")}
         payload["status"] = row["status"] or ProductStatus.DRAFT.value
         category = str(row["category"] or "")
         if category and category not in categories:
             errors.append(RowError(line, "category", _l("Unknown category.")))
         payload["category_id"] = categories.get(category)
+        shown = _stock_cell(row, "stock", line, errors)
+        wanted = _stock_cell(row, "stock_new", line, errors)
+        if slug:
+            if wanted is not None and shown is None:
+                errors.append(RowError(line, "stock", _l(
+                    "Keep the exported stock in this column: stock_new is counted from it.")))
+        else:
+            payload["stock"] = wanted if wanted is not None else (shown or 0)
         _clean, field_errors = services.validate_product(payload)
         for column, message in field_errors.items():
             column = "category" if column == "category_id" else column
             errors.append(RowError(line, column, message))
-        plan.append((product, payload))
+        plan.append((line, product, payload, shown, wanted))
     if errors:
         raise ImportFailed(errors)
 
     result = ImportResult()
     with db.session.begin_nested():
-        for product, payload in plan:
+        for line, product, payload, shown, wanted in plan:
             if product is None:
-                services.create_product(coop, payload)
+                services.create_product(coop, payload, actor_id=actor_id)
                 result.created += 1
                 continue
             before = _snapshot(product)
             if payload["category_id"] is None:
                 product.category_id = None
             services.update_product(product, payload)
+            if wanted is not None:
+                try:
+                    now = services.change_stock(product, shown, wanted, reason="import",
+                                                actor_id=actor_id)
+                except ValidationError as exc:
+                    errors.append(RowError(line, "stock_new", exc.message))
+                else:
+                    if now != wanted:
+                        result.stock_differs.append((product.slug, wanted, now))
             if _snapshot(product) == before:
                 result.unchanged += 1
             else:
                 result.updated += 1
+        if errors:  # leaving the block by an exception rolls every row back
+            raise ImportFailed(errors)
     return result
 
 

@@ -56,13 +56,23 @@ def list_products(coop: Cooperative, *, status: str | None = None, stock: str | 
     return list(rows), total
 
 
-def create_product(coop: Cooperative, data: dict) -> Product:
+def create_product(coop: Cooperative, data: dict, *, actor_id: int | None = None) -> Product:
     data = {k: v for k, v in data.items() if k != "slug"}  # slugs are made, never chosen
-    return services.create_product(coop, data)
+    return services.create_product(coop, data, actor_id=actor_id)
 
 
-def update_product(coop: Cooperative, slug: str, data: dict) -> Product:
-    return services.update_product(get_product(coop, slug), data)
+def update_product(coop: Cooperative, slug: str, data: dict, *,
+                   actor_id: int | None = None) -> Product:
+    """Save the edit form. Its stock arrives as the value the page showed (`stock_shown`)
+    and the value entered (`stock`); the difference is applied as an adjustment, so orders
+    placed while the page was open keep their units."""
+    product = get_product(coop, slug)
+    fields = {k: v for k, v in data.items() if k not in ("stock", "stock_shown")}
+    services.update_product(product, fields)
+    if "stock" in data:
+        services.change_stock(product, data.get("stock_shown"), data["stock"], reason="edit",
+                              actor_id=actor_id)
+    return product
 
 
 def archive_product(coop: Cooperative, slug: str) -> Product:

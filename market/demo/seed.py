@@ -73,7 +73,16 @@ def _svg(title: str, subtitle: str, colour: str) -> str:
     )
 
 
-def seed(media_dir: str, log=print) -> dict:
+def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
+    """Load the demo (idempotent). Public images go to `media_dir`; the OCOP decisions to
+    `private_dir` (default: the app's PRIVATE_DIR), where older versions' private files
+    left under `media_dir` are moved too."""
+    from flask import current_app
+
+    from market.uploads import move_legacy_private
+
+    private_dir = private_dir or current_app.config["PRIVATE_DIR"]
+    move_legacy_private(media_dir, private_dir)
     rng = random.Random(2026)
     counts = {"cooperatives": 0, "products": 0, "users": 0, "categories": 0}
     categories = {}
@@ -146,7 +155,7 @@ def seed(media_dir: str, log=print) -> dict:
 
     from market.ocop.demo import seed_ocop
 
-    seed_ocop(media_dir)  # verified 3/4/5-star, one pending and one expired certificate
+    seed_ocop(private_dir)  # verified 3/4/5-star, one pending and one expired certificate
     db.session.commit()
     return counts
 

@@ -96,7 +96,7 @@ def _products(coop: Cooperative, prefixes: list[str]) -> list[Product]:
     return found
 
 
-def seed_ocop(media_dir: str, today: date | None = None) -> int:
+def seed_ocop(private_dir: str, today: date | None = None) -> int:
     """Create the demo certificates that do not exist yet; returns how many were added."""
     added = 0
     for number, coop_name, prefixes, stars, decided, outcome, reviewer, notes in CERTIFICATES:
@@ -120,7 +120,7 @@ def seed_ocop(media_dir: str, today: date | None = None) -> int:
                 "certificate_number": number, "decision_number": f"DEMO-{number[-4:]}/QĐ-UBND",
                 "decision_date": decided, "notes": notes,
             },
-            document_stream=io.BytesIO(document), media_dir=media_dir, submitted_by=None,
+            document_stream=io.BytesIO(document), private_dir=private_dir, submitted_by=None,
             today=decided,
         )
         if outcome in ("verified", "expired"):

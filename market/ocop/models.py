@@ -51,7 +51,7 @@ class OcopCertificate(db.Model):
     decision_number: Mapped[str] = mapped_column(sa.String(60))
     decision_date: Mapped[date] = mapped_column(sa.Date)
     valid_until: Mapped[date] = mapped_column(sa.Date, index=True)
-    document: Mapped[str | None] = mapped_column(sa.String(200))  # relative to MEDIA_DIR
+    document: Mapped[str | None] = mapped_column(sa.String(200))  # relative to PRIVATE_DIR
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[str] = mapped_column(
         sa.String(20), default=CertificateStatus.SUBMITTED.value, index=True

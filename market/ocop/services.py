@@ -25,7 +25,7 @@ from market.ocop.models import (
     OcopCertificateEvent,
 )
 from market.parsing import parse_date, parse_int
-from market.uploads import save_document
+from market.uploads import remove_on_rollback, save_document, stored_files
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 VALIDITY_MONTHS = 36  # an OCOP certificate is valid for 36 months from the decision
@@ -205,10 +205,11 @@ def _validate(cooperative_id: int, data: dict, today: date, exclude_id: int | No
 
 
 def create_certificate(cooperative_id: int, data: dict, *, document_stream=None,
-                       media_dir: str, submitted_by: User | None, today: date | None = None,
+                       private_dir: str, submitted_by: User | None, today: date | None = None,
                        require_document: bool = True) -> OcopCertificate:
-    """Check every rule, store the scanned decision, record the submission. `submitted_by`
-    None means the system (the demo loader)."""
+    """Check every rule, store the scanned decision (under PRIVATE_DIR: only the views that
+    check the viewer serve it), record the submission. `submitted_by` None means the system
+    (the demo loader)."""
     today = today or today_in_vietnam()
     missing = _l("Attach the scanned decision (PDF or image).")
     try:
@@ -221,7 +222,7 @@ def create_certificate(cooperative_id: int, data: dict, *, document_stream=None,
         raise ValidationError({"document": missing})
     document = None
     if document_stream is not None:
-        document = save_document(document_stream, media_dir, DOCUMENT_SUBDIR)
+        document = _store_document(document_stream, private_dir)
     cert = OcopCertificate(
         cooperative_id=cooperative_id, certificate_number=clean["certificate_number"],
         stars=clean["stars"], level=clean["level"], decision_number=clean["decision_number"],
@@ -236,16 +237,24 @@ def create_certificate(cooperative_id: int, data: dict, *, document_stream=None,
     return cert
 
 
-def submit_certificate(actor: User, data: dict, document_stream, *, media_dir: str,
+def _store_document(stream, private_dir: str) -> str:
+    """Save the scanned decision; it is deleted again if the transaction rolls back."""
+    document = save_document(stream, private_dir, DOCUMENT_SUBDIR)
+    remove_on_rollback(db.session(), private_dir, [document] + (
+        stored_files(document)[1:] if not document.endswith(".pdf") else []))
+    return document
+
+
+def submit_certificate(actor: User, data: dict, document_stream, *, private_dir: str,
                        today: date | None = None) -> OcopCertificate:
     """Cooperative staff submit a certificate for their own cooperative's products."""
     _require_staff(actor)
     return create_certificate(actor.cooperative_id, data, document_stream=document_stream,
-                              media_dir=media_dir, submitted_by=actor, today=today)
+                              private_dir=private_dir, submitted_by=actor, today=today)
 
 
 def resubmit_certificate(cert: OcopCertificate, actor: User, data: dict, document_stream=None,
-                         *, media_dir: str, today: date | None = None) -> OcopCertificate:
+                         *, private_dir: str, today: date | None = None) -> OcopCertificate:
     """Staff correct a rejected certificate and submit it again (the same rules apply; the
     document is kept unless a new one is given)."""
     if not can_manage(actor, cert):
@@ -256,7 +265,7 @@ def resubmit_certificate(cert: OcopCertificate, actor: User, data: dict, documen
             current=status_label(cert.status), target=status_label(S.SUBMITTED.value)))
     clean = _validate(cert.cooperative_id, data, today or today_in_vietnam(), exclude_id=cert.id)
     if document_stream is not None:
-        cert.document = save_document(document_stream, media_dir, DOCUMENT_SUBDIR)
+        cert.document = _store_document(document_stream, private_dir)
     for key in ("certificate_number", "stars", "level", "decision_number", "decision_date",
                 "valid_until", "products", "notes"):
         setattr(cert, key, clean[key])
@@ -466,7 +475,7 @@ def get_for_reviewer(actor: User, public_id: str, *, for_update: bool = False,
 
 
 def document_for(actor: User, public_id: str) -> str:
-    """The stored decision document's path (relative to MEDIA_DIR), for the owning
+    """The stored decision document's path (relative to PRIVATE_DIR), for the owning
     cooperative's staff, an officer of its province, or an admin."""
     cert = get_certificate(public_id)
     if not (can_manage(actor, cert) or can_review(actor, cert)):

@@ -2,8 +2,6 @@
 review queue, and the decision documents (served only to those who may see them)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import (
     Blueprint,
     abort,
@@ -12,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,6 +19,7 @@ from market.errors import ValidationError
 from market.extensions import db
 from market.ocop import services
 from market.ocop.models import IssuingLevel
+from market.uploads import send_private
 
 bp = Blueprint("ocop", __name__, url_prefix="/<lang:lang>/ocop", template_folder="templates")
 
@@ -52,7 +50,7 @@ def submit():
         stream = upload.stream if upload and upload.filename else None
         try:
             cert = services.submit_certificate(
-                current_user, form, stream, media_dir=current_app.config["MEDIA_DIR"],
+                current_user, form, stream, private_dir=current_app.config["PRIVATE_DIR"],
                 today=_today())
         except ValidationError as exc:
             db.session.rollback()
@@ -89,7 +87,7 @@ def resubmit(public_id):
         stream = upload.stream if upload and upload.filename else None
         try:
             services.resubmit_certificate(
-                cert, current_user, form, stream, media_dir=current_app.config["MEDIA_DIR"],
+                cert, current_user, form, stream, private_dir=current_app.config["PRIVATE_DIR"],
                 today=_today())
         except ValidationError as exc:
             db.session.rollback()
@@ -165,12 +163,8 @@ def review_action(public_id, action):
 @login_required
 def document(public_id):
     relative = services.document_for(current_user, public_id)
-    media = Path(current_app.config["MEDIA_DIR"])
-    response = send_from_directory(media, relative, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return send_private(current_app.config["PRIVATE_DIR"], relative,
+                        legacy_media_dir=current_app.config["MEDIA_DIR"])
 
 
 # --- public -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from market.catalog.services import public_products_query
 from market.errors import DomainError
 from market.extensions import db
 from market.orders.models import CartItem
-from market.orders.services import MAX_QUANTITY
+from market.orders.services import MAX_ORDER_LINES, MAX_QUANTITY
 
 
 @dataclass
@@ -81,8 +81,14 @@ def set_quantity(items: dict, slug: str, quantity, *, add: bool = False) -> dict
     if quantity == 0 and not add:
         items.pop(slug, None)
         return items
+    if slug not in items and len(items) >= MAX_ORDER_LINES:
+        raise DomainError(_l("A cart holds at most %(n)d different products.",
+                             n=MAX_ORDER_LINES), code="too_many_lines")
     product = _public_product(slug)
     wanted = (items.get(slug, 0) + quantity) if add else quantity
+    if wanted - items.get(slug, 0) + sum(items.values()) > MAX_QUANTITY:
+        raise DomainError(_l("An order holds at most %(n)d units in all.", n=MAX_QUANTITY),
+                          code="bad_quantity")
     if wanted > product.stock:
         raise DomainError(
             _l("Only %(n)d left in stock.", n=product.stock), code="short", status=409)

@@ -12,8 +12,11 @@ from market.errors import DomainError, NotFound, ValidationError
 from market.extensions import db
 from market.orders import ledger, services, states
 from market.orders.models import Dispute, DisputeEvent, VendorOrder, VendorOrderStatus
+from market.uploads import remove_files, remove_on_rollback, save_image, stored_files
 
 WINDOW = timedelta(days=7)
+MAX_PHOTOS = 3
+PHOTO_SUBDIR = "disputes"  # under PRIVATE_DIR
 DECISIONS = ("full_refund", "partial_refund", "rejected")
 
 
@@ -23,8 +26,11 @@ def _record(dispute: Dispute, actor, to_status: str, note: str = "") -> None:
     dispute.status = to_status
 
 
-def open_dispute(vendor_order: VendorOrder, buyer, reason: str, photos: list[str] = (),
-                 now: datetime | None = None) -> Dispute:
+def open_dispute(vendor_order: VendorOrder, buyer, reason: str, photos=(),
+                 now: datetime | None = None, *, private_dir: str | None = None) -> Dispute:
+    """Open a dispute. `photos` are the uploaded file streams: they are stored (under
+    `private_dir`, served only by `photo_for`'s checked view) after every rule has passed,
+    and deleted again if one is refused or the transaction rolls back."""
     if services.role_of(buyer, vendor_order) != states.BUYER:
         raise NotFound(_l("No such order."))
     now = now or utcnow()
@@ -35,13 +41,56 @@ def open_dispute(vendor_order: VendorOrder, buyer, reason: str, photos: list[str
         raise DomainError(_l("This order already has a dispute."), code="dispute_exists")
     if len((reason or "").strip()) < 10:
         raise ValidationError({"reason": _l("Describe the problem in a few words.")})
+    photos = list(photos)
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError({"photos": _l("Attach at most %(n)d photos.", n=MAX_PHOTOS)})
+    names = _store_photos(photos, private_dir) if photos else []
     dispute = Dispute(vendor_order=vendor_order, opened_by_id=buyer.id, reason=reason.strip(),
-                      photos=list(photos), created_at=now)
+                      photos=names, created_at=now)
     dispute.events.append(DisputeEvent(actor_id=buyer.id, from_status=None, to_status="open",
                                        note=reason.strip()[:500], at=now))
     db.session.add(dispute)
     db.session.flush()
     return dispute
+
+
+def _store_photos(streams, private_dir: str) -> list[str]:
+    """Save every photo (re-encoded, with thumbnails) or none: a refused one removes those
+    saved before it; a later rollback of the transaction removes them all."""
+    names: list[str] = []
+    files: list[str] = []
+    try:
+        for stream in streams:
+            stored = save_image(stream, private_dir, PHOTO_SUBDIR, field="photos")
+            names.append(stored.filename)
+            files.extend(stored_files(stored.filename))
+    except Exception:
+        remove_files(private_dir, files)
+        raise
+    remove_on_rollback(db.session(), private_dir, files)
+    return names
+
+
+def may_see(user, dispute: Dispute) -> bool:
+    """The buyer who opened it, staff of the cooperative, officers of its province, admins."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.id == dispute.opened_by_id:
+        return True
+    if (user.role == Role.COOP_STAFF.value
+            and user.cooperative_id == dispute.vendor_order.cooperative_id):
+        return True
+    return may_decide(user, dispute)
+
+
+def photo_for(user, public_id: str, index: int, size: str | None = None) -> str:
+    """The stored photo's name (relative to PRIVATE_DIR) for someone who may see the
+    dispute; anyone else learns nothing (404)."""
+    dispute = db.session.scalar(db.select(Dispute).filter_by(public_id=public_id))
+    if dispute is None or not may_see(user, dispute) or not 0 <= index < len(dispute.photos):
+        raise NotFound(_l("No such photo."))
+    name = dispute.photos[index]
+    return stored_files(name)[1] if size == "thumb" else name
 
 
 def answer(dispute: Dispute, staff, text: str) -> Dispute:
@@ -80,8 +129,7 @@ def decide(dispute: Dispute, officer, decision: str, refund_amount: int = 0,
         ledger.record_refund(vo, refund_amount)
     elif decision == "full_refund":
         refund_amount = vo.total
-        services.transition(vo, VendorOrderStatus.REFUNDED, system=True,
-                            note=f"dispute {dispute.public_id}")
+        services.refund_vendor_order(vo, actor=officer, note=f"dispute {dispute.public_id}")
     dispute.decision, dispute.refund_amount = decision, refund_amount
     dispute.decided_by_id = officer.id
     _record(dispute, officer, "decided", note)

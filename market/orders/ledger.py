@@ -3,11 +3,19 @@ out. Card payments land with the platform (Stripe cannot pay out to Vietnam), so
 is the single record of what the platform owes each cooperative."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
 
 from market.errors import DomainError, ValidationError
 from market.extensions import db
-from market.orders.models import LedgerEntry, PaymentMethod, PayoutBatch, VendorOrder
+from market.orders.models import (
+    LedgerEntry,
+    PaymentMethod,
+    PayoutBatch,
+    VendorOrder,
+    VendorOrderStatus,
+)
 from market.orders.states import was_paid
 from market.vendors.models import Cooperative
 
@@ -63,21 +71,59 @@ def refunded_so_far(vendor_order: VendorOrder) -> int:
 
 
 def record_refund(vendor_order: VendorOrder, amount: int) -> None:
-    """A reversing entry for `amount` of the gross, giving back the matching commission."""
+    """A reversing entry for `amount` of the gross, giving back the matching commission.
+    Cash on delivery: the cooperative hands back cash it kept, so what it owes the platform
+    does not change (the `cash_collected` entry is reversed by the same amount)."""
     if not _has(vendor_order, "sale"):
         return  # nothing was ever credited (e.g. unpaid order cancelled)
     remaining = vendor_order.total - refunded_so_far(vendor_order)
     if not 0 < amount <= remaining:
         raise ValidationError({"amount": _l(
             "A refund must be between 1 and %(max)s đồng.", max=remaining)})
-    share = commission(vendor_order) * amount // vendor_order.total
-    db.session.add_all([
-        LedgerEntry(cooperative_id=vendor_order.cooperative_id,
-                    vendor_order_id=vendor_order.id, kind="refund", amount=-amount),
-        LedgerEntry(cooperative_id=vendor_order.cooperative_id,
-                    vendor_order_id=vendor_order.id, kind="commission_reversal", amount=share),
-    ])
+    coop, vo_id = vendor_order.cooperative_id, vendor_order.id
+    # Cumulative, so that refunds in several pieces give back exactly the whole commission.
+    before = vendor_order.total - remaining
+    share = (commission(vendor_order) * (before + amount) // vendor_order.total
+             - commission(vendor_order) * before // vendor_order.total)
+    entries = [LedgerEntry(cooperative_id=coop, vendor_order_id=vo_id, kind="refund",
+                           amount=-amount),
+               LedgerEntry(cooperative_id=coop, vendor_order_id=vo_id,
+                           kind="commission_reversal", amount=share)]
+    if _is_cash(vendor_order):
+        entries.append(LedgerEntry(cooperative_id=coop, vendor_order_id=vo_id,
+                                   kind="cash_collected", amount=amount))
+    db.session.add_all(entries)
     db.session.flush()
+
+
+def refundable(vendor_order: VendorOrder) -> int:
+    """What the ledger still credits for this part and a refund could take back."""
+    if not _has(vendor_order, "sale"):
+        return 0
+    return vendor_order.total - refunded_so_far(vendor_order)
+
+
+def spread_refund(vendor_orders: list[VendorOrder], amount: int) -> int:
+    """Record a refund of `amount` made for several parts at once (a partial refund of one
+    card payment): each part takes its share in proportion to what it still holds, rounded
+    down, and the đồng left over go one each to the parts in id order. Never more than the
+    parts hold; returns what was recorded."""
+    parts = sorted((vo for vo in vendor_orders if refundable(vo) > 0), key=lambda vo: vo.id)
+    held = {vo.id: refundable(vo) for vo in parts}
+    total = sum(held.values())
+    amount = min(amount, total)
+    if amount <= 0:
+        return 0
+    shares = {vo.id: amount * held[vo.id] // total for vo in parts}
+    left = amount - sum(shares.values())
+    for vo in parts:
+        if left and shares[vo.id] < held[vo.id]:
+            shares[vo.id] += 1
+            left -= 1
+    for vo in parts:
+        if shares[vo.id]:
+            record_refund(vo, shares[vo.id])
+    return amount
 
 
 def balance(cooperative_id: int) -> int:
@@ -105,6 +151,11 @@ def create_payout(cooperative_id: int, amount: int, bank_reference: str, by_user
     return batch
 
 
+# Other domains add their own checks (payments: money received but neither credited nor
+# refunded, refunds due); the ledger does not know their models.
+RECONCILE_CHECKS: list[Callable[[], list[str]]] = []
+
+
 def reconcile() -> list[str]:
     """Every inconsistency between the ledger and the orders; empty when all is well."""
     problems = []
@@ -127,13 +178,35 @@ def reconcile() -> list[str]:
             problems.append(f"vendor order {vo.public_id}: sale {got['sale']} != {vo.total}")
         if -got.get("refund", 0) > vo.total:
             problems.append(f"vendor order {vo.public_id}: refunded more than paid")
+        if vo.status == VendorOrderStatus.REFUNDED.value and -got.get("refund", 0) != vo.total:
+            problems.append(f"vendor order {vo.public_id}: refunded but the ledger took back "
+                            f"{-got.get('refund', 0)} of {vo.total}")
     for coop_id, total in db.session.execute(
         db.select(LedgerEntry.cooperative_id, db.func.sum(LedgerEntry.amount))
         .group_by(LedgerEntry.cooperative_id)
     ):
         if total < 0:
             problems.append(f"cooperative {coop_id}: negative balance {total}")
+    for check in RECONCILE_CHECKS:
+        problems.extend(check())
     return problems
+
+
+def credited_for(vendor_order_ids: list[int]) -> int:
+    """The sale entries of these parts: money the ledger holds for them."""
+    if not vendor_order_ids:
+        return 0
+    return db.session.scalar(
+        db.select(db.func.coalesce(db.func.sum(LedgerEntry.amount), 0))
+        .where(LedgerEntry.vendor_order_id.in_(vendor_order_ids), LedgerEntry.kind == "sale"))
+
+
+def refunded_for(vendor_order_ids: list[int]) -> int:
+    if not vendor_order_ids:
+        return 0
+    return -db.session.scalar(
+        db.select(db.func.coalesce(db.func.sum(LedgerEntry.amount), 0))
+        .where(LedgerEntry.vendor_order_id.in_(vendor_order_ids), LedgerEntry.kind == "refund"))
 
 
 def entries_for(cooperative_id: int, limit: int = 100) -> list[LedgerEntry]:

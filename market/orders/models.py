@@ -63,6 +63,9 @@ class Order(db.Model):
     shipping_total: Mapped[int] = mapped_column(sa.BigInteger)
     total: Mapped[int] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who placed it, as a keyed hash (of the API client's address): enough to cap how many
+    # orders one client holds, without keeping the address itself.
+    client_ref: Mapped[str | None] = mapped_column(sa.String(64), index=True)
 
     vendor_orders = relationship("VendorOrder", back_populates="order", lazy="selectin",
                                  order_by="VendorOrder.id")

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from market import text
 from market.accounts.models import Role
 from market.catalog.models import Product
 from market.catalog.services import public_products_query
@@ -27,9 +28,12 @@ from market.orders.models import (
     VendorOrder,
     VendorOrderStatus,
 )
+from market.parsing import parse_int
 
 S = VendorOrderStatus
-MAX_QUANTITY = 999
+MAX_QUANTITY = 999  # units in one order, all lines together
+MAX_ORDER_LINES = 50
+MAX_OPEN_ORDERS = 10  # per email address or API client, placed in the last 24 hours
 DEFAULT_COMMISSION_BP = 500  # 5 %
 _PHONE = re.compile(r"^(\+84|0)(3|5|7|8|9)\d{8}$")
 
@@ -71,38 +75,79 @@ class Contact:
     extra: dict = field(default_factory=dict)
 
 
-def _validate_contact(contact: Contact) -> None:
+# Column sizes, and what a real name, street address or email can need.
+CONTACT_LIMITS = {"name": 120, "email": 254, "phone": 20, "address_line": 300}
+
+
+def _clean_contact(contact: Contact) -> Contact:
+    """Check and clean what a buyer typed; every field is text of a bounded length, with no
+    invisible or direction-overriding characters (the name is shown to cooperatives and
+    printed on parcels). Anything else (a number, a list) is refused, never a crash."""
     errors = Collector()
-    if not contact.name.strip():
+    values = {}
+    for key, limit in CONTACT_LIMITS.items():
+        raw = getattr(contact, key)
+        if not isinstance(raw, str):
+            raw = ""
+        if text.too_long(raw, limit):
+            errors.add(key, _l("At most %(n)d characters.", n=limit))
+        values[key] = text.clean_line(raw, limit)
+    if not values["name"]:
         errors.add("name", _l("Enter the recipient's name."))
-    if "@" not in contact.email or len(contact.email) > 254:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values["email"]):
         errors.add("email", _l("Enter a valid email address."))
-    if not _PHONE.match(re.sub(r"[\s.-]", "", contact.phone or "")):
+    if not _PHONE.match(re.sub(r"[\s.-]", "", values["phone"])):
         errors.add("phone", _l("Enter a Vietnamese mobile number, e.g. 0912 345 678."))
+    province, commune = parse_int(contact.province_code), parse_int(contact.commune_code)
     try:
-        _, ward = geo.validate_address(contact.province_code, contact.commune_code or None)
+        _, ward = geo.validate_address(province or 0, commune or None)
         if ward is None:
             errors.add("commune_code", _l("Choose the commune or ward."))
     except DomainError as exc:
         errors.errors.update(exc.errors)
-    if not contact.address_line.strip():
+    if not values["address_line"]:
         errors.add("address_line", _l("Enter the street address or village."))
     errors.raise_if_any()
+    return Contact(province_code=province, commune_code=commune, extra=contact.extra, **values)
 
 
 def _merge_lines(lines: list[CheckoutLine]) -> OrderedDict[str, CheckoutLine]:
-    """Two cart lines of one product are one demand on its stock (an oversell elsewhere)."""
+    """Two cart lines of one product are one demand on its stock (an oversell elsewhere).
+    The limits hold for the whole order, not per line: 2 x 999 is not a way round 999."""
+    if len(lines) > MAX_ORDER_LINES:
+        raise DomainError(_l("An order holds at most %(n)d different products.",
+                             n=MAX_ORDER_LINES), code="too_many_lines")
     merged: OrderedDict[str, CheckoutLine] = OrderedDict()
     for line in lines:
-        if not isinstance(line.quantity, int) or not 0 < line.quantity <= MAX_QUANTITY:
+        # bool is an int in Python: `"quantity": true` is not one unit.
+        if type(line.quantity) is not int or not 0 < line.quantity <= MAX_QUANTITY:
             raise DomainError(_l("Quantities must be between 1 and %(n)d.", n=MAX_QUANTITY),
                               code="bad_quantity")
+        seen = line.seen_price if type(line.seen_price) is int else None
         if line.product_slug in merged:
             merged[line.product_slug].quantity += line.quantity
         else:
-            merged[line.product_slug] = CheckoutLine(line.product_slug, line.quantity,
-                                                     line.seen_price)
+            merged[line.product_slug] = CheckoutLine(line.product_slug, line.quantity, seen)
+    if sum(line.quantity for line in merged.values()) > MAX_QUANTITY:
+        raise DomainError(_l("An order holds at most %(n)d units in all.", n=MAX_QUANTITY),
+                          code="bad_quantity")
     return merged
+
+
+def _check_holds(contact: Contact, client_ref: str | None, max_open: int, now: datetime) -> None:
+    """One email address, or one client of the anonymous API, may hold stock with only so
+    many unpaid or unshipped orders at a time: placing orders is no way to empty a shop."""
+    open_states = (S.PENDING_PAYMENT.value, S.CONFIRMED.value)
+    recent = now - timedelta(days=1)
+    held = (db.select(db.func.count(db.distinct(Order.id)))
+            .join(VendorOrder, VendorOrder.order_id == Order.id)
+            .where(VendorOrder.status.in_(open_states), Order.created_at >= recent))
+    by_email = db.session.scalar(held.where(Order.email == contact.email.lower()))
+    by_client = db.session.scalar(held.where(Order.client_ref == client_ref)) if client_ref else 0
+    if max(by_email, by_client) >= max_open:
+        raise DomainError(_l("You already have %(n)d orders waiting for payment or shipping. "
+                             "Pay for or cancel one of them first.", n=max_open),
+                          code="too_many_open_orders", status=429)
 
 
 def _reserve(product: Product, quantity: int) -> bool:
@@ -129,7 +174,8 @@ def place_order(
     *, lines: list[CheckoutLine], contact: Contact, payment_method: str, idempotency_key: str,
     buyer=None, locale: str = "vi", methods_available=("cod", "vietqr"),
     payment_timeout: timedelta = timedelta(hours=24), shipping_rates: dict | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, client_ref: str | None = None,
+    max_open_orders: int = MAX_OPEN_ORDERS,
 ) -> Order:
     """Place one order for the whole cart, or refuse it whole. The same idempotency key
     always yields the same order (double click, retry, back button)."""
@@ -143,12 +189,13 @@ def place_order(
         return existing
     if payment_method not in methods_available:
         raise DomainError(_l("Choose an available payment method."), code="bad_method")
-    _validate_contact(contact)
+    contact = _clean_contact(contact)
     wanted = _merge_lines(lines)
     if not wanted:
         raise DomainError(_l("Your cart is empty."), code="empty_cart")
 
     now = now or utcnow()
+    _check_holds(contact, client_ref, max_open_orders, now)
     products = {
         p.slug: p for p in db.session.scalars(
             public_products_query().where(Product.slug.in_(list(wanted)))
@@ -179,6 +226,7 @@ def place_order(
                                   problems)
         order = _build_order(products, wanted, contact, payment_method, key, buyer, locale,
                              now, payment_timeout, shipping_rates)
+        order.client_ref = client_ref
         _notify(order, "placed")
         savepoint.commit()
     except IntegrityError:
@@ -212,9 +260,9 @@ def _build_order(products, wanted, contact, payment_method, key, buyer, locale, 
         by_coop.setdefault(product.cooperative_id, []).append(product)
     order = Order(
         idempotency_key=key, buyer_id=buyer.id if buyer else None,
-        email=contact.email.strip().lower(), name=contact.name.strip(),
-        phone=re.sub(r"[\s.-]", "", contact.phone), province_code=int(contact.province_code),
-        commune_code=int(contact.commune_code), address_line=contact.address_line.strip(),
+        email=contact.email.lower(), name=contact.name,
+        phone=re.sub(r"[\s.-]", "", contact.phone), province_code=contact.province_code,
+        commune_code=contact.commune_code, address_line=contact.address_line,
         locale=locale if locale in LOCALES else "vi", payment_method=payment_method,
         subtotal=0, shipping_total=0, total=0, created_at=now,
     )
@@ -267,8 +315,12 @@ def _notify(order: Order, kind: str, vendor_order: VendorOrder | None = None) ->
                               coop=vendor_order.cooperative.name if vendor_order else "")
     tracking = (f"{vendor_order.carrier} {vendor_order.tracking_number}"
                 if vendor_order and vendor_order.tracking_number else "")
-    body = _l("Hello %(name)s,\n\n%(subject)s.\n%(tracking)s\nOrder total: %(total)s\n"
-              "Follow your order: %(url)s\n\nHTX Market",
+    # The recipient's name was typed by whoever placed the order (maybe not the mailbox's
+    # owner): it appears only as a labelled, quoted field, never as the platform's words.
+    body = _l("Hello,\n\n%(subject)s.\n%(tracking)s\nOrder total: %(total)s\n"
+              "Recipient given with the order: \"%(name)s\"\n"
+              "Follow your order: %(url)s\n\n"
+              "If you did not place this order, ignore this email.\n\nHTX Market",
               name=order.name, subject=subject, tracking=tracking,
               total=format_vnd(order.total, order.locale),
               url=f"{current_app.config['PUBLIC_BASE_URL']}/{order.locale}/orders/"
@@ -292,15 +344,27 @@ def role_of(user, vendor_order: VendorOrder) -> str | None:
 
 
 def transition(vendor_order: VendorOrder, to_status, *, actor=None, system: bool = False,
-               note: str = "", carrier: str = "", tracking_number: str = "",
+               payment: bool = False, as_buyer: bool = False, note: str = "",
+               carrier: str = "", tracking_number: str = "",
                now: datetime | None = None) -> VendorOrder:
-    """Move a vendor order on, if this actor may; record it; keep stock and ledger in step."""
+    """Move a vendor order on, if this actor may; record it; keep stock and ledger in step.
+
+    `payment` is the payment path's role (money arrived or went back); only this module's
+    payment functions pass it. `as_buyer`: the view checked that the guest session placed
+    this order."""
     to = S(to_status)
-    role = states.SYSTEM if system else role_of(actor, vendor_order)
+    if payment:
+        role = states.PAYMENT
+    elif system:
+        role = states.SYSTEM
+    elif as_buyer:
+        role = states.BUYER
+    else:
+        role = role_of(actor, vendor_order)
     if role is None:
         raise NotFound(_l("No such order."))
     frm = S(vendor_order.status)
-    if not states.allowed(frm, to, role):
+    if not states.allowed(vendor_order.order.payment_method, frm, to, role):
         raise DomainError(
             _l("An order that is %(state)s cannot be moved to %(target)s by you.",
                state=status_label(frm), target=status_label(to)),
@@ -311,6 +375,8 @@ def transition(vendor_order: VendorOrder, to_status, *, actor=None, system: bool
     now = now or utcnow()
     if to in (S.CANCELLED, S.REFUNDED) and frm in states.STOCK_HELD:
         _release(vendor_order)
+    if frm not in states.STOCK_HELD and to in states.STOCK_HELD:
+        _reserve_again(vendor_order)  # a cancelled part comes back only with its stock
     vendor_order.status = to.value
     if to == S.SHIPPED:
         vendor_order.carrier, vendor_order.tracking_number = carrier.strip(), tracking_number.strip()
@@ -332,6 +398,22 @@ def transition(vendor_order: VendorOrder, to_status, *, actor=None, system: bool
     return vendor_order
 
 
+class StockGone(DomainError):
+    code = "stock_gone"
+    status = 409
+
+
+def _reserve_again(vendor_order: VendorOrder) -> None:
+    """Take every line's stock again (conditional UPDATEs), all of them or none."""
+    savepoint = db.session.begin_nested()
+    for line in sorted(vendor_order.lines, key=lambda line: line.product_id):
+        product = db.session.get(Product, line.product_id)
+        if not _reserve(product, line.quantity):
+            savepoint.rollback()
+            raise StockGone(_l("Some items of this order are no longer in stock."))
+    savepoint.commit()
+
+
 def expire_unpaid(now: datetime | None = None) -> int:
     """Cancel vendor orders whose payment did not arrive in time, releasing their stock."""
     now = now or utcnow()
@@ -345,25 +427,70 @@ def expire_unpaid(now: datetime | None = None) -> int:
     return len(due)
 
 
-def mark_order_paid(order: Order, *, actor=None, system: bool = False, note: str = "",
-                    now: datetime | None = None) -> Order:
-    """The buyer's one payment for the whole order arrived: every part awaiting it is paid.
-    Safe to repeat (a webhook delivered twice, a confirmation clicked twice)."""
+def is_late(vo: VendorOrder) -> bool:
+    """Cancelled by the payment timeout, not by a person: a late payment may restore it."""
+    last = vo.events[-1] if vo.events else None
+    return (vo.status == S.CANCELLED.value and last is not None
+            and last.actor_role == states.SYSTEM and not states.was_paid(vo))
+
+
+def mark_order_paid(order: Order, *, actor=None, note: str = "",
+                    now: datetime | None = None) -> list[VendorOrder]:
+    """The buyer's one payment for the order arrived; only the payment path calls this.
+
+    Parts awaiting payment become paid. Parts the payment timeout cancelled are restored,
+    all of them or none, when their stock can be reserved again. Returns the parts this
+    payment now pays for: whatever else it brought (parts a person cancelled, late parts
+    whose stock is gone, an order paid twice) the caller must refund."""
+    paid = [vo for vo in order.vendor_orders if vo.status == S.PENDING_PAYMENT.value]
+    for vo in paid:
+        transition(vo, S.PAID, actor=actor, payment=True, note=note, now=now)
+    late = [vo for vo in order.vendor_orders if is_late(vo)]
+    if late:
+        savepoint = db.session.begin_nested()
+        try:
+            for vo in late:
+                transition(vo, S.PAID, actor=actor, payment=True, note=f"late {note}"[:300],
+                           now=now)
+        except StockGone:
+            savepoint.rollback()
+            for vo in late:
+                db.session.refresh(vo)
+            late = []
+        else:
+            savepoint.commit()
+    return paid + late
+
+
+def refund_vendor_order(vendor_order: VendorOrder, *, actor=None, note: str = "",
+                        now: datetime | None = None) -> VendorOrder:
+    """The money for this part went back to the buyer (a refund made at the provider, an
+    admin's transfer back, a decided dispute): the only way to REFUNDED."""
+    return transition(vendor_order, S.REFUNDED, actor=actor, payment=True, note=note, now=now)
+
+
+def cancel_order(order: Order, *, actor=None, guest: bool = False) -> int:
+    """The buyer cancels every part that holds no money yet; returns how many."""
+    count = 0
     for vo in order.vendor_orders:
-        if vo.status == S.PENDING_PAYMENT.value:
-            transition(vo, S.PAID, actor=actor, system=system, note=note, now=now)
-    return order
+        if vo.status in (S.PENDING_PAYMENT.value, S.CONFIRMED.value):
+            transition(vo, S.CANCELLED, actor=actor, as_buyer=guest, note="cancelled by buyer")
+            count += 1
+    if not count:
+        raise DomainError(_l("Nothing in this order can be cancelled any more."),
+                          code="illegal_transition", status=409)
+    return count
 
 
-def confirm_transfer(reference: str, *, actor, now: datetime | None = None) -> Order:
-    """An admin saw the VietQR bank transfer with this reference reach the platform account."""
+def order_for_transfer(reference: str, *, actor) -> Order:
+    """The order a VietQR bank transfer reference belongs to; admins only (the transfer
+    reached the platform's account, which only the platform sees)."""
     order = db.session.scalar(
-        db.select(Order).filter_by(transfer_reference=reference.strip().upper())
+        db.select(Order).filter_by(transfer_reference=(reference or "").strip().upper())
     )
     if order is None or getattr(actor, "role", None) != Role.ADMIN.value:
         raise NotFound(_l("No order has this transfer reference."))
-    return mark_order_paid(order, actor=actor, note=f"transfer {order.transfer_reference}",
-                           now=now)
+    return order
 
 
 def vendor_orders_for(cooperative_id: int, status: str | None = None) -> list[VendorOrder]:

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required, user_logged_in
 from market.accounts.models import Role
 from market.catalog.services import parse_vnd
 from market.errors import DomainError, ValidationError
-from market.extensions import db
+from market.extensions import db, limiter
 from market.geo import services as geo
 from market.i18n import current_lang
 from market.orders import cart, disputes, ledger, services, states
@@ -27,10 +27,12 @@ from market.orders.models import Dispute, PaymentMethod, VendorOrderStatus
 from market.payments import services as payments
 from market.payments import vietqr
 from market.payments.views import bank_account, gateway
-from market.uploads import save_image
+from market.uploads import send_private
+from market.urls import absolute_url_for
 from market.vendors import services as vendors
 
 bp = Blueprint("orders", __name__, url_prefix="/<lang:lang>", template_folder="templates")
+CHECKOUT_LIMITS = "10 per minute;60 per hour"  # per address; README "Security model" says so
 
 
 def _attempt(action, success_message) -> bool:
@@ -103,6 +105,7 @@ def _methods() -> list[str]:
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
+@limiter.limit(CHECKOUT_LIMITS, methods=["POST"])
 def checkout():
     items = _items()
     summary = cart.summarise(items)
@@ -151,6 +154,7 @@ def _place(form: CheckoutForm, summary) -> services.Order:
         locale=current_lang(), methods_available=_methods(),
         payment_timeout=current_app.config["ORDER_PAYMENT_TIMEOUT"],
         shipping_rates=current_app.config["SHIPPING_RATES"],
+        max_open_orders=current_app.config["MAX_OPEN_ORDERS_PER_CLIENT"],
     )
     db.session.commit()
     _store({})
@@ -160,15 +164,25 @@ def _place(form: CheckoutForm, summary) -> services.Order:
 
 def _after_order(order):
     if order.payment_method == PaymentMethod.STRIPE.value:
-        url = payments.start_card_payment(
-            order, gateway(),
-            success_url=url_for("payments.stripe_return", public_id=order.public_id,
-                                _external=True),
-            cancel_url=url_for("orders.order_page", public_id=order.public_id, _external=True))
-        db.session.commit()
-        return redirect(url, code=303)
+        return _pay_by_card(order)
     flash(_("Thank you! Your order is placed."), "success")
     return redirect(url_for("orders.order_page", public_id=order.public_id), code=303)
+
+
+def _pay_by_card(order):
+    """To Stripe's payment page; when Stripe cannot be reached the order (and its stock) is
+    kept and the buyer lands on its page, which offers to try again or to cancel."""
+    try:
+        url = payments.start_card_payment(
+            order, gateway(),
+            success_url=absolute_url_for("payments.stripe_return", public_id=order.public_id),
+            cancel_url=absolute_url_for("orders.order_page", public_id=order.public_id))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("orders.order_page", public_id=order.public_id), code=303)
+    return redirect(url, code=303)
 
 
 # --- the buyer's orders -------------------------------------------------------------------
@@ -190,6 +204,11 @@ def order_page(public_id):
     ):
         qr = vietqr.svg(payments.transfer_request(order, bank))
     return render_template("orders/order.html", order=order, qr=qr, bank=bank,
+                           card_retry=payments.awaiting_card_payment(order)
+                           and gateway().enabled,
+                           cancellable=any(vo.status in (VendorOrderStatus.PENDING_PAYMENT.value,
+                                                         VendorOrderStatus.CONFIRMED.value)
+                                           for vo in order.vendor_orders),
                            status_label=services.status_label,
                            disputes=disputes.for_order(order), dispute_window=disputes.WINDOW)
 
@@ -203,6 +222,22 @@ def cancel_part(public_id, vo_id):
     _attempt(lambda: services.transition(vo, VendorOrderStatus.CANCELLED, actor=current_user),
              _("That part of your order is cancelled."))
     return redirect(url_for("orders.order_page", public_id=public_id))
+
+
+@bp.post("/orders/<public_id>/pay")
+def pay_order(public_id):
+    return _pay_by_card(_visible_order(public_id))
+
+
+@bp.post("/orders/<public_id>/cancel")
+def cancel_order(public_id):
+    """The buyer (signed in, or the guest session that placed it) cancels what holds no money."""
+    order = _visible_order(public_id)
+    guest = public_id in session.get("orders", []) and not (
+        current_user.is_authenticated and current_user.id == order.buyer_id)
+    _attempt(lambda: services.cancel_order(order, actor=current_user, guest=guest),
+             _("Your order is cancelled."))
+    return redirect(url_for("orders.order_page", public_id=public_id), code=303)
 
 
 @bp.get("/orders")
@@ -237,7 +272,7 @@ def vendor_order(public_id):
     vo = services.vendor_order_for(_coop_id(), public_id)
     return render_template("orders/vendor_order.html", vo=vo,
                            dispute=disputes.for_order(vo.order).get(vo.id),
-                           next_states=states.next_states(vo.status, states.COOP),
+                           next_states=states.next_states(vo, states.COOP),
                            status_label=services.status_label,
                            packing_slip=request.args.get("print") == "slip")
 
@@ -263,7 +298,7 @@ def confirm_transfer():
         abort(404)
     if request.method == "POST":
         reference = request.form.get("reference", "").strip().upper()
-        _attempt(lambda: services.confirm_transfer(reference, actor=current_user),
+        _attempt(lambda: payments.confirm_transfer(reference, actor=current_user),
                  _("Transfer confirmed for reference %(ref)s.", ref=reference))
         return redirect(url_for("orders.confirm_transfer"))
     return render_template("orders/confirm_transfer.html")
@@ -278,14 +313,21 @@ def open_dispute(public_id, vo_id):
     vo = next((v for v in order.vendor_orders if v.public_id == vo_id), None)
     if vo is None:
         abort(404)
-    def open_with_photos():
-        photos = [save_image(f.stream, current_app.config["MEDIA_DIR"], "disputes",
-                             field="photos").filename
-                  for f in request.files.getlist("photos")[:3] if f and f.filename]
-        disputes.open_dispute(vo, current_user, request.form.get("reason", ""), photos)
-
-    _attempt(open_with_photos, _("Your dispute is open. The cooperative will answer."))
+    photos = [f.stream for f in request.files.getlist("photos") if f and f.filename]
+    _attempt(lambda: disputes.open_dispute(
+        vo, current_user, request.form.get("reason", ""), photos,
+        private_dir=current_app.config["PRIVATE_DIR"]),
+        _("Your dispute is open. The cooperative will answer."))
     return redirect(url_for("orders.order_page", public_id=public_id))
+
+
+@bp.get("/disputes/<public_id>/photos/<int:index>")
+@login_required
+def dispute_photo(public_id, index):
+    """A buyer's photo, only for those who may see the dispute (private files, never /media)."""
+    name = disputes.photo_for(current_user, public_id, index, request.args.get("size"))
+    return send_private(current_app.config["PRIVATE_DIR"], name,
+                        legacy_media_dir=current_app.config["MEDIA_DIR"])
 
 
 @bp.post("/vendor/disputes/<public_id>")

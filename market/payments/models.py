@@ -16,6 +16,7 @@ class PaymentStatus(str, enum.Enum):
     EXPIRED = "expired"
     REFUNDED = "refunded"
     PARTIALLY_REFUNDED = "partially_refunded"
+    REFUND_DUE = "refund_due"  # we owe the buyer a refund that is not sent yet
 
 
 class Payment(db.Model):
@@ -36,6 +37,8 @@ class Payment(db.Model):
     order = relationship("Order")
     history = relationship("PaymentTransition", lazy="selectin",
                            order_by="PaymentTransition.id", cascade="all, delete-orphan")
+    refunds = relationship("Refund", lazy="selectin", order_by="Refund.id",
+                           back_populates="payment", cascade="all, delete-orphan")
 
 
 class PaymentTransition(db.Model):
@@ -50,6 +53,34 @@ class PaymentTransition(db.Model):
     from_status: Mapped[str | None] = mapped_column(sa.String(20))
     to_status: Mapped[str] = mapped_column(sa.String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Refund(db.Model):
+    """Money of a payment that no part of the order holds (a part cancelled before the
+    payment arrived, a late payment whose stock is gone, an order paid twice): it goes back
+    to the buyer. `due` until the provider accepted it (or, for a bank transfer, until an
+    admin records the transfer back); the reconciliation lists every refund due."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)
+    amount: Mapped[int] = mapped_column(sa.BigInteger)  # VND
+    reason: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(10), default="due")
+    # Sent with every attempt, so a retry after a timeout never refunds twice.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    external_id: Mapped[str | None] = mapped_column(sa.String(255))  # re_... or bank reference
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    payment = relationship("Payment", back_populates="refunds")
+
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("status IN ('due', 'sent')", name="status_known"),
+        sa.CheckConstraint("reason IN ('late_payment', 'not_held')", name="reason_known"),
+    )
 
 
 class ProcessedEvent(db.Model):

@@ -5,14 +5,15 @@ from flask_login import current_user
 from market.extensions import csrf, db
 from market.orders import services as orders
 from market.payments import services
-from market.payments.stripe_gateway import InvalidSignature, StripeGateway
+from market.payments.stripe_gateway import InvalidEvent, InvalidSignature, StripeGateway
 
 bp = Blueprint("payments", __name__, template_folder="templates")
 
 
 def gateway() -> StripeGateway:
     return StripeGateway(current_app.config.get("STRIPE_API_KEY"),
-                         current_app.config.get("STRIPE_WEBHOOK_SECRET"))
+                         current_app.config.get("STRIPE_WEBHOOK_SECRET"),
+                         current_app.config.get("STRIPE_API_BASE"))
 
 
 def bank_account() -> services.BankAccount | None:
@@ -27,11 +28,21 @@ def bank_account() -> services.BankAccount | None:
 @csrf.exempt
 def stripe_webhook():
     # Verify the raw bytes Stripe signed, never a re-serialised JSON.
+    stripe = gateway()
     try:
-        event = gateway().verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
+        event = stripe.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
     except InvalidSignature:
         return jsonify({"error": "invalid signature"}), 400
-    outcome = services.handle_stripe_event(event)
+    except InvalidEvent as exc:
+        current_app.logger.warning("signed stripe event refused: %s", exc)
+        return jsonify({"error": "malformed event"}), 400
+    try:
+        outcome = services.handle_stripe_event(event, stripe)
+    except (KeyError, TypeError, ValueError):
+        # Signed but not what a handler expects: say so to Stripe and keep the evidence.
+        db.session.rollback()
+        current_app.logger.exception("stripe event %s could not be applied", event.get("id"))
+        return jsonify({"error": "malformed event"}), 400
     db.session.commit()
     current_app.logger.info("stripe event %s %s: %s", event["id"], event["type"], outcome)
     return jsonify({"received": True, "outcome": outcome})

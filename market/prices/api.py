@@ -3,19 +3,20 @@
 Readable without a key (rate-limited per address); errors are RFC 9457 problem+json."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import date
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from market import csv_safe
 from market.errors import DomainError, ValidationError
 from market.extensions import limiter
 from market.prices import services
 from market.problems import from_domain_error, problem
+from market.urls import absolute_url_for
 
 bp = Blueprint("prices_api", __name__, template_folder="templates")
 limiter.limit("120 per minute")(bp)
@@ -81,7 +82,7 @@ def prices(commodity):
     series = services.series_of(item, request.args.get("market") or None)
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_safe.writer(out, lineterminator="\n")
         writer.writerow(["date", "commodity", "market", "unit", "price", "source"])
         for s in series:
             for o in services.history(s, start, end):
@@ -121,7 +122,7 @@ def forecasts(commodity):
             for f in services.current_forecasts(s, published_only=True)]
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_safe.writer(out, lineterminator="\n")
         writer.writerow(["market", "unit", "frequency", "date", "mean", "lo80", "hi80", "lo95",
                          "hi95", "model", "fitted_through", "made_at"])
         for s, f in rows:
@@ -141,12 +142,11 @@ def feed():
 
     items = services.published_feed()
     updated = items[0].published_at.isoformat() if items else "1970-01-01T00:00:00+00:00"
-    root = request.url_root.rstrip("/")
     entries = []
     for f in items:
         s = f.series
-        link = root + url_for("prices.commodity", lang="vi", commodity=s.commodity.slug,
-                              market=s.market.slug)
+        link = absolute_url_for("prices.commodity", lang="vi", commodity=s.commodity.slug,
+                                market=s.market.slug)
         first = f.points[0]
         summary = (f"{s.commodity.name_en} ({s.market.name_en}), {s.unit_label}: next period "
                    f"{first['mean']:.2f} (80%: {first['lo80']:.2f}-{first['hi80']:.2f}); "
@@ -163,6 +163,6 @@ def feed():
             '<feed xmlns="http://www.w3.org/2005/Atom">'
             "<title>HTX Market – price forecasts</title>"
             f"<id>urn:htx-market:price-forecasts</id><updated>{updated}</updated>"
-            f'<link rel="self" href="{escape(root + url_for("prices_api.feed"))}"/>'
+            f'<link rel="self" href="{escape(absolute_url_for("prices_api.feed"))}"/>'
             "<author><name>HTX Market</name></author>" + "".join(entries) + "</feed>")
     return _cached(body, "application/atom+xml")

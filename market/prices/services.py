@@ -6,7 +6,6 @@ Services take the acting user explicitly (`actor`; None means a trusted shell co
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from market import csv_safe, spreadsheets
 from market.accounts.models import Role
 from market.dbtypes import utcnow
 from market.errors import DomainError, NotFound, PermissionDenied
@@ -35,6 +35,9 @@ from market.prices.models import (
 )
 
 COLUMNS = ("date", "commodity", "market", "unit", "price")
+# Years of daily prices for a few dozen markets fit; a file beyond this is refused (413).
+BUDGET = spreadsheets.Budget(max_bytes=10 * 1024 * 1024, max_rows=50_001, max_cols=30,
+                             max_cells=500_000, max_seconds=20.0)
 CURRENCIES = ("VND", "USD")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]{0,59}$")
@@ -73,9 +76,10 @@ class ImportRejected(DomainError):
     code = "import_rejected"
     status = 422
 
-    def __init__(self, rows: list[tuple[int, object]]):
+    def __init__(self, rows: list[tuple[int, object]], status: int | None = None):
         self.rows = rows
-        super().__init__(_l("The file was not imported: %(n)d rows need fixing.", n=len(rows)))
+        super().__init__(_l("The file was not imported: %(n)d rows need fixing.", n=len(rows)),
+                         status=status)
 
 
 class StaleForecast(DomainError):
@@ -108,13 +112,36 @@ def require_manager(actor, market: Market | None = None) -> None:
 # --- reading files --------------------------------------------------------------------------
 
 def read_rows(filename: str, content: bytes) -> list[tuple[int, dict]]:
-    """(line number, {column: value}) for every data row of a CSV or XLSX file."""
+    """(line number, {column: value}) for every data row of a CSV or XLSX file, read within
+    BUDGET (a file beyond it is refused with status 413 before it is materialised)."""
     name = filename.lower()
     if name.endswith(".xlsx"):
-        return _xlsx_rows(content)
-    if name.endswith((".csv", ".txt")):
-        return _csv_rows(content)
-    raise ImportRejected([(0, _l("Upload a .csv or .xlsx file."))])
+        xlsx = True
+    elif name.endswith((".csv", ".txt")):
+        xlsx = False
+    else:
+        raise ImportRejected([(0, _l("Upload a .csv or .xlsx file."))])
+    try:
+        raw = spreadsheets.read_rows(content, BUDGET, xlsx=xlsx)
+    except spreadsheets.TooLarge as exc:
+        raise ImportRejected([(0, exc.message)], status=413)
+    except spreadsheets.Unreadable as exc:
+        raise ImportRejected([(0, exc.message)])
+    rows, index = [], None
+    for number, cells in raw:
+        if not xlsx:
+            cells = [csv_safe.unescape(c) for c in cells]
+        if not any(c not in (None, "") and str(c).strip() for c in cells):
+            continue
+        if index is None:
+            index = _header(list(cells))
+            continue
+        missing = None if xlsx else ""
+        rows.append((number, {k: (cells[i] if i < len(cells) else missing)
+                              for k, i in index.items()}))
+    if index is None:
+        raise ImportRejected([(0, _l("The file is empty."))])
+    return rows
 
 
 def _header(cells: list) -> dict[str, int]:
@@ -127,49 +154,6 @@ def _header(cells: list) -> dict[str, int]:
     if "source" in names:
         index["source"] = names.index("source")
     return index
-
-
-def _csv_rows(content: bytes) -> list[tuple[int, dict]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected([(0, _l("The file is not UTF-8 text."))])
-    reader = csv.reader(io.StringIO(text))
-    rows = []
-    index = None
-    for number, cells in enumerate(reader, start=1):
-        if not any(c.strip() for c in cells):
-            continue
-        if index is None:
-            index = _header(cells)
-            continue
-        rows.append((number, {k: (cells[i] if i < len(cells) else "") for k, i in index.items()}))
-    if index is None:
-        raise ImportRejected([(0, _l("The file is empty."))])
-    return rows
-
-
-def _xlsx_rows(content: bytes) -> list[tuple[int, dict]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any parse failure is the same thing for the user
-        raise ImportRejected([(0, _l("The file is not a readable .xlsx workbook."))])
-    sheet = book.worksheets[0]
-    rows, index = [], None
-    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if not any(c not in (None, "") for c in cells):
-            continue
-        if index is None:
-            index = _header(list(cells))
-            continue
-        rows.append((number, {k: (cells[i] if i < len(cells) else None) for k, i in index.items()}))
-    if index is None:
-        raise ImportRejected([(0, _l("The file is empty."))])
-    return rows
-
-
 
 
 def _parse_price(value) -> Decimal | None:

@@ -114,7 +114,7 @@ def import_page():
                                                 source=request.form.get("source", ""))
             except services.ImportRejected as exc:
                 db.session.rollback()
-                problems, status = exc.rows, 422
+                problems, status = exc.rows, exc.status
             else:
                 db.session.commit()
                 flash(_("%(added)d new prices imported, %(same)d already recorded.",

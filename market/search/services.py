@@ -7,7 +7,7 @@ from flask import current_app
 
 from market.catalog import services as catalog
 from market.catalog.models import Product
-from market.catalog.services import parse_int, parse_vnd, public_products_query
+from market.catalog.services import MAX_PRICE, parse_int, parse_vnd, public_products_query
 from market.extensions import db
 from market.geo import services as geo
 from market.search import backend_for
@@ -44,9 +44,14 @@ def parse_filters(args) -> Filters:
         province=province if province and geo.province(province) else None,
         cooperative=(args.get("cooperative") or "").strip() or None,
         stars=stars if stars and 1 <= stars <= 5 else None,
-        min_price=parse_vnd(args.get("min_price")) if args.get("min_price") else None,
-        max_price=parse_vnd(args.get("max_price")) if args.get("max_price") else None,
+        min_price=_price(args.get("min_price")),
+        max_price=_price(args.get("max_price")),
     )
+
+
+def _price(value) -> int | None:
+    price = parse_vnd(value) if value else None
+    return price if price is not None and 0 <= price <= MAX_PRICE else None
 
 
 def _labels(facets: dict, locale: str) -> dict:

@@ -1,6 +1,9 @@
+from urllib.parse import urlencode
+
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from market.i18n import current_lang
+from market.parsing import parse_page
 from market.search import services
 from market.search.backend import SORTS
 
@@ -13,13 +16,14 @@ def results():
     page = services.search_page(
         request.args.get("q", ""), current_lang(), filters,
         sort=request.args.get("sort", "relevance"),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=parse_page(request.args.get("page")),
     )
     return render_template("search/results.html", result=page, sorts=SORTS, link=_link)
 
 
 def _link(**changes) -> str:
-    """This search with some arguments changed (None removes one); back to page 1."""
+    """This search with some arguments changed (None removes one); back to page 1. The
+    arguments go into the query string, never into url_for as keywords (`_external`...)."""
     args = request.args.to_dict()
     args.pop("page", None)
     for key, value in changes.items():
@@ -27,7 +31,9 @@ def _link(**changes) -> str:
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for("search.results", **args)
+    query = urlencode(args)
+    path = url_for("search.results", lang=current_lang())
+    return f"{path}?{query}" if query else path
 
 
 @bp.get("/suggest")

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 from flask_babel import format_date
 
 from market.catalog import services as catalog
 from market.geo import services as geo
 from market.i18n import LOCALES, current_lang
 from market.ocop import services as ocop
+from market.parsing import parse_page
+from market.urls import absolute_url_for
 from market.vendors import services as vendors
 
 bp = Blueprint("storefront", __name__, url_prefix="/<lang:lang>", template_folder="templates")
@@ -25,7 +27,7 @@ def unit_filter(unit: str, lang: str | None = None) -> str:
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+    return parse_page(request.args.get("page"))
 
 
 def _pages(total: int) -> int:
@@ -34,10 +36,10 @@ def _pages(total: int) -> int:
 
 def _seo(endpoint: str, **values) -> dict:
     """Canonical URL and hreflang alternates (vi, en, x-default -> vi) of one public page."""
-    page = request.args.get("page", type=int)
-    if page and page > 1:
+    page = parse_page(request.args.get("page"))
+    if page > 1:
         values["page"] = page
-    alternates = {lang: url_for(endpoint, lang=lang, _external=True, **values) for lang in LOCALES}
+    alternates = {lang: absolute_url_for(endpoint, lang=lang, **values) for lang in LOCALES}
     return {"canonical": alternates[current_lang()], "alternates": alternates,
             "x_default": alternates["vi"]}
 
@@ -82,7 +84,7 @@ def product(slug):
     item = catalog.get_public_product(slug)
     text = item.translation(lang)
     seo = _seo("storefront.product", slug=item.slug)
-    images = [url_for("media", filename=i.filename, _external=True) for i in item.images]
+    images = [absolute_url_for("media", filename=i.filename) for i in item.images]
     origin = geo.province(item.origin_province_code)
     description = text.description if text else ""
     json_ld = {
@@ -148,7 +150,7 @@ def category(slug):
 def sitemap():
     """Every public product and storefront, in both languages, with hreflang alternates.
     Slugs are [a-z0-9-] only, so URLs are joined as text (url_for 40,000 times is slow)."""
-    root = url_for("seo.sitemap", _external=True).removesuffix("sitemap.xml")
+    root = absolute_url_for("seo.sitemap").removesuffix("sitemap.xml")
     entries = []
     for coop in vendors.list_approved():
         entries.append(({lang: f"{root}{lang}/c/{coop.slug}" for lang in LOCALES}, None))
@@ -162,7 +164,7 @@ def sitemap():
 
 @seo_bp.get("/robots.txt")
 def robots():
-    body = f"User-agent: *\nAllow: /\nSitemap: {url_for('seo.sitemap', _external=True)}\n"
+    body = f"User-agent: *\nAllow: /\nSitemap: {absolute_url_for('seo.sitemap')}\n"
     return Response(body, mimetype="text/plain")
 
 

@@ -4,7 +4,15 @@ from typing import ClassVar
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -16,6 +24,8 @@ class ProductForm(FlaskForm):
     price = StringField(_l("Price (đồng)"))
     unit = SelectField(_l("Unit"))
     stock = StringField(_l("Stock"), default="0")
+    # The stock the page showed: saving applies (stock - stock_shown), never the value itself.
+    stock_shown = HiddenField()
     category_id = SelectField(_l("Category"))
     origin_province_code = SelectField(_l("Origin (province)"))
     status = SelectField(_l("Status"))

@@ -15,6 +15,7 @@ from market.errors import Collector, NotFound, PermissionDenied, ValidationError
 from market.extensions import db
 from market.geo import services as geo
 from market.i18n import slugify
+from market.text import clean_line, too_long
 from market.vendors.models import (
     Cooperative,
     CooperativeStatus,
@@ -23,6 +24,7 @@ from market.vendors.models import (
 )
 
 INVITATION_TTL = timedelta(days=7)
+NAME_LENGTH = Cooperative.name.type.length
 
 MIN_MEMBERS = 5  # Law on Cooperatives 2023, art. 20: at least five official members
 FIRST_FOUNDING_YEAR = 1945
@@ -53,8 +55,12 @@ def _unique_slug(name: str) -> str:
 def create_cooperative(data: dict, *, status=CooperativeStatus.PENDING):
     status = CooperativeStatus(status)
     errors = Collector()
-    name = (data.get("name") or "").strip()
-    if not name:
+    # Invisible and direction-overriding characters removed, so no name is blank or
+    # impersonates another when shown.
+    name = clean_line(data.get("name"), NAME_LENGTH)
+    if too_long(data.get("name"), NAME_LENGTH):
+        errors.add("name", _l("The name can have at most %(n)d characters.", n=NAME_LENGTH))
+    elif not any(ch.isalnum() for ch in name):
         errors.add("name", _l("Enter the cooperative's name."))
     code = None
     try:

@@ -18,9 +18,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from market.accounts import services as accounts
+from market.accounts.views import sign_in
 from market.catalog import services as catalog
 from market.catalog import transfer
 from market.catalog import vendor as vendor_catalog
@@ -30,6 +31,8 @@ from market.extensions import db
 from market.geo import services as geo
 from market.i18n import current_lang
 from market.notifications import services as notifications
+from market.parsing import parse_page
+from market.urls import absolute_url_for
 from market.vendors import services
 from market.vendors.forms import (
     AcceptForm,
@@ -85,7 +88,7 @@ def dashboard():
     coop = _coop()
     status = request.args.get("status") or None
     stock = request.args.get("stock") or None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = parse_page(request.args.get("page"))
     products, total = vendor_catalog.list_products(coop, status=status, stock=stock, page=page)
     pages = max((total + vendor_catalog.VENDOR_PAGE_SIZE - 1) // vendor_catalog.VENDOR_PAGE_SIZE, 1)
     return render_template("vendors/dashboard.html", coop=coop, products=products, total=total,
@@ -104,7 +107,8 @@ def product_new():
         form.status.data = ProductStatus.ACTIVE.value
     if form.validate_on_submit():
         try:
-            product = vendor_catalog.create_product(coop, _product_data(form))
+            product = vendor_catalog.create_product(coop, _product_data(form),
+                                                    actor_id=current_user.id)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -121,6 +125,16 @@ def _product_data(form: ProductForm) -> dict:
         "category_id", "origin_province_code", "status")}
 
 
+def _fill_product_form(form: ProductForm, product) -> None:
+    values = vendor_catalog.texts(product)
+    values.update(price=str(product.price), unit=product.unit, stock=str(product.stock),
+                  stock_shown=str(product.stock), category_id=str(product.category_id or ""),
+                  origin_province_code=str(product.origin_province_code),
+                  status=product.status)
+    for key, value in values.items():
+        form[key].data = value
+
+
 @bp.route("/products/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def product_edit(slug):
@@ -129,22 +143,21 @@ def product_edit(slug):
     form = ProductForm()
     _product_choices(form)
     if request.method == "GET":
-        values = vendor_catalog.texts(product)
-        values.update(price=str(product.price), unit=product.unit, stock=str(product.stock),
-                      category_id=str(product.category_id or ""),
-                      origin_province_code=str(product.origin_province_code),
-                      status=product.status)
-        for key, value in values.items():
-            form[key].data = value
+        _fill_product_form(form, product)
     if form.validate_on_submit():
+        data = dict(_product_data(form), stock_shown=form.stock_shown.data)
         try:
-            vendor_catalog.update_product(coop, slug, _product_data(form))
+            product = vendor_catalog.update_product(coop, slug, data, actor_id=current_user.id)
         except ValidationError as exc:
             db.session.rollback()
             _apply_errors(form, exc)
         else:
+            stock_now = product.stock
             db.session.commit()
             flash(_("The product is saved."), "success")
+            if str(stock_now) != (form.stock.data or "").strip():
+                flash(_("Orders took units while you were editing: the stock is now %(n)d.",
+                        n=stock_now), "info")
             return redirect(url_for(".product_edit", slug=slug))
     return render_template("vendors/product_form.html", form=form, product=product,
                            image_form=ImageForm(formdata=None)), 422 if form.errors else 200
@@ -181,13 +194,7 @@ def image_upload(slug):
             return redirect(url_for(".product_edit", slug=slug))
     product_form = ProductForm(formdata=None)
     _product_choices(product_form)
-    values = vendor_catalog.texts(product)
-    for key, value in values.items():
-        product_form[key].data = value
-    product_form.price.data, product_form.unit.data = str(product.price), product.unit
-    product_form.stock.data, product_form.status.data = str(product.stock), product.status
-    product_form.origin_province_code.data = str(product.origin_province_code)
-    product_form.category_id.data = str(product.category_id or "")
+    _fill_product_form(product_form, product)
     return render_template("vendors/product_form.html", form=product_form, product=product,
                            image_form=form), 422
 
@@ -232,23 +239,30 @@ def template(fmt):
 def import_products():
     coop = _coop()
     form = ImportForm()
-    errors, result = [], None
+    errors, result, status = [], None, 200
     if form.validate_on_submit():
         upload = form.file.data
         if not upload or not getattr(upload, "filename", ""):
             form.file.errors = [_("Choose a CSV or XLSX file.")]
         else:
             try:
-                result = transfer.import_products(coop, upload.read(), upload.filename)
+                result = transfer.import_products(
+                    coop, upload.stream.read(transfer.MAX_BYTES + 1), upload.filename,
+                    actor_id=current_user.id)
             except transfer.ImportFailed as exc:
                 db.session.rollback()
-                errors = exc.errors
+                errors, status = exc.errors, exc.status
             else:
                 db.session.commit()
                 flash(_("Import done: %(c)d new, %(u)d updated, %(n)d unchanged.",
                         c=result.created, u=result.updated, n=result.unchanged), "success")
+                for slug, wanted, now in result.stock_differs:
+                    flash(_("%(slug)s: orders took units since the export; the stock is now "
+                            "%(now)d, not %(wanted)d.", slug=slug, now=now, wanted=wanted),
+                          "info")
                 return redirect(url_for(".dashboard"))
-    status = 422 if errors or form.file.errors else 200
+    if not errors:
+        status = 422 if form.file.errors else 200
     return render_template("vendors/import.html", form=form, errors=errors, coop=coop,
                            columns=transfer.COLUMNS, units=UNITS,
                            categories=catalog.categories()), status
@@ -267,7 +281,7 @@ def staff():
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            link = url_for(".accept_invitation", token=token, _external=True)
+            link = absolute_url_for("vendors.accept_invitation", token=token)
             notifications.enqueue(
                 invitation.email, current_lang(),
                 _l("Join %(coop)s on HTX Market", coop=coop.name),
@@ -313,7 +327,7 @@ def accept_invitation(token):
                 _apply_errors(form, exc)
             else:
                 db.session.commit()
-                login_user(user)
+                sign_in(user)  # a server-side session, revocable like any other sign-in
                 flash(_("You now manage %(coop)s.", coop=coop.name), "success")
                 return redirect(url_for(".dashboard"))
     return render_template("vendors/accept.html", invitation=invitation, existing=existing,

@@ -79,8 +79,9 @@ def test_forms_require_a_csrf_token(app, tmp_root):
     assert accepted.status_code == 422  # the form was processed: wrong credentials
 
 
-def test_session_carries_public_id_not_primary_key(client, make):
+def test_session_carries_a_session_token_not_a_user_id(client, make):
     user = make.user()
     login(client, user)
     with client.session_transaction() as session:
-        assert session["_user_id"] == user.public_id
+        token = session["_user_id"]
+    assert token not in (str(user.id), user.public_id) and len(token) >= 40

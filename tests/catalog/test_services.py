@@ -33,12 +33,14 @@ def test_product_text_per_locale_falls_back_to_vietnamese(make):
 
 def test_update_changes_only_the_given_fields(make):
     product = make.product(price=100_000, stock=3)
-    services.update_product(product, {"stock": 10, "name_en": "Roasted Robusta"})
-    assert (product.price, product.stock, product.name("en")) == (100_000, 10, "Roasted Robusta")
+    services.update_product(product, {"weight_grams": 500, "name_en": "Roasted Robusta"})
+    assert (product.price, product.stock, product.name("en")) == (100_000, 3, "Roasted Robusta")
     services.update_product(product, {"name_en": ""})
     assert product.translation("en").locale == "vi"
     with pytest.raises(ValidationError):
-        services.update_product(product, {"stock": -2})
+        services.update_product(product, {"price": -2})
+    with pytest.raises(ValueError):  # stock only moves by adjustments
+        services.update_product(product, {"stock": 10})
 
 
 def test_image_needs_alt_text(make):

@@ -40,7 +40,7 @@ def test_import_creates_and_updates(make):
     product = make.product(coop)
     data = transfer.export(coop, "csv").decode("utf-8-sig")
     data = data.replace(",185000,", ",190000,")
-    data += ",Hạt điều rang muối,Roasted cashews,,,hũ,\"120.000\",30,,66,active\n"
+    data += ",Hạt điều rang muối,Roasted cashews,,,hũ,\"120.000\",,30,,66,active\n"
     result = transfer.import_products(coop, data.encode())
     assert (result.created, result.updated) == (1, 1)
     assert product.price == 190_000
@@ -54,11 +54,11 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(make):
     header = ",".join(transfer.COLUMNS)
     csv = "\n".join([
         header,
-        f"{mine.slug},Tên mới,,,,gói,200000,5,,66,active",   # fine alone
-        ",,,,,gói,100000,5,,66,active",                      # line 3: no name
-        ",Cà phê,,,,thúng,abc,5,,66,active",                  # line 4: unit, price
-        f"{other.slug},Của người khác,,,,gói,1000,1,,66,active",  # line 5: not ours
-        ",Mật ong,,,,chai,1000,1,no-such-cat,99,active",      # line 6: category, province
+        f"{mine.slug},Tên mới,,,,gói,200000,40,,,66,active",   # fine alone
+        ",,,,,gói,100000,5,,,66,active",                      # line 3: no name
+        ",Cà phê,,,,thúng,abc,5,,,66,active",                  # line 4: unit, price
+        f"{other.slug},Của người khác,,,,gói,1000,1,,,66,active",  # line 5: not ours
+        ",Mật ong,,,,chai,1000,1,,no-such-cat,99,active",      # line 6: category, province
     ]).encode()
     with pytest.raises(transfer.ImportFailed) as exc:
         transfer.import_products(coop, csv)
@@ -79,13 +79,13 @@ def test_import_page_reports_rows_and_export_downloads(client, make):
     login(client, staff)
     tpl = client.get("/vi/vendor/template.xlsx")
     assert tpl.status_code == 200 and tpl.data[:2] == b"PK"
-    bad = (",".join(transfer.COLUMNS) + "\n,,,,,gói,0,1,,66,active\n").encode()
+    bad = (",".join(transfer.COLUMNS) + "\n,,,,,gói,0,,1,,66,active\n").encode()
     r = client.post("/en/vendor/import", data={"file": (io.BytesIO(bad), "p.csv")},
                     content_type="multipart/form-data")
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert "Line 2" in html and "Nothing was imported" in html
-    good = (",".join(transfer.COLUMNS) + "\n,Gạo ST25,ST25 rice,,,kg,35000,100,,66,active\n")
+    good = (",".join(transfer.COLUMNS) + "\n,Gạo ST25,ST25 rice,,,kg,35000,,100,,66,active\n")
     r = client.post("/en/vendor/import", data={"file": (io.BytesIO(good.encode()), "p.csv")},
                     content_type="multipart/form-data")
     assert r.status_code == 302

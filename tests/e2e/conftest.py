@@ -11,12 +11,12 @@ import threading
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from market import create_app
 from market.extensions import db
 from tests.conftest import reset_database
+from tests.servers import side_database_url
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,26 +33,11 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.committed)
 
 
-def _e2e_database_url(tmp_root: Path) -> str:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        return f"sqlite:///{tmp_root / 'e2e.db'}"
-    parsed = sa.engine.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{parsed.database}_e2e"
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return parsed.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def live_app(tmp_root):
     app = create_app({
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": _e2e_database_url(tmp_root),
+        "SQLALCHEMY_DATABASE_URI": side_database_url(tmp_root, "e2e"),
         "INSTANCE_DIR": str(tmp_root / "e2e-instance"),
         "MEDIA_DIR": str(tmp_root / "e2e-media"),
         "RATELIMIT_ENABLED": False,

@@ -11,10 +11,12 @@ TODAY = date(2026, 11, 23)
 
 
 def test_demo_has_verified_3_4_5_stars_one_pending_one_expired(ctx, tmp_path):
-    seed(str(tmp_path))
+    seed(str(tmp_path / "media"), private_dir=str(tmp_path / "private"))
     certs = db.session.scalars(db.select(OcopCertificate)).all()
     assert all(c.certificate_number.startswith("DEMO-") for c in certs)
-    assert all(c.document and (tmp_path / c.document).read_bytes().startswith(b"%PDF-")
+    # The decisions are private files: outside the public media folder.
+    assert all(c.document and (tmp_path / "private" / c.document).read_bytes()
+               .startswith(b"%PDF-") and not (tmp_path / "media" / c.document).exists()
                for c in certs)
     statuses = Counter(c.status for c in certs)
     assert statuses["submitted"] == 1 and statuses["expired"] == 1

@@ -121,7 +121,7 @@ def test_no_product_and_no_document_are_refused(setup, app):
     _, _, staff, _ = setup
     with pytest.raises(ValidationError) as exc:
         services.submit_certificate(staff, {"stars": "4", "level": "provincial"}, None,
-                                    media_dir=app.config["MEDIA_DIR"], today=TODAY)
+                                    private_dir=app.config["PRIVATE_DIR"], today=TODAY)
     errors = _errors(exc)
     assert {"product_ids", "document", "certificate_number", "decision_number",
             "decision_date"} <= set(errors)
@@ -133,7 +133,7 @@ def test_a_broken_document_is_refused(setup, app):
     _, product, staff, _ = setup
     with pytest.raises(ValidationError) as exc:
         services.submit_certificate(staff, data([product]), io.BytesIO(b"not a pdf at all"),
-                                    media_dir=app.config["MEDIA_DIR"], today=TODAY)
+                                    private_dir=app.config["PRIVATE_DIR"], today=TODAY)
     assert "PDF, JPEG, PNG or WebP" in _errors(exc)["document"]
 
 
@@ -142,7 +142,7 @@ def test_only_cooperative_staff_submit(make, app):
     for user in (make.user(), make.officer(), make.user(Role.ADMIN)):
         with pytest.raises(PermissionDenied):
             services.submit_certificate(user, data([product]), pdf(),
-                                        media_dir=app.config["MEDIA_DIR"], today=TODAY)
+                                        private_dir=app.config["PRIVATE_DIR"], today=TODAY)
 
 
 def test_officer_of_the_province_verifies(setup):
@@ -349,14 +349,14 @@ def test_a_rejected_certificate_is_corrected_and_resubmitted(setup, make, app):
     assert "submit it again from its page" in _errors(exc)["certificate_number"]
     with pytest.raises(PermissionDenied):
         services.resubmit_certificate(cert, make.staff(), data([product]),
-                                      media_dir=app.config["MEDIA_DIR"], today=TODAY)
+                                      private_dir=app.config["PRIVATE_DIR"], today=TODAY)
     with pytest.raises(ValidationError):
         services.resubmit_certificate(cert, staff, data([product], stars="7"),
-                                      media_dir=app.config["MEDIA_DIR"], today=TODAY)
+                                      private_dir=app.config["PRIVATE_DIR"], today=TODAY)
     document = cert.document
     services.resubmit_certificate(
         cert, staff, data([product], certificate_number="RS-1", decision_number="55/QĐ-UBND"),
-        media_dir=app.config["MEDIA_DIR"], today=TODAY)
+        private_dir=app.config["PRIVATE_DIR"], today=TODAY)
     assert (cert.status, cert.decision_number, cert.document) == ("submitted", "55/QĐ-UBND",
                                                                    document)
     assert cert.reason == "" and cert.reviewer is None
@@ -367,4 +367,4 @@ def test_a_rejected_certificate_is_corrected_and_resubmitted(setup, make, app):
     services.verify_certificate(cert, officer, today=TODAY)
     with pytest.raises(IllegalTransition):
         services.resubmit_certificate(cert, staff, data([product]),
-                                      media_dir=app.config["MEDIA_DIR"], today=TODAY)
+                                      private_dir=app.config["PRIVATE_DIR"], today=TODAY)

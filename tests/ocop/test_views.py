@@ -172,7 +172,7 @@ def test_image_decision_is_shown_inline_as_img(client, world, app):
         world["staff"], {"product_ids": [world["product"].id], "stars": 3, "level": "provincial",
                          "certificate_number": "IMG-1", "decision_number": "1/QĐ",
                          "decision_date": "2025-01-01"},
-        buf, media_dir=app.config["MEDIA_DIR"])
+        buf, private_dir=app.config["PRIVATE_DIR"])
     login(client, world["officer"], lang="en")
     page = client.get(f"/en/ocop/review/{cert.public_id}").get_data(as_text=True)
     assert re.search(rf'<img src="/en/ocop/document/{cert.public_id}" alt="Scanned decision', page)

@@ -29,5 +29,5 @@ def data(products, **overrides):
 
 def submit(staff, products, today=TODAY, **overrides):
     return services.submit_certificate(
-        staff, data(products, **overrides), pdf(), media_dir=current_app.config["MEDIA_DIR"],
+        staff, data(products, **overrides), pdf(), private_dir=current_app.config["PRIVATE_DIR"],
         today=today)

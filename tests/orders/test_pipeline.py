@@ -5,6 +5,7 @@ from market.errors import DomainError, NotFound
 from market.extensions import db
 from market.orders import ledger, services
 from market.orders.models import LedgerEntry
+from market.payments import services as payments
 
 
 @pytest.fixture
@@ -59,9 +60,9 @@ def test_vietqr_transfer_confirmed_by_reference_pays_every_part(make, setup):
     other = make.product(make.cooperative(), price=50_000)
     order = make.order([(product, 1), (other, 2)], method="vietqr")
     with pytest.raises(NotFound):
-        services.confirm_transfer(order.transfer_reference, actor=staff)  # platform's account
-    services.confirm_transfer(order.transfer_reference.lower(), actor=admin)
-    services.confirm_transfer(order.transfer_reference, actor=admin)  # twice: no change
+        payments.confirm_transfer(order.transfer_reference, actor=staff)  # platform's account
+    payments.confirm_transfer(order.transfer_reference.lower(), actor=admin)
+    payments.confirm_transfer(order.transfer_reference, actor=admin)  # twice: no change
     assert [vo.status for vo in order.vendor_orders] == ["paid", "paid"]
     first = order.vendor_orders[0]
     assert ledger.balance(coop.id) == first.total - 200_000 * 5 // 100
@@ -72,8 +73,8 @@ def test_refund_reverses_the_ledger_and_returns_unshipped_stock(make, setup):
     coop, staff, buyer, product = setup
     admin = make.user(Role.ADMIN)
     vo = make.order([(product, 2)], method="vietqr").vendor_orders[0]
-    services.transition(vo, "paid", actor=admin)
-    services.transition(vo, "refunded", actor=admin)
+    services.mark_order_paid(vo.order, actor=admin, note="transfer")
+    services.refund_vendor_order(vo, actor=admin, note="transferred back")
     assert ledger.balance(coop.id) == 0
     db.session.refresh(product)
     assert product.stock == 10
@@ -84,7 +85,7 @@ def test_payouts_never_exceed_the_balance(make, setup):
     coop, staff, buyer, product = setup
     admin = make.user(Role.ADMIN)
     vo = make.order([(product, 1)], method="vietqr").vendor_orders[0]
-    services.transition(vo, "paid", actor=admin)
+    services.mark_order_paid(vo.order, actor=admin, note="transfer")
     owed = ledger.balance(coop.id)
     with pytest.raises(DomainError):
         ledger.create_payout(coop.id, owed + 1, "VCB 123", admin)
@@ -109,7 +110,7 @@ def test_payout_pages(client, make, setup):
     coop, staff, buyer, product = setup
     admin = make.user(Role.ADMIN)
     vo = make.order([(product, 1)], method="vietqr").vendor_orders[0]
-    services.transition(vo, "paid", actor=admin)
+    services.mark_order_paid(vo.order, actor=admin, note="transfer")
     owed = ledger.balance(coop.id)
     login(client, admin)
     page = client.get("/vi/admin/payouts").get_data(as_text=True)

@@ -71,12 +71,20 @@ def test_a_second_event_for_the_same_session_changes_nothing(client, card_order)
     assert credited == order.vendor_orders[0].total - ledger.commission(order.vendor_orders[0])
 
 
-def test_expired_session_releases_stock(client, card_order):
+def test_expired_session_leaves_the_order_to_its_own_deadline(client, card_order):
+    """The buyer may start another card payment until the reservation runs out."""
+    from datetime import timedelta
+
+    from market.dbtypes import utcnow
+    from market.orders import services
+
     order, payment, product = card_order
     body, headers = signed(event("evt_exp", "checkout.session.expired",
                                  {"id": "cs_test_1", "object": "checkout.session"}))
     assert client.post("/payments/stripe/webhook", data=body,
                        headers=headers).get_json()["outcome"] == "expired"
+    assert payment.status == "expired" and order.vendor_orders[0].status == "pending_payment"
+    services.expire_unpaid(now=utcnow() + timedelta(days=2))
     db.session.refresh(product)
     assert product.stock == 3 and order.vendor_orders[0].status == "cancelled"
 

@@ -18,10 +18,10 @@ def test_product_page_in_both_languages(client, make):
     assert "Ground Robusta coffee" in en and "/ pack" in en
     assert "$47.53" in en and "November 2, 2026" in en
     assert f'href="/en/c/{coop.slug}"' in en
-    assert f'<link rel="canonical" href="http://localhost/en/p/{p.slug}">' in en
+    assert f'<link rel="canonical" href="http://127.0.0.1:8000/en/p/{p.slug}">' in en
     for code in ("vi", "en"):
-        assert f'hreflang="{code}" href="http://localhost/{code}/p/{p.slug}"' in en
-    assert f'hreflang="x-default" href="http://localhost/vi/p/{p.slug}"' in en
+        assert f'hreflang="{code}" href="http://127.0.0.1:8000/{code}/p/{p.slug}"' in en
+    assert f'hreflang="x-default" href="http://127.0.0.1:8000/vi/p/{p.slug}"' in en
     assert 'property="og:title" content="Ground Robusta coffee"' in en
     assert 'action="/en/cart/add"' in en and f'value="{p.slug}"' in en
     ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', en, re.DOTALL)[1])
@@ -79,8 +79,8 @@ def test_sitemap_lists_every_public_product_and_storefront_in_both_languages(cli
     hidden = make.product(coop, status="draft")
     xml = client.get("/sitemap.xml").get_data(as_text=True)
     for lang in ("vi", "en"):
-        assert f"<loc>http://localhost/{lang}/p/{p.slug}</loc>" in xml
-        assert f"<loc>http://localhost/{lang}/c/{coop.slug}</loc>" in xml
+        assert f"<loc>http://127.0.0.1:8000/{lang}/p/{p.slug}</loc>" in xml
+        assert f"<loc>http://127.0.0.1:8000/{lang}/c/{coop.slug}</loc>" in xml
     assert hidden.slug not in xml
     import xml.etree.ElementTree as ET
     tree = ET.fromstring(xml.encode())

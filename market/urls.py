@@ -1,0 +1,60 @@
+"""URLs the site emits or follows: absolute links built from the configured public address
+(never from the request's Host header), and the one check for redirect targets that come
+from the request (?next=, forms, Referer)."""
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, url_for
+
+# What the WHATWG URL parser drops before parsing: ASCII tab, LF and CR anywhere, and C0
+# controls or spaces at either end. Browsers also read a backslash as a slash in http(s) URLs.
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def public_base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"]
+
+
+def absolute_url_for(endpoint: str, **values) -> str:
+    """url_for with the configured PUBLIC_BASE_URL in front: links in canonical tags, the
+    sitemap, feeds and emails must not depend on whatever Host a client sent."""
+    values.pop("_external", None)
+    return public_base_url() + url_for(endpoint, **values)
+
+
+def _browser_view(target: str) -> str:
+    return _TAB_OR_NEWLINE.sub("", target).strip(_C0_OR_SPACE).replace("\\", "/")
+
+
+def _is_local_path(target: str) -> bool:
+    if _CONTROL.search(target) or not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_redirect_target(target) -> str | None:
+    """`target` when it is a path on this site as a browser would read it, else None.
+
+    The check runs on the browser's view of the string (tabs and newlines removed, backslashes
+    as slashes) and again after each round of percent-decoding, so `/%09/evil.example`,
+    `/\\evil.example` and `%2F%2Fevil.example` are all refused; what is returned is that
+    normalised form, so the Location header says exactly what was checked."""
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return None
+    normalised = _browser_view(target)
+    candidate = normalised
+    for _ in range(3):
+        if not _is_local_path(_browser_view(candidate)):
+            return None
+        decoded = unquote(candidate)
+        if decoded == candidate:
+            break
+        candidate = decoded
+    else:
+        return None  # still changing after three rounds of decoding: nobody needs that
+    return normalised

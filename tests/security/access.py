@@ -1,0 +1,243 @@
+"""The roles, routes and objects of the authorisation tests: POLICY says who may use each
+route of the URL map with cooperative A's objects; `world` builds those objects."""
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+import sqlalchemy as sa
+from flask import current_app
+
+from market.accounts.models import Role
+from market.extensions import db
+from market.orders import disputes, services
+from market.orders.models import VendorOrderStatus as S
+from market.prices import services as prices
+from market.vendors import services as vendors
+from tests import factories
+from tests.conftest import login
+from tests.ocop import util as ocop_util
+from tests.prices.conftest import csv_bytes, daily_rows
+
+ROLES = ("anon", "buyer", "other_buyer", "staff_a", "staff_b", "officer_a", "officer_b",
+         "admin")
+PUBLIC = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+STAFF_A = frozenset({"staff_a"})
+ANY_STAFF = frozenset({"staff_a", "staff_b"})
+SIGNED_IN = PUBLIC - {"anon"}
+REVIEWERS_A = frozenset({"officer_a", "admin"})
+ANY_REVIEWER = frozenset({"officer_a", "officer_b", "admin"})
+PRICE_MANAGERS = ANY_REVIEWER
+
+# endpoint -> (who may use it with A's objects, URL arguments by name in the world).
+POLICY: dict[str, tuple[frozenset, dict]] = {
+    "root": (PUBLIC, {}),
+    "healthz": (PUBLIC, {}),
+    "static": (PUBLIC, {"filename": "css/site.css"}),
+    "media": (PUBLIC, {"filename": "missing.jpg"}),
+    "communes": (PUBLIC, {"province_code": 66}),
+    "seo.robots": (PUBLIC, {}),
+    "seo.sitemap": (PUBLIC, {}),
+    "storefront.home": (PUBLIC, {}),
+    "storefront.cooperative": (PUBLIC, {"slug": "coop_slug"}),
+    "storefront.product": (PUBLIC, {"slug": "product_slug"}),
+    "storefront.category": (PUBLIC, {"slug": "category_slug"}),
+    "search.results": (PUBLIC, {}),
+    "search.suggest": (PUBLIC, {}),
+    "prices.overview": (PUBLIC, {}),
+    "prices.commodity": (PUBLIC, {"commodity": "commodity"}),
+    "prices_api.prices": (PUBLIC, {"commodity": "commodity"}),
+    "prices_api.forecasts": (PUBLIC, {"commodity": "commodity"}),
+    "prices_api.feed": (PUBLIC, {}),
+    "ocop.verify_page": (PUBLIC, {"number": "certificate_number"}),
+    "orders.view_cart": (PUBLIC, {}),
+    "orders.add_to_cart": (PUBLIC, {}),
+    "orders.update_cart": (PUBLIC, {}),
+    "orders.checkout": (PUBLIC, {}),
+    "orders_api.create_order": (PUBLIC, {}),
+    "payments.stripe_webhook": (PUBLIC, {}),  # its authority is the signature
+    "accounts.login": (PUBLIC, {}),
+    "accounts.register": (PUBLIC, {}),
+    "accounts.logout": (SIGNED_IN, {}),
+    "accounts.profile": (SIGNED_IN, {}),
+    "accounts.change_password": (SIGNED_IN, {}),
+    "accounts.end_other_sessions": (SIGNED_IN, {}),
+    "orders.my_orders": (SIGNED_IN, {}),
+    "vendors.apply": (SIGNED_IN, {}),
+    "vendors.accept_invitation": (PUBLIC, {"token": "invitation_token"}),  # the token is
+    # the authority: whoever holds the emailed link may see whom it invites
+    # the buyer's order
+    "orders.order_page": (frozenset({"buyer", "admin"}), {"public_id": "order_id"}),
+    "payments.stripe_return": (frozenset({"buyer", "admin"}), {"public_id": "order_id"}),
+    "orders.cancel_part": (frozenset({"buyer", "admin"}),
+                           {"public_id": "order_id", "vo_id": "vendor_order_id"}),
+    "orders.pay_order": (frozenset({"buyer", "admin"}), {"public_id": "order_id"}),
+    "orders.cancel_order": (frozenset({"buyer", "admin"}), {"public_id": "order_id"}),
+    "orders.dispute_photo": (frozenset({"buyer", "staff_a", "officer_a", "admin"}),
+                             {"public_id": "dispute_id", "index": 0}),
+    "orders.open_dispute": (frozenset({"buyer"}),
+                            {"public_id": "order_id", "vo_id": "vendor_order_id"}),
+    # cooperative A's back office
+    "vendors.dashboard": (ANY_STAFF, {}),
+    "vendors.export": (ANY_STAFF, {"fmt": "csv"}),
+    "vendors.template": (ANY_STAFF, {"fmt": "csv"}),
+    "vendors.import_products": (ANY_STAFF, {}),
+    "vendors.product_new": (ANY_STAFF, {}),
+    "vendors.profile": (ANY_STAFF, {}),
+    "vendors.staff": (ANY_STAFF, {}),
+    "vendors.product_edit": (STAFF_A, {"slug": "product_slug"}),
+    "vendors.product_archive": (STAFF_A, {"slug": "product_slug"}),
+    "vendors.image_upload": (STAFF_A, {"slug": "product_slug"}),
+    "vendors.image_delete": (STAFF_A, {"image_id": "image_id"}),
+    "vendors.staff_remove": (STAFF_A, {"public_id": "staff_member_id"}),
+    "orders.vendor_orders": (ANY_STAFF, {}),
+    "orders.vendor_payouts": (ANY_STAFF, {}),
+    "orders.vendor_order": (STAFF_A, {"public_id": "vendor_order_id"}),
+    "orders.vendor_order_action": (STAFF_A, {"public_id": "cod_vendor_order_id"}),
+    "orders.answer_dispute": (STAFF_A, {"public_id": "dispute_id"}),
+    "ocop.manage": (ANY_STAFF, {}),
+    "ocop.submit": (ANY_STAFF, {}),
+    "ocop.manage_detail": (STAFF_A, {"public_id": "certificate_id"}),
+    "ocop.resubmit": (STAFF_A, {"public_id": "certificate_id"}),
+    "ocop.document": (frozenset({"staff_a", "officer_a", "admin"}),
+                      {"public_id": "certificate_id"}),
+    # the department and the platform
+    "ocop.review_queue": (ANY_REVIEWER, {}),
+    "ocop.review_detail": (REVIEWERS_A, {"public_id": "certificate_id"}),
+    "ocop.review_action": (REVIEWERS_A, {"public_id": "certificate_id", "action": "verify"}),
+    "vendors.review_list": (ANY_REVIEWER, {}),
+    "vendors.review": (REVIEWERS_A, {"slug": "pending_coop_slug"}),
+    "orders.dispute_queue": (ANY_REVIEWER, {}),
+    "prices.import_page": (PRICE_MANAGERS, {}),
+    "prices.rollback": (PRICE_MANAGERS, {"public_id": "batch_id"}),
+    "prices.publication": (PRICE_MANAGERS, {"commodity": "commodity", "market": "market"}),
+    "orders.confirm_transfer": (ADMIN, {}),
+    "orders.admin_payouts": (ADMIN, {}),
+}
+
+# Routes that list a scope's objects: a role outside the owners may open the page (its
+# own scope) but must not see A's objects there.
+SCOPED_LISTS = {"orders.dispute_queue", "ocop.review_queue", "vendors.review_list",
+                "orders.vendor_orders", "orders.vendor_payouts", "vendors.dashboard",
+                "ocop.manage", "vendors.staff", "orders.my_orders", "vendors.export"}
+
+# A POST with these fields does the route's real work when its owner sends it.
+FORMS = {
+    "orders.vendor_order_action": {"to": "packed"},
+    "orders.cancel_part": {},
+    "orders.answer_dispute": {"answer": "Chúng tôi sẽ gửi lại hàng."},
+    "orders.dispute_queue": {"dispute": "dispute_id", "decision": "full_refund",
+                             "note": "ok"},
+    "orders.confirm_transfer": {"reference": "transfer_reference"},
+    "orders.admin_payouts": {"cooperative": "coop_slug", "amount": "1000",
+                             "bank_reference": "VCB-1"},
+    "vendors.product_archive": {},
+    "vendors.product_edit": {"name_vi": "Tên mới", "price": "1000", "unit": "gói",
+                             "stock": "1", "stock_shown": "40", "origin_province_code": "66",
+                             "status": "active"},
+    "vendors.staff_remove": {},
+    "vendors.image_delete": {},
+    "vendors.review": {"decision": "approve"},
+    "ocop.review_action": {"reason": "Hồ sơ hợp lệ."},
+    "prices.rollback": {},
+    "prices.publication": {"action": "publish", "commentary_vi": "x", "commentary_en": "x"},
+}
+
+
+@pytest.fixture
+def world(make, app):
+    coop_a = make.cooperative(province_code=factories.DAK_LAK)
+    coop_b = make.cooperative(province_code=1)
+    pending = make.cooperative(province_code=factories.DAK_LAK, status="pending")
+    users = {
+        "buyer": make.user(), "other_buyer": make.user(),
+        "staff_a": make.staff(coop_a, is_owner=True), "staff_b": make.staff(coop_b, is_owner=True),
+        "officer_a": make.officer(factories.DAK_LAK), "officer_b": make.officer(1),
+        "admin": make.user(Role.ADMIN),
+    }
+    member = make.staff(coop_a)
+    product = make.product(coop_a, stock=40)
+    category = make.category()
+    from market.catalog.models import ProductImage
+    image = ProductImage(filename="products/a.jpg", alt_vi="Ảnh", position=0)
+    product.images.append(image)
+    paid = make.order([(product, 2)], method="vietqr", buyer=users["buyer"],
+                      email="buyer.secret@example.vn", name="Bà Mật Khẩu")
+    cod = make.order([(product, 1)], method="cod", buyer=users["buyer"])
+    delivered = make.order([(product, 1)], method="cod", buyer=users["buyer"])
+    vo = delivered.vendor_orders[0]
+    for to in (S.PACKED, S.SHIPPED, S.DELIVERED):
+        services.transition(vo, to, actor=users["staff_a"], carrier="GHN",
+                            tracking_number="GHN123")
+    dispute = disputes.open_dispute(vo, users["buyer"], "Hàng bị vỡ khi nhận được.",
+                                    [_png()], private_dir=current_app.config["PRIVATE_DIR"])
+    cert = ocop_util.submit(users["staff_a"], [product])
+    _, token = vendors.invite_staff(users["staff_a"], "new.member@example.vn")
+    result = prices.import_prices(users["officer_a"], "p.csv",
+                                  csv_bytes(daily_rows(n=20)), source="test")
+    db.session.commit()
+    series = prices.series_of(prices.get_commodity("coffee_robusta"))[0]
+    values = {
+        "coop_slug": coop_a.slug, "pending_coop_slug": pending.slug,
+        "product_slug": product.slug, "category_slug": category.slug,
+        "commodity": "coffee_robusta", "market": series.market.slug,
+        "certificate_number": cert.certificate_number, "certificate_id": cert.public_id,
+        "order_id": paid.public_id, "vendor_order_id": paid.vendor_orders[0].public_id,
+        "cod_vendor_order_id": cod.vendor_orders[0].public_id,
+        "dispute_id": dispute.public_id, "image_id": image.id,
+        "staff_member_id": member.public_id, "invitation_token": token,
+        "batch_id": result.batch.public_id, "transfer_reference": paid.transfer_reference,
+    }
+    # Private to A, its buyer and its reviewers: never in another role's page.
+    secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,
+               paid.vendor_orders[0].public_id, dispute.public_id, cert.public_id]
+    return users, values, secrets
+
+
+def _png():
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 120, 40)).save(out, "PNG")
+    out.seek(0)
+    return out
+
+
+def url_for_role_test(endpoint: str, values: dict) -> str:
+    from flask import url_for
+
+    _, args = POLICY[endpoint]
+    rule = next(current_app.url_map.iter_rules(endpoint))
+    built = {name: values.get(ref, ref) for name, ref in args.items()}
+    if "lang" in rule.arguments:
+        built["lang"] = "vi"
+    return url_for(endpoint, **built)
+
+
+def fingerprint() -> str:
+    """Everything in the database but bookkeeping: sessions, and the search outbox that any
+    request may drain into the index."""
+    digest = hashlib.sha256()
+    for table in db.metadata.sorted_tables:
+        if "session" in table.name or table.name == "search_outbox":
+            continue
+        rows = db.session.execute(sa.select(table).order_by(*table.primary_key.columns))
+        digest.update(table.name.encode())
+        for row in rows:
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def client_for(app, users, role):
+    client = app.test_client()
+    if role != "anon":
+        login(client, users[role])
+    return client
+
+
+def signed_out(response) -> bool:
+    return response.status_code == 302 and "/account/login" in response.headers["Location"]
+
+
