@@ -3,6 +3,7 @@ cooperative never reaches another cooperative's objects (always 404)."""
 import io
 
 import pytest
+from flask import current_app
 from PIL import Image
 
 from market.accounts.models import Role
@@ -84,7 +85,8 @@ def test_owner_invites_staff_by_email_link_and_removes_them(client, make):
     login(client, owner)
     assert client.post("/vi/vendor/staff", data={"email": "moi@example.vn"}).status_code == 302
     mail = db.session.scalar(db.select(OutboxEmail).filter_by(recipient="moi@example.vn"))
-    link = mail.body.split("http://localhost")[1].split()[0]
+    # the link is built from the configured public address, never the request's Host
+    link = mail.body.split(current_app.config["PUBLIC_BASE_URL"])[1].split()[0]
     client.post("/vi/account/logout")
     r = client.post(link, data={"name": "Anh Mới", "password": "mat-khau-dai-du"})
     assert r.status_code == 302, r.get_data(as_text=True)[:1000]
