@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import (
+    abort,
     current_app,
     jsonify,
     redirect,
@@ -51,6 +52,7 @@ def init_app(app) -> None:
     app.register_error_handler(DomainError, domain_error)
     app.register_error_handler(404, not_found)
     app.register_error_handler(429, too_many_requests)
+    app.before_request(refuse_nul_bytes)
     app.context_processor(lambda: {"demo_mode": current_app.config["DEMO_MODE"]})
     app.jinja_env.globals["switch_lang_url"] = lang_url_for_switch
 
@@ -104,6 +106,18 @@ def domain_error(exc: DomainError):
 
 def not_found(exc):
     return render_template("error.html", message=_l("Page not found."), status=404), 404
+
+
+def refuse_nul_bytes():
+    """A NUL byte is never part of real input, and PostgreSQL refuses it in text: answer
+    400 for any query or form value (or path) that holds one, before a view reads it."""
+    sources = [request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form)
+    values = [request.path] + [text for source in sources for key, items in source.lists()
+                               for text in (key, *items)]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def too_many_requests(exc):

@@ -3,8 +3,9 @@
 Revision ID: 0009_money_hardening
 Revises: 0008_accounts_security
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import market.dbtypes
 
 revision = '0009_money_hardening'

@@ -53,6 +53,9 @@ def _login(client, user, password, raw_next):
 def test_login_never_redirects_off_site(client, make, raw_next):
     user = make.user()
     response = _login(client, user, make.PASSWORD, raw_next)
+    if response.status_code == 400:  # a NUL byte is refused before any view reads it
+        assert "%00" in raw_next
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == HOME
 

@@ -365,8 +365,8 @@ class Market(RuleBasedStateMachine):
 def test_money_and_stock_invariants_hold_under_random_sequences(app, monkeypatch):
     from market.accounts import services as accounts
 
-    monkeypatch.setattr(accounts, "hash_password", lambda password, _h=accounts.hash_password(
-        factories.PASSWORD): _h, raising=False)  # argon2 once, not for every user
+    hashed = accounts.hash_password(factories.PASSWORD)  # argon2 once, not for every user
+    monkeypatch.setattr(accounts, "hash_password", lambda password: hashed, raising=False)
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", SECRET)
     monkeypatch.setitem(app.config, "STRIPE_API_KEY", "sk_test_offline")
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", None)

@@ -90,7 +90,7 @@ def test_coop_staff_cannot_mark_a_bank_transfer_paid_through_the_page(client, ma
 
 @pytest.mark.parametrize("method", ["vietqr", "stripe"])
 def test_admin_cannot_mark_paid_or_refunded_through_the_generic_transition(make, shop, method):
-    coop, staff, buyer, admin, product = shop
+    coop, _staff, buyer, admin, product = shop
     order = make.order([(product, 1)], method="vietqr", buyer=buyer)
     order.payment_method = method
     vo = order.vendor_orders[0]
@@ -120,7 +120,7 @@ def test_nobody_cancels_a_paid_order_without_a_refund(client, make, shop):
 
 
 def test_only_an_admin_confirming_the_reference_marks_a_transfer_paid(client, make, shop):
-    coop, staff, buyer, admin, product = shop
+    _coop, staff, buyer, admin, product = shop
     order = make.order([(product, 1)], method="vietqr", buyer=buyer)
     login(client, staff)
     client.post("/vi/admin/transfers", data={"reference": order.transfer_reference})
@@ -165,7 +165,7 @@ def test_a_cash_refund_decided_in_a_dispute_leaves_nothing_owed(make, shop):
 
 
 def test_every_order_change_records_who_when_from_and_to(make, shop):
-    coop, staff, buyer, admin, product = shop
+    _coop, staff, buyer, admin, product = shop
     order = make.order([(product, 1)], method="vietqr", buyer=buyer)
     services.mark_order_paid(order, actor=admin, note="transfer")
     vo = order.vendor_orders[0]

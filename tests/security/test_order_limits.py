@@ -129,7 +129,9 @@ def test_the_order_api_is_rate_limited_across_workers(tmp_root):
     address is refused with problem details, whichever worker answers."""
     url = side_database_url(tmp_root, "orderlimits")
     instance = tmp_root / "orderlimits-instance"
+    # RATELIMIT_ENABLED off: the limiter is one instance shared with the suite's app.
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": str(instance),
+                      "RATELIMIT_ENABLED": False,
                       "SECRET_KEY": "order-limits-secret-key-of-good-length"})
     reset_database(app)
     with app.test_request_context():

@@ -24,7 +24,6 @@ from market.dbtypes import utcnow
 from market.extensions import db
 from market.orders import disputes, ledger, services
 from market.orders.models import Order
-from market.payments import services as payments
 from market.payments.models import Payment, Refund
 from tests.conftest import login
 
@@ -234,7 +233,7 @@ def test_full_refund_after_shipping_keeps_the_stock_out_and_refunds_every_part(c
     staff_a = make.staff(coop_a)
     a = make.product(coop_a, price=300_000, stock=5)
     b = make.product(coop_b, price=200_000, stock=5)
-    order, payment = card_order(make, [(a, 1), (b, 2)])
+    order, _payment = card_order(make, [(a, 1), (b, 2)])
     post_event(client, completed("cs_test_1", order.total, "evt_paid"))
     vo_a, vo_b = order.vendor_orders
     services.transition(vo_a, "packed", actor=staff_a)
@@ -271,7 +270,7 @@ def test_a_dispute_refund_then_refunded_in_stripe_is_not_counted_twice(client, m
     coop = make.cooperative(province_code=66)
     staff, buyer = make.staff(coop), make.user()
     product = make.product(coop, price=300_000, stock=5)
-    order, payment = card_order(make, [(product, 1)], buyer=buyer)
+    order, _payment = card_order(make, [(product, 1)], buyer=buyer)
     post_event(client, completed("cs_test_1", order.total, "evt_paid"))
     vo = order.vendor_orders[0]
     services.transition(vo, "packed", actor=staff)
@@ -389,7 +388,7 @@ def test_malformed_signed_events_answer_400_never_500(client, make, body):
 ])
 def test_wrongly_typed_fields_change_nothing_and_never_500(client, make, obj):
     product = make.product(price=100_000, stock=3)
-    order, payment = card_order(make, [(product, 1)])
+    _order, payment = card_order(make, [(product, 1)])
     response = post_event(client, event("evt_t", "checkout.session.completed", obj))
     assert response.status_code in (200, 400)
     assert payment.status == "pending"
@@ -414,7 +413,7 @@ def test_events_out_of_order_and_twice_stay_consistent(client, make):
 
 def test_admin_page_lists_refunds_due(client, make):
     product = make.product(price=500_000, stock=2)
-    order, payment = card_order(make, [(product, 2)])
+    order, _payment = card_order(make, [(product, 2)])
     services.expire_unpaid(now=utcnow() + timedelta(days=2))
     catalog.adjust_stock(product, -2, reason="count")
     post_event(client, completed("cs_test_1", order.total, "evt_late"))

@@ -8,10 +8,10 @@ import pytest
 from flask import current_app
 from PIL import Image
 
+from market import uploads
 from market.accounts.models import Role
 from market.errors import ValidationError
 from market.orders import services as orders
-from market import uploads
 from market.uploads import save_image
 from tests.conftest import login
 from tests.ocop.util import submit

@@ -48,7 +48,7 @@ def shop(make, client):
 
 
 def test_saving_a_page_opened_before_an_order_keeps_the_reservation(client, make, shop):
-    staff, product = shop
+    _staff, product = shop
     page = client.get(f"/en/vendor/products/{product.slug}/edit").get_data(as_text=True)
     match = _shown(page)
     assert match and "40" in match.groups()
@@ -76,7 +76,7 @@ def test_an_entered_stock_applies_as_a_difference_and_the_page_says_the_result(c
 
 
 def test_taking_away_more_than_is_left_is_refused(client, make, shop):
-    staff, product = shop
+    _staff, product = shop
     make.order([(product, 35)])                      # 5 left on the shelf
     db.session.commit()                              # (the refused save rolls back)
     r = client.post(f"/en/vendor/products/{product.slug}/edit",

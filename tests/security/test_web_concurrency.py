@@ -29,7 +29,9 @@ SECRET = "concurrency-secret-key-of-sufficient-len"
 def shop(tmp_root):
     url = side_database_url(tmp_root, "concurrency")
     instance = tmp_root / "concurrency-instance"
+    # RATELIMIT_ENABLED off: the limiter is one instance shared with the suite's app.
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": str(instance),
+                      "RATELIMIT_ENABLED": False,
                       "MEDIA_DIR": str(instance / "media"), "SECRET_KEY": SECRET})
     reset_database(app)
     with app.test_request_context():
