@@ -32,7 +32,7 @@ def unescape(value):
     return value
 
 
-class writer:  # noqa: N801 - a drop-in for csv.writer
+class writer:  # a drop-in for csv.writer, hence the name
     """csv.writer whose rows are escaped cell by cell."""
 
     def __init__(self, stream, **kwargs):

@@ -7,7 +7,6 @@ Services take the acting user explicitly (`actor`; None means a trusted shell co
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
