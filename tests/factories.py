@@ -90,3 +90,20 @@ def order(lines, method="cod", key=None, buyer=None, **contact_overrides):
         lines=[CheckoutLine(p.slug, q) for p, q in lines], contact=contact(**contact_overrides),
         payment_method=method, idempotency_key=key or secrets.token_urlsafe(16), buyer=buyer,
     )
+
+
+def delivered_vendor_order(province_code=DAK_LAK):
+    """A bank-transfer order of one product, paid (through the payment path), packed,
+    shipped and delivered: (vendor order, the cooperative's staff, the buyer, the admin)."""
+    from market.orders import services as orders
+
+    coop = cooperative(province_code=province_code)
+    staff_member, buyer = staff(coop), user()
+    admin = user(Role.ADMIN)
+    vo = order([(product(coop, price=300_000), 1)], method="vietqr",
+               buyer=buyer).vendor_orders[0]
+    orders.mark_order_paid(vo.order, actor=admin, note="transfer")
+    orders.transition(vo, "packed", actor=staff_member)
+    orders.transition(vo, "shipped", actor=staff_member, carrier="GHTK", tracking_number="G1")
+    orders.transition(vo, "delivered", actor=staff_member)
+    return vo, staff_member, buyer, admin

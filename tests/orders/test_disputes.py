@@ -5,20 +5,12 @@ import pytest
 from market.accounts.models import Role
 from market.dbtypes import utcnow
 from market.errors import DomainError, NotFound, ValidationError
-from market.orders import disputes, ledger, services
+from market.orders import disputes, ledger
 
 
 @pytest.fixture
 def delivered(make):
-    coop = make.cooperative(province_code=66)
-    staff, buyer = make.staff(coop), make.user()
-    admin = make.user(Role.ADMIN)
-    vo = make.order([(make.product(coop, price=300_000), 1)], method="vietqr",
-                    buyer=buyer).vendor_orders[0]
-    services.mark_order_paid(vo.order, actor=admin, note="transfer")  # the payment path
-    services.transition(vo, "packed", actor=staff)
-    services.transition(vo, "shipped", actor=staff, carrier="GHTK", tracking_number="G1")
-    services.transition(vo, "delivered", actor=staff)
+    vo, staff, buyer, _admin = make.delivered_vendor_order()
     return vo, staff, buyer
 
 

@@ -1,8 +1,5 @@
 """The webhook with Stripe's real signing scheme (HMAC-SHA256 over "timestamp.body"), offline.
 Creating a Checkout Session needs Stripe itself: see test_stripe_live.py."""
-import hashlib
-import hmac
-import json
 import time
 
 import pytest
@@ -10,25 +7,13 @@ import pytest
 from market.extensions import db
 from market.orders import ledger
 from market.payments.models import Payment, ProcessedEvent
-
-SECRET = "whsec_test_secret"
+from tests import stripe_fakes
+from tests.stripe_fakes import SECRET, event, signed
 
 
 @pytest.fixture(autouse=True)
 def webhook_secret(app, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", SECRET)
-
-
-def signed(payload: dict, secret=SECRET, timestamp=None):
-    body = json.dumps(payload).encode()
-    ts = int(timestamp or time.time())
-    signature = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
-    return body, {"Stripe-Signature": f"t={ts},v1={signature}",
-                  "Content-Type": "application/json"}
-
-
-def event(event_id, kind, obj):
-    return {"id": event_id, "object": "event", "type": kind, "data": {"object": obj}}
 
 
 @pytest.fixture
@@ -43,9 +28,7 @@ def card_order(make):
 
 
 def completed(order, event_id="evt_1"):
-    return event(event_id, "checkout.session.completed", {
-        "id": "cs_test_1", "object": "checkout.session", "payment_status": "paid",
-        "amount_total": order.total, "currency": "vnd", "payment_intent": "pi_1"})
+    return stripe_fakes.completed("cs_test_1", order.total, event_id)
 
 
 def test_completed_marks_paid_once_even_when_replayed(client, card_order):

@@ -40,10 +40,10 @@ from market.payments.models import Payment, Refund
 from market.payments.stripe_gateway import StripeGateway
 from tests import factories
 from tests.conftest import rolled_back_session
-from tests.security.test_payments import (
+from tests.servers import free_port
+from tests.stripe_fakes import (
     SECRET,
     FakeStripe,
-    closed_port,
     completed,
     event,
     refunded,
@@ -199,7 +199,7 @@ class Market(RuleBasedStateMachine):
 
     @rule(down=st.booleans())
     def stripe_availability(self, down):
-        self.app.config["STRIPE_API_BASE"] = (f"http://127.0.0.1:{closed_port()}" if down
+        self.app.config["STRIPE_API_BASE"] = (f"http://127.0.0.1:{free_port()}" if down
                                               else self.fake.url)
 
     @rule()

@@ -9,9 +9,7 @@ from flask import current_app
 from PIL import Image
 
 from market import uploads
-from market.accounts.models import Role
 from market.errors import ValidationError
-from market.orders import services as orders
 from market.uploads import save_image
 from tests.conftest import login
 from tests.ocop.util import submit
@@ -43,8 +41,8 @@ def test_media_refuses_private_folders_even_when_files_remain_there(client, make
     staff = make.staff()
     product = make.product(staff.cooperative)
     login(client, staff)
-    r = client.post(f"/vi/vendor/products/{product.slug}/images", content_type="multipart/form-data",
-                    data={"image": (_png(), "a.png"), "alt_vi": "Chai mật ong"})
+    r = client.post(f"/vi/vendor/products/{product.slug}/images",
+                    content_type="multipart/form-data", data={"image": (_png(), "a.png"), "alt_vi": "Chai mật ong"})
     assert r.status_code == 302
     public = client.get(f"/media/{product.images[0].filename}")
     assert public.status_code == 200
@@ -88,16 +86,7 @@ def test_a_decision_left_in_media_by_an_older_version_is_moved_when_first_served
 
 @pytest.fixture
 def delivered(make):
-    coop = make.cooperative(province_code=66)
-    staff, buyer = make.staff(coop), make.user()
-    admin = make.user(Role.ADMIN)
-    vo = make.order([(make.product(coop, price=300_000), 1)], method="vietqr",
-                    buyer=buyer).vendor_orders[0]
-    orders.mark_order_paid(vo.order, actor=admin, note="transfer")
-    orders.transition(vo, "packed", actor=staff)
-    orders.transition(vo, "shipped", actor=staff, carrier="GHTK", tracking_number="G1")
-    orders.transition(vo, "delivered", actor=staff)
-    return vo, staff, buyer, admin
+    return make.delivered_vendor_order()
 
 
 def _open(client, vo, reason="Cà phê bị ẩm mốc khi nhận hàng.", photos=None):
