@@ -4,7 +4,7 @@ from the request (?next=, forms, Referer)."""
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from flask import current_app, url_for
 
@@ -24,6 +24,14 @@ def absolute_url_for(endpoint: str, **values) -> str:
     sitemap, feeds and emails must not depend on whatever Host a client sent."""
     values.pop("_external", None)
     return public_base_url() + url_for(endpoint, **values)
+
+
+def with_query(path: str, args) -> str:
+    """`path` with these query arguments (a dict, or (name, value) pairs) appended. Query
+    arguments never go to url_for as keywords: one named `_external`, `_scheme` or like a
+    route variable would change where the link points."""
+    query = urlencode(list(args.items()) if isinstance(args, dict) else list(args))
+    return f"{path}?{query}" if query else path
 
 
 def _browser_view(target: str) -> str:

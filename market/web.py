@@ -1,8 +1,6 @@
 """Blueprint registration, error pages, and the few app-wide routes (/, /healthz, /media)."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import (
     abort,
     current_app,
@@ -19,6 +17,7 @@ from sqlalchemy import text
 from market.errors import DomainError
 from market.extensions import db, login_manager
 from market.i18n import negotiate
+from market.urls import with_query
 
 
 def init_app(app) -> None:
@@ -132,13 +131,11 @@ def too_many_requests(exc):
 
 
 def lang_url_for_switch(target_lang: str) -> str:
-    """The current page in another language (the header's language switch). The query
-    string is carried over as it is, never passed to url_for as keywords: an argument named
-    `_external`, `_scheme` or like a route variable must not change where the link points."""
+    """The current page in another language (the header's language switch), with its query
+    string as it is."""
     if request.endpoint and request.view_args is not None and current_app.url_map.is_endpoint_expecting(
         request.endpoint, "lang"
     ):
         path = url_for(request.endpoint, **{**request.view_args, "lang": target_lang})
-        query = urlencode(list(request.args.items(multi=True)))
-        return f"{path}?{query}" if query else path
+        return with_query(path, request.args.items(multi=True))
     return url_for("storefront.home", lang=target_lang)

@@ -38,6 +38,10 @@ def hash_password(password: str) -> str:
 
 # --- input rules ------------------------------------------------------------------------------
 
+_NOT_LATIN = _l("Write the email address in Latin letters: characters from other alphabets "
+                "that look like Latin ones are not accepted.")
+
+
 def normalise_email(email: str) -> str:
     """The email as stored, or ValidationError.
 
@@ -51,16 +55,12 @@ def normalise_email(email: str) -> str:
                                allow_smtputf8=False)
     except EmailNotValidError:
         if not (email or "").isascii():
-            raise ValidationError({"email": _l(
-                "Write the email address in Latin letters: characters from other alphabets "
-                "that look like Latin ones are not accepted.")})
+            raise ValidationError({"email": _NOT_LATIN})
         raise ValidationError({"email": _l("Enter a valid email address.")})
     domain = valid.domain
     if any(not ch.isascii() and not unicodedata.name(ch, "").startswith("LATIN")
            for ch in domain):
-        raise ValidationError({"email": _l(
-            "Write the email address in Latin letters: characters from other alphabets "
-            "that look like Latin ones are not accepted.")})
+        raise ValidationError({"email": _NOT_LATIN})
     return valid.normalized.lower()
 
 

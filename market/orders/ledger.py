@@ -63,11 +63,17 @@ def record_sale(vendor_order: VendorOrder) -> None:
     db.session.flush()
 
 
-def refunded_so_far(vendor_order: VendorOrder) -> int:
-    return -db.session.scalar(
+def _sum(vendor_order_ids: list[int], kind: str) -> int:
+    """The entries of one kind for these parts, added up."""
+    if not vendor_order_ids:
+        return 0
+    return db.session.scalar(
         db.select(db.func.coalesce(db.func.sum(LedgerEntry.amount), 0))
-        .filter_by(vendor_order_id=vendor_order.id, kind="refund")
-    )
+        .where(LedgerEntry.vendor_order_id.in_(vendor_order_ids), LedgerEntry.kind == kind))
+
+
+def refunded_so_far(vendor_order: VendorOrder) -> int:
+    return refunded_for([vendor_order.id])
 
 
 def record_refund(vendor_order: VendorOrder, amount: int) -> None:
@@ -108,8 +114,8 @@ def spread_refund(vendor_orders: list[VendorOrder], amount: int) -> int:
     card payment): each part takes its share in proportion to what it still holds, rounded
     down, and the đồng left over go one each to the parts in id order. Never more than the
     parts hold; returns what was recorded."""
-    parts = sorted((vo for vo in vendor_orders if refundable(vo) > 0), key=lambda vo: vo.id)
-    held = {vo.id: refundable(vo) for vo in parts}
+    held = {vo.id: refundable(vo) for vo in vendor_orders}
+    parts = sorted((vo for vo in vendor_orders if held[vo.id] > 0), key=lambda vo: vo.id)
     total = sum(held.values())
     amount = min(amount, total)
     if amount <= 0:
@@ -194,19 +200,11 @@ def reconcile() -> list[str]:
 
 def credited_for(vendor_order_ids: list[int]) -> int:
     """The sale entries of these parts: money the ledger holds for them."""
-    if not vendor_order_ids:
-        return 0
-    return db.session.scalar(
-        db.select(db.func.coalesce(db.func.sum(LedgerEntry.amount), 0))
-        .where(LedgerEntry.vendor_order_id.in_(vendor_order_ids), LedgerEntry.kind == "sale"))
+    return _sum(vendor_order_ids, "sale")
 
 
 def refunded_for(vendor_order_ids: list[int]) -> int:
-    if not vendor_order_ids:
-        return 0
-    return -db.session.scalar(
-        db.select(db.func.coalesce(db.func.sum(LedgerEntry.amount), 0))
-        .where(LedgerEntry.vendor_order_id.in_(vendor_order_ids), LedgerEntry.kind == "refund"))
+    return -_sum(vendor_order_ids, "refund")
 
 
 def entries_for(cooperative_id: int, limit: int = 100) -> list[LedgerEntry]:

@@ -35,6 +35,9 @@ MAX_QUANTITY = 999  # units in one order, all lines together
 MAX_ORDER_LINES = 50
 MAX_OPEN_ORDERS = 10  # per email address or API client, placed in the last 24 hours
 DEFAULT_COMMISSION_BP = 500  # 5 %
+# Parts that hold stock but no money yet: the buyer may still cancel them, and one client
+# may hold only so many at a time.
+OPEN_STATES = (S.PENDING_PAYMENT.value, S.CONFIRMED.value)
 _PHONE = re.compile(r"^(\+84|0)(3|5|7|8|9)\d{8}$")
 
 
@@ -137,11 +140,10 @@ def _merge_lines(lines: list[CheckoutLine]) -> OrderedDict[str, CheckoutLine]:
 def _check_holds(contact: Contact, client_ref: str | None, max_open: int, now: datetime) -> None:
     """One email address, or one client of the anonymous API, may hold stock with only so
     many unpaid or unshipped orders at a time: placing orders is no way to empty a shop."""
-    open_states = (S.PENDING_PAYMENT.value, S.CONFIRMED.value)
     recent = now - timedelta(days=1)
     held = (db.select(db.func.count(db.distinct(Order.id)))
             .join(VendorOrder, VendorOrder.order_id == Order.id)
-            .where(VendorOrder.status.in_(open_states), Order.created_at >= recent))
+            .where(VendorOrder.status.in_(OPEN_STATES), Order.created_at >= recent))
     by_email = db.session.scalar(held.where(Order.email == contact.email.lower()))
     by_client = db.session.scalar(held.where(Order.client_ref == client_ref)) if client_ref else 0
     if max(by_email, by_client) >= max_open:
@@ -469,11 +471,15 @@ def refund_vendor_order(vendor_order: VendorOrder, *, actor=None, note: str = ""
     return transition(vendor_order, S.REFUNDED, actor=actor, payment=True, note=note, now=now)
 
 
+def cancellable(order: Order) -> bool:
+    return any(vo.status in OPEN_STATES for vo in order.vendor_orders)
+
+
 def cancel_order(order: Order, *, actor=None, guest: bool = False) -> int:
     """The buyer cancels every part that holds no money yet; returns how many."""
     count = 0
     for vo in order.vendor_orders:
-        if vo.status in (S.PENDING_PAYMENT.value, S.CONFIRMED.value):
+        if vo.status in OPEN_STATES:
             transition(vo, S.CANCELLED, actor=actor, as_buyer=guest, note="cancelled by buyer")
             count += 1
     if not count:

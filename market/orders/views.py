@@ -206,9 +206,7 @@ def order_page(public_id):
     return render_template("orders/order.html", order=order, qr=qr, bank=bank,
                            card_retry=payments.awaiting_card_payment(order)
                            and gateway().enabled,
-                           cancellable=any(vo.status in (VendorOrderStatus.PENDING_PAYMENT.value,
-                                                         VendorOrderStatus.CONFIRMED.value)
-                                           for vo in order.vendor_orders),
+                           cancellable=services.cancellable(order),
                            status_label=services.status_label,
                            disputes=disputes.for_order(order), dispute_window=disputes.WINDOW)
 

@@ -1,11 +1,10 @@
-from urllib.parse import urlencode
-
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from market.i18n import current_lang
 from market.parsing import parse_page
 from market.search import services
 from market.search.backend import SORTS
+from market.urls import with_query
 
 bp = Blueprint("search", __name__, url_prefix="/<lang:lang>/search", template_folder="templates")
 
@@ -22,8 +21,7 @@ def results():
 
 
 def _link(**changes) -> str:
-    """This search with some arguments changed (None removes one); back to page 1. The
-    arguments go into the query string, never into url_for as keywords (`_external`...)."""
+    """This search with some arguments changed (None removes one); back to page 1."""
     args = request.args.to_dict()
     args.pop("page", None)
     for key, value in changes.items():
@@ -31,9 +29,7 @@ def _link(**changes) -> str:
             args.pop(key, None)
         else:
             args[key] = value
-    query = urlencode(args)
-    path = url_for("search.results", lang=current_lang())
-    return f"{path}?{query}" if query else path
+    return with_query(url_for("search.results", lang=current_lang()), args)
 
 
 @bp.get("/suggest")
