@@ -25,12 +25,12 @@ ORDER_LIMITS = "5 per minute;30 per hour"  # per address; README "Security model
 
 def order_json(order: Order) -> dict:
     return {
-        "id": order.public_id, "total": order.total, "currency": "VND",
+        "id": order.public_id, "number": order.number, "total": order.total, "currency": "VND",
         "subtotal": order.subtotal, "shipping": order.shipping_total,
         "payment_method": order.payment_method,
         "transfer_reference": order.transfer_reference,
         "parts": [{
-            "id": vo.public_id, "cooperative": vo.cooperative.slug, "status": vo.status,
+            "id": vo.public_id, "number": vo.number, "cooperative": vo.cooperative.slug, "status": vo.status,
             "total": vo.total, "shipping": vo.shipping_fee,
             "lines": [{"name": line.name, "quantity": line.quantity,
                        "unit_price": line.unit_price} for line in vo.lines],

@@ -9,15 +9,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.dbtypes import UTCDateTime, utcnow
 from market.extensions import db
+from market.orders import numbers
 
 
 def _public_id() -> str:
     return secrets.token_urlsafe(10)
 
 
-def _transfer_reference() -> str:
-    # Banks keep only ASCII letters and digits reliably in the transfer message.
-    return "HTX" + secrets.token_hex(5).upper()
+def _transfer_reference(context) -> str:
+    # The order number without its hyphens: banks keep only ASCII letters and digits
+    # reliably in the transfer message, and the buyer quotes one number everywhere.
+    return numbers.compact(context.get_current_parameters()["number"])
 
 
 class PaymentMethod(str, enum.Enum):
@@ -45,6 +47,8 @@ class Order(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(sa.String(20), unique=True, default=_public_id)
+    # What people read and type: HTX-7K3Q-9M2P (market/orders/numbers.py).
+    number: Mapped[str] = mapped_column(sa.String(16), unique=True, default=numbers.new_number)
     idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
     buyer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254))
@@ -84,6 +88,7 @@ class VendorOrder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(sa.String(20), unique=True, default=_public_id)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), index=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)  # the order's, suffixed
     cooperative_id: Mapped[int] = mapped_column(sa.ForeignKey("cooperatives.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
     subtotal: Mapped[int] = mapped_column(sa.BigInteger)

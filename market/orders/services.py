@@ -19,7 +19,7 @@ from market.errors import Collector, DomainError, NotFound
 from market.extensions import begin_write, db
 from market.geo import services as geo
 from market.i18n import LOCALES
-from market.orders import ledger, shipping, states
+from market.orders import ledger, numbers, shipping, states
 from market.orders.models import (
     Order,
     OrderEvent,
@@ -255,13 +255,21 @@ def _parcel_fee(coop, items, destination_province: int, rates: dict | None) -> i
     return shipping.fee(coop.province_code, destination_province, weight, rates)
 
 
+def _unused_number() -> str:
+    # 29^8 numbers: collisions are rare but, over millions of orders, not impossible.
+    while True:
+        number = numbers.new_number()
+        if not db.session.scalar(db.select(Order.id).filter_by(number=number)):
+            return number
+
+
 def _build_order(products, wanted, contact, payment_method, key, buyer, locale, now,
                  payment_timeout, shipping_rates) -> Order:
     by_coop: OrderedDict[int, list[Product]] = OrderedDict()
     for product in sorted(products.values(), key=lambda p: (p.cooperative_id, p.id)):
         by_coop.setdefault(product.cooperative_id, []).append(product)
     order = Order(
-        idempotency_key=key, buyer_id=buyer.id if buyer else None,
+        number=_unused_number(), idempotency_key=key, buyer_id=buyer.id if buyer else None,
         email=contact.email.lower(), name=contact.name,
         phone=re.sub(r"[\s.-]", "", contact.phone), province_code=contact.province_code,
         commune_code=contact.commune_code, address_line=contact.address_line,
@@ -270,13 +278,13 @@ def _build_order(products, wanted, contact, payment_method, key, buyer, locale, 
     )
     db.session.add(order)
     initial = S.CONFIRMED if payment_method == PaymentMethod.COD.value else S.PENDING_PAYMENT
-    for coop_products in by_coop.values():
+    for index, coop_products in enumerate(by_coop.values(), start=1):
         coop = coop_products[0].cooperative
         subtotal = sum(p.price * wanted[p.slug].quantity for p in coop_products)
         fee = _parcel_fee(coop, [(p, wanted[p.slug].quantity) for p in coop_products],
                           int(contact.province_code), shipping_rates)
         vo = VendorOrder(
-            cooperative_id=coop.id, status=initial.value, subtotal=subtotal,
+            number=numbers.part_number(order.number, index), cooperative_id=coop.id, status=initial.value, subtotal=subtotal,
             shipping_fee=fee, total=subtotal + fee,
             commission_rate_bp=coop.commission_rate_bp or DEFAULT_COMMISSION_BP,
             reserved_until=None if initial == S.CONFIRMED else now + payment_timeout,
@@ -313,7 +321,7 @@ def _notify(order: Order, kind: str, vendor_order: VendorOrder | None = None) ->
     from market.i18n import format_vnd
     from market.notifications import services as notifications
 
-    subject = _SUBJECTS[kind](id=order.public_id,
+    subject = _SUBJECTS[kind](id=order.number,
                               coop=vendor_order.cooperative.name if vendor_order else "")
     tracking = (f"{vendor_order.carrier} {vendor_order.tracking_number}"
                 if vendor_order and vendor_order.tracking_number else "")

@@ -95,7 +95,7 @@ def start_card_payment(order: Order, gateway: StripeGateway, *, success_url: str
         .filter_by(order_id=order.id, provider="stripe", status=PaymentStatus.EXPIRED.value))
     try:
         session = gateway.create_checkout_session(
-            reference=order.public_id, line_items=items, email=order.email, locale=order.locale,
+            reference=order.number, line_items=items, email=order.email, locale=order.locale,
             success_url=success_url, cancel_url=cancel_url,
             idempotency_key=f"htx-checkout-{order.public_id}-{expired}-{amount}",
         )
