@@ -194,3 +194,42 @@ def test_change_and_reset_share_one_rule(make):
         services.reset_password(services.password_reset_token(user), "password12")
     with pytest.raises(ValidationError):
         services.change_password(user, make.PASSWORD, "password12")
+
+
+@pytest.mark.committed
+def test_reset_requests_are_rate_limited_per_address_and_per_mailbox(tmp_root):
+    """Under gunicorn with a trusted proxy: one client address may ask 5 times a minute, and
+    one mailbox gets at most 3 links an hour whichever addresses ask (the same 429 whether
+    or not the mailbox has an account)."""
+    import requests
+
+    from market import create_app
+    from tests.conftest import reset_database
+    from tests.servers import gunicorn, side_database_url
+
+    url = side_database_url(tmp_root, "resetlimits")
+    instance = tmp_root / "resetlimits-instance"
+    secret = "reset-limits-secret-key-of-good-length"
+    # RATELIMIT_ENABLED off: the limiter is one instance shared with the suite's app.
+    reset_database(create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": str(instance),
+                               "RATELIMIT_ENABLED": False, "SECRET_KEY": secret}))
+    env = {"MARKET_DATABASE_URL": url, "MARKET_INSTANCE_PATH": str(instance),
+           "MARKET_SECRET_KEY": secret, "MARKET_PROXY_COUNT": "1",
+           "MARKET_SEARCH_INLINE_INDEXING": "0"}
+    with gunicorn(env, workers=1) as base:
+        browser = requests.Session()
+        page = browser.get(f"{base}/vi/account/password/forgot", timeout=10).text
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+        def ask(email, client_address):
+            return browser.post(f"{base}/vi/account/password/forgot", timeout=10,
+                                allow_redirects=False,
+                                data={"email": email, "csrf_token": csrf},
+                                headers={"X-Forwarded-For": client_address,
+                                         "Referer": f"{base}/vi/account/password/forgot"})
+
+        codes = [ask(f"someone{n}@example.vn", "198.51.100.1").status_code for n in range(6)]
+        assert codes == [303] * 5 + [429], codes
+        mailbox = [ask("victim@example.vn", f"198.51.100.{10 + n}") for n in range(4)]
+        assert [r.status_code for r in mailbox] == [303, 303, 303, 429]
+        assert "Retry-After" in mailbox[-1].headers
