@@ -25,6 +25,13 @@ def _no_sideways_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
+def _thumb_sized(page, selector):
+    """Every control matched is at least 44 px high (a thumb's width, WCAG 2.5.5)."""
+    heights = page.eval_on_selector_all(
+        selector, "els => els.map(e => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 44, heights
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_reset_by_email_signs_out_the_old_session(live_app, live_server, live_db, chromium,
                                                   monkeypatch, width):
@@ -120,6 +127,7 @@ def test_account_pages_at_phone_and_desktop_widths(live_server, live_db, chromiu
         page.goto(f"{live_server}/{lang}/account/addresses")
         expect(page.locator(".address-card")).to_have_count(2)
         _no_sideways_scroll(page)
+        _thumb_sized(page, ".account-nav a, .address-actions .button, .address-actions button")
         screenshot(page, f"account-addresses-{lang}-{width}", width)
         page.goto(f"{live_server}/{lang}/checkout")
         deliver_here = page.locator(".saved-addresses a.button")
