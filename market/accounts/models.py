@@ -31,6 +31,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     name: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
     role: Mapped[str] = mapped_column(sa.String(20), default=Role.BUYER.value)
     cooperative_id: Mapped[int | None] = mapped_column(
@@ -82,3 +83,23 @@ class UserSession(db.Model):
     user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
 
     user = relationship("User")
+
+
+class SavedAddress(db.Model):
+    """One entry of a buyer's address book: where a parcel goes and who takes it. Rows are
+    reached only through their owner (accounts/addresses.py); URLs carry the public id."""
+
+    __tablename__ = "saved_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_public_id)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str] = mapped_column(sa.String(20))
+    province_code: Mapped[int] = mapped_column(sa.Integer)
+    commune_code: Mapped[int] = mapped_column(sa.Integer)
+    address_line: Mapped[str] = mapped_column(sa.String(300))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

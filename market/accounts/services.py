@@ -3,6 +3,7 @@ server-side sign-in sessions that logout, a password change or a deactivation re
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import unicodedata
 from datetime import timedelta
@@ -12,13 +13,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from zxcvbn import zxcvbn
 
+from market.accounts import addresses
 from market.accounts.models import Role, User, UserSession
 from market.dbtypes import utcnow
-from market.errors import Collector, ValidationError
+from market.errors import Collector, DomainError, ValidationError
 from market.extensions import begin_write, db
 from market.i18n import LOCALES
+from market.notifications import services as notifications
 from market.text import clean_line, too_long
 
 _hasher = PasswordHasher()
@@ -160,16 +164,119 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Set a new password and end every other sign-in of this person (a thief who had the
-    old password, or a copied cookie, is out); the sign-in that changed it stays."""
-    if not _password_matches(user, current_password):
-        raise ValidationError({"current_password": _l("Your current password is wrong.")})
+def set_password(user: User, new_password: str, *, keep: UserSession | None = None) -> None:
+    """The one way a password changes (change and reset alike): the strength check, the new
+    hash, and every sign-in of this person ends but `keep` (a thief who had the old
+    password, or a copied cookie, is out). The new hash also voids every reset link sent
+    before, as those carry a fingerprint of the old one."""
     problem = password_problem(new_password, email=user.email, name=user.name)
     if problem:
         raise ValidationError({"password": problem})
     user.password_hash = hash_password(new_password)
-    end_sessions(user, keep=user.current_session)
+    end_sessions(user, keep=keep)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """A signed-in person changes their password; the sign-in that changed it stays."""
+    if not _password_matches(user, current_password):
+        raise ValidationError({"current_password": _l("Your current password is wrong.")})
+    set_password(user, new_password, keep=user.current_session)
+
+
+def update_profile(user: User, *, name, locale, phone) -> None:
+    """Name, preferred language (the language of every email to this person) and phone
+    (optional; a Vietnamese mobile number when given). Every error at once."""
+    errors = Collector()
+    try:
+        name = clean_name(name)
+    except ValidationError as exc:
+        errors.errors.update(exc.errors)
+    if locale not in LOCALES:
+        errors.add("locale", _l("Unknown language."))
+    phone = phone if isinstance(phone, str) else ""
+    if phone.strip() and not addresses.is_mobile(phone):
+        errors.add("phone", addresses.PHONE_MESSAGE)
+    errors.raise_if_any()
+    user.name, user.locale = name, locale
+    user.phone = addresses.normalise_phone(phone)
+
+
+# --- password reset by email ------------------------------------------------------------------
+# A signed, timed token (itsdangerous) naming the user and a fingerprint of their current
+# password hash: nothing is stored, a changed password (by this link or otherwise) voids
+# every link sent before, and so using a link once voids it.
+
+RESET_SALT = "market.accounts.password-reset"
+RESET_MAX_AGE = timedelta(hours=1)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    # Keyed, so the token (readable base64) says nothing about the hash to whoever reads it.
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def password_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"u": user.public_id, "p": _password_fingerprint(user)})
+
+
+_BAD_LINK = _l("This link is not valid. Ask for a new one below.")
+
+
+def user_for_reset_token(token: str, max_age: timedelta = RESET_MAX_AGE) -> User:
+    """The person a reset link is for, or DomainError saying why it no longer works."""
+    try:
+        data = _reset_serializer().loads(token or "", max_age=int(max_age.total_seconds()))
+    except SignatureExpired:
+        raise DomainError(_l("This link has expired. Ask for a new one below."),
+                          code="reset_link_expired", status=400)
+    except BadData:
+        raise DomainError(_BAD_LINK, code="reset_link_invalid", status=400)
+    if not isinstance(data, dict) or not isinstance(data.get("u"), str) \
+            or not isinstance(data.get("p"), str):
+        raise DomainError(_BAD_LINK, code="reset_link_invalid", status=400)
+    user = db.session.scalar(db.select(User).filter_by(public_id=data["u"]))
+    if user is None or not user.is_active:
+        raise DomainError(_BAD_LINK, code="reset_link_invalid", status=400)
+    if not hmac.compare_digest(data["p"], _password_fingerprint(user)):
+        raise DomainError(_l("This link was already used, or the password was changed since "
+                             "it was sent. Ask for a new one below."),
+                          code="reset_link_used", status=400)
+    return user
+
+
+def request_password_reset(email: str, link_for) -> None:
+    """Queue a reset link for the account with this email, in its owner's language, when
+    there is such an active account; otherwise do nothing. The caller answers the same
+    either way (no account enumeration). `link_for(token, lang)` builds the absolute URL."""
+    try:
+        user = find_by_email(normalise_email(email))
+    except ValidationError:
+        return
+    if user is None or not user.is_active:
+        return
+    minutes = int(RESET_MAX_AGE.total_seconds() // 60)
+    notifications.enqueue(
+        user.email, user.locale,
+        _l("Reset your HTX Market password"),
+        _l("Hello %(name)s,\n\nSomeone, hopefully you, asked to reset the password of your "
+           "HTX Market account. Open this link within %(minutes)d minutes to choose a new "
+           "one:\n\n%(link)s\n\nThe link works once. Setting a new password signs you "
+           "out everywhere. If you did not ask for this, ignore this email: your password "
+           "stays as it is.\n\nHTX Market",
+           name=user.name, minutes=minutes,
+           link=link_for(password_reset_token(user), user.locale)))
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password through a reset link; every sign-in of the person ends."""
+    user = user_for_reset_token(token)
+    set_password(user, new_password)
+    return user
 
 
 def deactivate(user: User) -> None:

@@ -1,18 +1,36 @@
 import click
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from market.accounts import services
-from market.accounts.forms import LoginForm, PasswordForm, RegisterForm
-from market.errors import ValidationError
+from market.accounts import addresses, services
+from market.accounts.forms import (
+    AddressForm,
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    fill_place_choices,
+)
+from market.errors import DomainError, ValidationError
 from market.extensions import db, limiter
-from market.urls import safe_redirect_target
+from market.i18n import current_lang
+from market.urls import absolute_url_for, safe_redirect_target
 
 bp = Blueprint("accounts", __name__, url_prefix="/<lang:lang>/account",
                template_folder="templates")
 
 LOGIN_LIMIT = "10 per minute"  # per client address, as the README says
+RESET_LIMIT = "5 per minute;20 per hour"  # reset requests per client address
+RESET_EMAIL_LIMIT = "3 per hour"  # reset mails per email address: no way to flood a mailbox
+
+
+def _show_errors(form, exc: ValidationError, fallback) -> None:
+    """A service's field errors under the form's fields (`fallback` for any other)."""
+    for field, message in exc.errors.items():
+        getattr(form, field, fallback).errors.append(str(message))
 
 
 def sign_in(user, remember: bool = False) -> None:
@@ -89,8 +107,7 @@ def change_password():
                                      form.password.data)
         except ValidationError as exc:
             db.session.rollback()
-            for field, message in exc.errors.items():
-                getattr(form, field, form.password).errors.append(str(message))
+            _show_errors(form, exc, form.password)
         else:
             db.session.commit()
             flash(_("Your password is changed. You are signed out everywhere else."),
@@ -98,6 +115,166 @@ def change_password():
             return redirect(url_for(".profile"))
     status = 422 if form.errors else 200
     return render_template("accounts/password.html", form=form), status
+
+
+# --- password reset by email ------------------------------------------------------------------
+
+def _reset_email_key() -> str:
+    return "reset-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _reset_link(token: str, lang: str) -> str:
+    return absolute_url_for("accounts.reset_password", lang=lang, token=token)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"])
+@limiter.limit(RESET_EMAIL_LIMIT, methods=["POST"], key_func=_reset_email_key,
+               scope="password-reset-email")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, _reset_link)
+        db.session.commit()
+        # The same words whether or not the address has an account: no enumeration.
+        flash(_("If an account uses %(email)s, we have sent it a link to choose a new "
+                "password. It works for one hour.", email=form.email.data.strip()), "info")
+        return redirect(url_for(".login"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def reset_password(token):
+    form = ResetPasswordForm()
+    problem = None
+    try:
+        user = services.user_for_reset_token(token)
+    except DomainError as exc:
+        problem, user = exc, None
+    if user is not None and form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            _show_errors(form, exc, form.password)
+        else:
+            db.session.commit()
+            logout_user()  # this browser's sign-in, if any, ended with all the others
+            flash(_("Your new password is set and you are signed out everywhere. Sign in "
+                    "with the new password."), "success")
+            return redirect(url_for(".login"), code=303)
+    status = 400 if problem else 422 if form.errors else 200
+    response = make_response(render_template(
+        "accounts/reset_password.html", form=form, problem=problem, user=user), status)
+    # The token is in the path: no Referer carries it to another site, no cache keeps it.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- profile and address book -----------------------------------------------------------------
+
+@bp.route("/edit", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(user, name=form.name.data, locale=form.locale.data,
+                                    phone=form.phone.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            _show_errors(form, exc, form.name)
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for(".profile", lang=user.locale), code=303)
+    status = 422 if form.errors else 200
+    return render_template("accounts/edit_profile.html", form=form), status
+
+
+@bp.get("/addresses")
+@login_required
+def addresses_list():
+    return render_template("accounts/addresses.html",
+                           addresses=addresses.addresses_of(current_user),
+                           describe=addresses.describe, limit=addresses.MAX_ADDRESSES)
+
+
+def _address_fields(form) -> dict:
+    return {"name": form.name.data, "phone": form.phone.data,
+            "province_code": form.province_code.data, "commune_code": form.commune_code.data,
+            "address_line": form.address_line.data}
+
+
+def _address_page(form, address=None):
+    fill_place_choices(form, current_lang())
+    status = 422 if form.errors else 200
+    return render_template("accounts/address_form.html", form=form, address=address), status
+
+
+@bp.route("/addresses/new", methods=["GET", "POST"])
+@login_required
+def address_new():
+    form = AddressForm()
+    if form.validate_on_submit():
+        try:
+            addresses.add_address(current_user, make_default=form.make_default.data,
+                                  **_address_fields(form))
+        except ValidationError as exc:
+            db.session.rollback()
+            _show_errors(form, exc, form.address_line)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The address is saved."), "success")
+            return redirect(url_for(".addresses_list"), code=303)
+    return _address_page(form)
+
+
+@bp.route("/addresses/<public_id>", methods=["GET", "POST"])
+@login_required
+def address_edit(public_id):
+    address = addresses.get_address(current_user, public_id)
+    form = AddressForm(obj=address)
+    if request.method == "GET":
+        form.make_default.data = address.is_default
+    if form.validate_on_submit():
+        try:
+            addresses.update_address(current_user, public_id,
+                                     make_default=form.make_default.data,
+                                     **_address_fields(form))
+        except ValidationError as exc:
+            db.session.rollback()
+            _show_errors(form, exc, form.address_line)
+        else:
+            db.session.commit()
+            flash(_("The address is saved."), "success")
+            return redirect(url_for(".addresses_list"), code=303)
+    return _address_page(form, address)
+
+
+@bp.post("/addresses/<public_id>/default")
+@login_required
+def address_default(public_id):
+    addresses.set_default(current_user, public_id)
+    db.session.commit()
+    flash(_("This is now your default address."), "success")
+    return redirect(url_for(".addresses_list"), code=303)
+
+
+@bp.post("/addresses/<public_id>/delete")
+@login_required
+def address_delete(public_id):
+    addresses.delete_address(current_user, public_id)
+    db.session.commit()
+    flash(_("The address is deleted."), "success")
+    return redirect(url_for(".addresses_list"), code=303)
 
 
 @bp.post("/sessions/end-others")

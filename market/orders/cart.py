@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from market.catalog.models import Product
 from market.catalog.services import public_products_query
-from market.errors import DomainError
+from market.errors import DomainError, NotFound
 from market.extensions import db
 from market.orders.models import CartItem
 from market.orders.services import MAX_ORDER_LINES, MAX_QUANTITY
@@ -138,3 +138,49 @@ def merge(saved: dict, guest: dict) -> dict:
     for slug, quantity in guest.items():
         merged[slug] = max(quantity, merged.get(slug, 0))
     return merged
+
+
+@dataclass
+class Reorder:
+    """What "Buy again" did: the new cart, and what it could not put back as ordered."""
+
+    items: dict
+    added: list[str] = field(default_factory=list)  # product names, as put back
+    capped: list[tuple[str, int]] = field(default_factory=list)  # (name, units it holds now)
+    unavailable: list[str] = field(default_factory=list)  # archived, hidden or sold out
+
+
+def reorder(items: dict, order, buyer, lang: str = "vi") -> Reorder:
+    """Put an earlier order's products back into `items` (a cart dict): each one still for
+    sale up to the stock on the shelf, counting what the cart already holds, within the
+    cart's limits (MAX_ORDER_LINES products, MAX_QUANTITY units). Prices are not carried
+    over: the cart always reads them fresh. Only the buyer who placed the order may."""
+    if buyer is None or order.buyer_id != buyer.id:
+        raise NotFound(_l("No such order."))
+    wanted: OrderedDict[int, list] = OrderedDict()
+    for vendor_order in order.vendor_orders:
+        for line in vendor_order.lines:
+            entry = wanted.setdefault(line.product_id, [line.name, 0])
+            entry[1] += line.quantity
+    products = {p.id: p for p in db.session.scalars(
+        public_products_query().where(Product.id.in_(list(wanted))))} if wanted else {}
+    result = Reorder(dict(items))
+    cart = result.items
+    for product_id, (line_name, quantity) in wanted.items():
+        product = products.get(product_id)
+        if product is None or product.stock <= 0:
+            result.unavailable.append(product.name(lang) if product else line_name)
+            continue
+        name = product.name(lang)
+        have = cart.get(product.slug, 0)
+        if not have and len(cart) >= MAX_ORDER_LINES:
+            result.capped.append((name, 0))
+            continue
+        room = MAX_QUANTITY - (sum(cart.values()) - have)
+        target = min(have + quantity, product.stock, room)
+        if target < have + quantity:
+            result.capped.append((name, max(target, have)))
+        if target > have:
+            cart[product.slug] = target
+            result.added.append(name)
+    return result

@@ -2,10 +2,18 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+)
 from wtforms.validators import DataRequired, Email, Length
 
-from market.geo import services as geo
+from market.accounts.forms import fill_place_choices
 
 METHOD_LABELS = {
     "cod": _l("Cash on delivery"),
@@ -24,16 +32,11 @@ class CheckoutForm(FlaskForm):
     address_line = StringField(_l("Street address or village"),
                                validators=[DataRequired(), Length(max=300)])
     payment_method = RadioField(_l("Payment"), validators=[DataRequired()])
+    save_address = BooleanField(_l("Save this address in my address book"), default=True)
     idempotency_key = HiddenField()
 
     def fill_choices(self, lang: str, methods: list[str]) -> None:
-        self.province_code.choices = [(0, _l("Choose..."))] + [
-            (p.code, p.name(lang)) for p in geo.provinces()]
-        province = geo.province(self.province_code.data) if self.province_code.data else None
-        self.commune_code.choices = [(0, _l("Choose the province first") if province is None
-                                      else _l("Choose..."))]
-        if province:
-            self.commune_code.choices += [(w.code, w.name_vi) for w in geo.communes(province.code)]
+        fill_place_choices(self, lang)
         self.payment_method.choices = [(m, METHOD_LABELS[m]) for m in methods]
         if not self.idempotency_key.data:
             self.idempotency_key.data = secrets.token_urlsafe(24)

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from market import text
+from market.accounts import addresses
 from market.accounts.models import Role
 from market.catalog.models import Product
 from market.catalog.services import public_products_query
 from market.dbtypes import utcnow
-from market.errors import Collector, DomainError, NotFound
+from market.errors import Collector, DomainError, NotFound, ValidationError
 from market.extensions import begin_write, db
-from market.geo import services as geo
 from market.i18n import LOCALES
 from market.orders import ledger, numbers, shipping, states
 from market.orders.models import (
@@ -28,7 +28,6 @@ from market.orders.models import (
     VendorOrder,
     VendorOrderStatus,
 )
-from market.parsing import parse_int
 
 S = VendorOrderStatus
 MAX_QUANTITY = 999  # units in one order, all lines together
@@ -38,7 +37,7 @@ DEFAULT_COMMISSION_BP = 500  # 5 %
 # Parts that hold stock but no money yet: the buyer may still cancel them, and one client
 # may hold only so many at a time.
 OPEN_STATES = (S.PENDING_PAYMENT.value, S.CONFIRMED.value)
-_PHONE = re.compile(r"^(\+84|0)(3|5|7|8|9)\d{8}$")
+EMAIL_LENGTH = 254
 
 
 @dataclass
@@ -78,40 +77,24 @@ class Contact:
     extra: dict = field(default_factory=dict)
 
 
-# Column sizes, and what a real name, street address or email can need.
-CONTACT_LIMITS = {"name": 120, "email": 254, "phone": 20, "address_line": 300}
-
-
 def _clean_contact(contact: Contact) -> Contact:
-    """Check and clean what a buyer typed; every field is text of a bounded length, with no
-    invisible or direction-overriding characters (the name is shown to cooperatives and
-    printed on parcels). Anything else (a number, a list) is refused, never a crash."""
+    """Check and clean what a buyer typed: the email here, the delivery address by the rules
+    the address book shares (accounts.addresses.clean_address). Every error at once."""
     errors = Collector()
-    values = {}
-    for key, limit in CONTACT_LIMITS.items():
-        raw = getattr(contact, key)
-        if not isinstance(raw, str):
-            raw = ""
-        if text.too_long(raw, limit):
-            errors.add(key, _l("At most %(n)d characters.", n=limit))
-        values[key] = text.clean_line(raw, limit)
-    if not values["name"]:
-        errors.add("name", _l("Enter the recipient's name."))
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values["email"]):
+    email = contact.email if isinstance(contact.email, str) else ""
+    if text.too_long(email, EMAIL_LENGTH):
+        errors.add("email", _l("At most %(n)d characters.", n=EMAIL_LENGTH))
+    email = text.clean_line(email, EMAIL_LENGTH)
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         errors.add("email", _l("Enter a valid email address."))
-    if not _PHONE.match(re.sub(r"[\s.-]", "", values["phone"])):
-        errors.add("phone", _l("Enter a Vietnamese mobile number, e.g. 0912 345 678."))
-    province, commune = parse_int(contact.province_code), parse_int(contact.commune_code)
     try:
-        _, ward = geo.validate_address(province or 0, commune or None)
-        if ward is None:
-            errors.add("commune_code", _l("Choose the commune or ward."))
-    except DomainError as exc:
+        address = addresses.clean_address(
+            name=contact.name, phone=contact.phone, province_code=contact.province_code,
+            commune_code=contact.commune_code, address_line=contact.address_line)
+    except ValidationError as exc:
         errors.errors.update(exc.errors)
-    if not values["address_line"]:
-        errors.add("address_line", _l("Enter the street address or village."))
     errors.raise_if_any()
-    return Contact(province_code=province, commune_code=commune, extra=contact.extra, **values)
+    return Contact(email=email, extra=contact.extra, **asdict(address))
 
 
 def _merge_lines(lines: list[CheckoutLine]) -> OrderedDict[str, CheckoutLine]:

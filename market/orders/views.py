@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
+from market.accounts import addresses
 from market.accounts.models import Role
 from market.catalog.services import parse_vnd
 from market.errors import DomainError, ValidationError
@@ -116,6 +117,7 @@ def checkout():
     if request.method == "GET" and current_user.is_authenticated:
         form.name.data = form.name.data or current_user.name
         form.email.data = form.email.data or current_user.email
+    book = _address_book(form)
     form.fill_choices(current_lang(), _methods())
     problems = []
     if form.validate_on_submit():
@@ -136,7 +138,7 @@ def checkout():
                                      current_app.config["SHIPPING_RATES"])
              if geo.province(form.province_code.data) else None)
     return render_template("orders/checkout.html", form=form, summary=summary, quote=quote,
-                           problems={p.product_slug: p for p in problems}), status
+                           problems={p.product_slug: p for p in problems}, **book), status
 
 
 def _place(form: CheckoutForm, summary) -> services.Order:
@@ -156,10 +158,38 @@ def _place(form: CheckoutForm, summary) -> services.Order:
         shipping_rates=current_app.config["SHIPPING_RATES"],
         max_open_orders=current_app.config["MAX_OPEN_ORDERS_PER_CLIENT"],
     )
+    _remember_address(form, order)
     db.session.commit()
     _store({})
     session["orders"] = (session.get("orders", []) + [order.public_id])[-20:]
     return order
+
+
+# --- the buyer's address book at checkout (its rules: accounts/addresses.py) --------------
+
+def _address_book(form) -> dict:
+    """The signed-in buyer's saved addresses for the picker. On GET the one chosen with
+    `?address=<id>` (plain links: no JavaScript needed), else the default, fills the
+    delivery fields; with none saved, the profile's phone number does."""
+    if not current_user.is_authenticated:
+        return {"saved_addresses": [], "chosen_address": None}
+    book, chosen = addresses.for_checkout(current_user, request.args.get("address"))
+    if request.method == "GET":
+        values = addresses.form_values(chosen) if chosen else {"phone": current_user.phone}
+        for name, value in values.items():
+            getattr(form, name).data = value or getattr(form, name).data
+    return {"saved_addresses": book, "chosen_address": chosen,
+            "describe_address": addresses.describe}
+
+
+def _remember_address(form, order) -> None:
+    """After the order: its address joins the buyer's address book ("Save this address",
+    ticked by default), and its phone the profile when that has none."""
+    if current_user.is_authenticated and form.save_address.data \
+            and order.buyer_id == current_user.id:
+        addresses.remember(current_user, name=order.name, phone=order.phone,
+                           province_code=order.province_code,
+                           commune_code=order.commune_code, address_line=order.address_line)
 
 
 def _after_order(order):
@@ -243,6 +273,27 @@ def cancel_order(public_id):
 def my_orders():
     return render_template("orders/my_orders.html", orders=services.orders_of(current_user),
                            status_label=services.status_label)
+
+
+@bp.post("/orders/<public_id>/reorder")
+@login_required
+def reorder(public_id):
+    """ "Buy again": the order's products that are still for sale go back into the cart."""
+    result = cart.reorder(_items(), services.get_order(public_id), current_user,
+                          current_lang())
+    _store(result.items)
+    if result.added:
+        flash(_("Added to your cart again: %(names)s.", names=", ".join(result.added)),
+              "success")
+    for name, held in result.capped:
+        flash(_("Not enough %(name)s in stock: your cart holds %(n)d.", name=name, n=held),
+              "info")
+    if result.unavailable:
+        flash(_("No longer available, so not added: %(names)s.",
+                names=", ".join(result.unavailable)), "error")
+    if not result.added and not result.capped and not result.unavailable:
+        flash(_("This order has nothing to buy again."), "info")
+    return redirect(url_for("orders.view_cart"), code=303)
 
 
 # --- the cooperative's side ---------------------------------------------------------------

@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
+from market.accounts import addresses
+from market.accounts import services as accounts
 from market.accounts.models import Role
 from market.extensions import db
 from market.orders import disputes, services
@@ -64,6 +66,16 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "accounts.profile": (SIGNED_IN, {}),
     "accounts.change_password": (SIGNED_IN, {}),
     "accounts.end_other_sessions": (SIGNED_IN, {}),
+    "accounts.forgot_password": (PUBLIC, {}),
+    "accounts.reset_password": (PUBLIC, {"token": "reset_token"}),  # the emailed token is
+    # the authority: whoever holds the link may set that account's password
+    "accounts.edit_profile": (SIGNED_IN, {}),
+    "accounts.addresses_list": (SIGNED_IN, {}),
+    "accounts.address_new": (SIGNED_IN, {}),
+    "accounts.address_edit": (frozenset({"buyer"}), {"public_id": "address_id"}),
+    "accounts.address_default": (frozenset({"buyer"}), {"public_id": "address_id"}),
+    "accounts.address_delete": (frozenset({"buyer"}), {"public_id": "address_id"}),
+    "orders.reorder": (frozenset({"buyer"}), {"public_id": "order_id"}),
     "orders.my_orders": (SIGNED_IN, {}),
     "vendors.apply": (SIGNED_IN, {}),
     "vendors.accept_invitation": (PUBLIC, {"token": "invitation_token"}),  # the token is
@@ -121,7 +133,8 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
 # own scope) but must not see A's objects there.
 SCOPED_LISTS = {"orders.dispute_queue", "ocop.review_queue", "vendors.review_list",
                 "orders.vendor_orders", "orders.vendor_payouts", "vendors.dashboard",
-                "ocop.manage", "vendors.staff", "orders.my_orders", "vendors.export"}
+                "ocop.manage", "vendors.staff", "orders.my_orders", "vendors.export",
+                "accounts.addresses_list"}
 
 # A POST with these fields does the route's real work when its owner sends it.
 FORMS = {
@@ -138,6 +151,8 @@ FORMS = {
                              "stock": "1", "stock_shown": "40", "origin_province_code": "66",
                              "status": "active"},
     "vendors.staff_remove": {},
+    "accounts.address_edit": {"name": "Kẻ Lạ", "phone": "0987654321", "province_code": "1",
+                              "commune_code": "70", "address_line": "Nhà kẻ lạ"},
     "vendors.image_delete": {},
     "vendors.review": {"decision": "approve"},
     "ocop.review_action": {"reason": "Hồ sơ hợp lệ."},
@@ -175,6 +190,10 @@ def world(make, app):
                                     [_png()], private_dir=current_app.config["PRIVATE_DIR"])
     cert = ocop_util.submit(users["staff_a"], [product])
     _, token = vendors.invite_staff(users["staff_a"], "new.member@example.vn")
+    address = addresses.add_address(users["buyer"], name="Bà Địa Chỉ", phone="0912345678",
+                                    province_code=1, commune_code=70,
+                                    address_line="Ngõ Bí Mật 7")
+    reset_token = accounts.password_reset_token(users["buyer"])
     result = prices.import_prices(users["officer_a"], "p.csv",
                                   csv_bytes(daily_rows(n=20)), source="test")
     db.session.commit()
@@ -189,10 +208,12 @@ def world(make, app):
         "dispute_id": dispute.public_id, "image_id": image.id,
         "staff_member_id": member.public_id, "invitation_token": token,
         "batch_id": result.batch.public_id, "transfer_reference": paid.transfer_reference,
+        "address_id": address.public_id, "reset_token": reset_token,
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,
-               paid.vendor_orders[0].public_id, dispute.public_id, cert.public_id]
+               paid.vendor_orders[0].public_id, dispute.public_id, cert.public_id,
+               "Ngõ Bí Mật 7"]
     return users, values, secrets
 
 

@@ -89,9 +89,10 @@ def test_owners_post_does_the_work(app, world):
     'nothing changed' above means 'refused', not 'the form was wrong'."""
     users, values, _ = world
     failures = []
-    for endpoint in ("orders.vendor_order_action", "orders.answer_dispute",
+    # (reorder before product_archive: "Buy again" puts back only products still for sale)
+    for endpoint in ("orders.vendor_order_action", "orders.answer_dispute", "orders.reorder",
                      "vendors.product_archive", "ocop.review_action", "orders.confirm_transfer",
-                     "vendors.staff_remove"):
+                     "vendors.staff_remove", "accounts.address_edit", "accounts.address_delete"):
         owners, _ = POLICY[endpoint]
         client = client_for(app, users, min(owners))
         before = fingerprint()

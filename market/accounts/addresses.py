@@ -1,0 +1,210 @@
+"""The buyer's address book, and the rules of a Vietnamese delivery address (recipient,
+mobile number, province -> commune/ward, street or village) that checkout shares.
+
+Every function that reads or changes a saved address takes its owner and looks the row up
+through them: another person's address is NotFound, never a permission question."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from market import text
+from market.accounts.models import SavedAddress, User
+from market.dbtypes import utcnow
+from market.errors import Collector, DomainError, NotFound, ValidationError
+from market.extensions import db
+from market.geo import services as geo
+from market.parsing import parse_int
+
+# Column sizes, and what a real name, phone or street address can need.
+ADDRESS_LIMITS = {"name": 120, "phone": 20, "address_line": 300}
+MAX_ADDRESSES = 20  # per person: enough for family, office and shop, bounded all the same
+_MOBILE = re.compile(r"^(\+84|0)(3|5|7|8|9)\d{8}$")
+PHONE_MESSAGE = _l("Enter a Vietnamese mobile number, e.g. 0912 345 678.")
+
+
+def normalise_phone(phone) -> str:
+    """A phone number as stored: without the spaces, dots and dashes people type."""
+    return re.sub(r"[\s.-]", "", text.clean_line(phone, 40))
+
+
+def is_mobile(phone) -> bool:
+    return bool(_MOBILE.match(normalise_phone(phone)))
+
+
+@dataclass(frozen=True)
+class Address:
+    """A delivery address that passed `clean_address`: the fields of a saved address and of
+    an order's recipient, with the checkout form's field names."""
+
+    name: str
+    phone: str
+    province_code: int
+    commune_code: int
+    address_line: str
+
+
+def clean_address(*, name, phone, province_code, commune_code, address_line) -> Address:
+    """Check and clean a delivery address as typed; every error at once (ValidationError
+    keyed by field name). Text fields are bounded and cleaned of invisible and
+    direction-overriding characters (the name is printed on parcels); anything but text
+    (a number, a list from a JSON body) is refused, never a crash."""
+    errors = Collector()
+    values = {}
+    for key, raw in (("name", name), ("phone", phone), ("address_line", address_line)):
+        limit = ADDRESS_LIMITS[key]
+        if not isinstance(raw, str):
+            raw = ""
+        if text.too_long(raw, limit):
+            errors.add(key, _l("At most %(n)d characters.", n=limit))
+        values[key] = text.clean_line(raw, limit)
+    if not values["name"]:
+        errors.add("name", _l("Enter the recipient's name."))
+    if not is_mobile(values["phone"]):
+        errors.add("phone", PHONE_MESSAGE)
+    province, commune = parse_int(province_code), parse_int(commune_code)
+    try:
+        _, ward = geo.validate_address(province or 0, commune or None)
+        if ward is None:
+            errors.add("commune_code", _l("Choose the commune or ward."))
+    except DomainError as exc:
+        errors.errors.update(exc.errors)
+    if not values["address_line"]:
+        errors.add("address_line", _l("Enter the street address or village."))
+    errors.raise_if_any()
+    return Address(name=values["name"], phone=normalise_phone(values["phone"]),
+                   province_code=province, commune_code=commune,
+                   address_line=values["address_line"])
+
+
+# --- the address book -------------------------------------------------------------------------
+
+def addresses_of(user: User) -> list[SavedAddress]:
+    """The default address first, then the most recently used."""
+    return list(db.session.scalars(
+        db.select(SavedAddress).filter_by(user_id=user.id)
+        .order_by(SavedAddress.is_default.desc(), SavedAddress.last_used_at.desc(),
+                  SavedAddress.id.desc())))
+
+
+def get_address(user: User, public_id) -> SavedAddress:
+    address = db.session.scalar(db.select(SavedAddress).filter_by(
+        user_id=user.id, public_id=str(public_id or "")[:16]))
+    if address is None:
+        raise NotFound(_l("No such address in your address book."))
+    return address
+
+
+def _make_default(user: User, address: SavedAddress) -> None:
+    db.session.execute(db.update(SavedAddress)
+                       .where(SavedAddress.user_id == user.id, SavedAddress.id != address.id)
+                       .values(is_default=False)
+                       .execution_options(synchronize_session="fetch"))
+    address.is_default = True
+
+
+def _count(user: User) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(SavedAddress)
+                             .filter_by(user_id=user.id))
+
+
+def add_address(user: User, *, make_default: bool = False, **fields) -> SavedAddress:
+    """A new entry; the first one is the default whatever was asked."""
+    address = clean_address(**fields)
+    count = _count(user)
+    if count >= MAX_ADDRESSES:
+        raise DomainError(_l("Your address book holds at most %(n)d addresses. Delete one "
+                             "you no longer use first.", n=MAX_ADDRESSES),
+                          code="too_many_addresses")
+    row = SavedAddress(user_id=user.id, **asdict(address))
+    db.session.add(row)
+    db.session.flush()
+    if make_default or count == 0:
+        _make_default(user, row)
+    return row
+
+
+def update_address(user: User, public_id, *, make_default: bool = False,
+                   **fields) -> SavedAddress:
+    row = get_address(user, public_id)
+    for key, value in asdict(clean_address(**fields)).items():
+        setattr(row, key, value)
+    if make_default:
+        _make_default(user, row)
+    return row
+
+
+def set_default(user: User, public_id) -> SavedAddress:
+    row = get_address(user, public_id)
+    _make_default(user, row)
+    return row
+
+
+def delete_address(user: User, public_id) -> None:
+    """Delete an entry; when it was the default, the most recently used one takes over."""
+    row = get_address(user, public_id)
+    was_default = row.is_default
+    db.session.delete(row)
+    db.session.flush()
+    if was_default:
+        rest = addresses_of(user)
+        if rest:
+            _make_default(user, rest[0])
+
+
+def _same(row: SavedAddress, address: Address) -> bool:
+    return (row.name.casefold(), row.phone, row.province_code, row.commune_code,
+            row.address_line.casefold()) == (
+        address.name.casefold(), address.phone, address.province_code, address.commune_code,
+        address.address_line.casefold())
+
+
+def remember(user: User, now: datetime | None = None, **fields) -> SavedAddress | None:
+    """After an order: the address it went to joins the address book (or, when it is
+    already there, becomes the most recently used), and the phone number joins the profile
+    when the profile has none. A full address book is left as it is; an invalid address
+    (an order never has one) is not remembered. Returns the entry, or None."""
+    try:
+        address = clean_address(**fields)
+    except ValidationError:
+        return None
+    now = now or utcnow()
+    if not user.phone:
+        user.phone = address.phone
+    row = next((r for r in addresses_of(user) if _same(r, address)), None)
+    if row is None:
+        try:
+            row = add_address(user, **asdict(address))
+        except DomainError:
+            return None
+    row.last_used_at = now
+    return row
+
+
+# --- checkout -----------------------------------------------------------------------------------
+
+def for_checkout(user: User, chosen=None) -> tuple[list[SavedAddress], SavedAddress | None]:
+    """The buyer's saved addresses, and the one that fills the checkout form: the one
+    chosen (`?address=<public id>`, only among the buyer's own), else the default."""
+    book = addresses_of(user)
+    if chosen:
+        return book, next((a for a in book if a.public_id == chosen), None)
+    return book, next((a for a in book if a.is_default), None)
+
+
+def form_values(address: SavedAddress) -> dict:
+    """The checkout form's field values for a saved address."""
+    return {"name": address.name, "phone": address.phone,
+            "province_code": address.province_code, "commune_code": address.commune_code,
+            "address_line": address.address_line}
+
+
+def describe(address) -> str:
+    """One line for people: "12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"."""
+    commune, province = geo.commune(address.commune_code), geo.province(address.province_code)
+    parts = [address.address_line, commune.name_vi if commune else "",
+             province.name_vi if province else ""]
+    return ", ".join(p for p in parts if p)
