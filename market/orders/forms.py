@@ -2,7 +2,15 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TelField,
+)
 from wtforms.validators import DataRequired, Email, Length
 
 from market.geo import services as geo
@@ -25,6 +33,8 @@ class CheckoutForm(FlaskForm):
                                validators=[DataRequired(), Length(max=300)])
     payment_method = RadioField(_l("Payment"), validators=[DataRequired()])
     idempotency_key = HiddenField()
+    # Without JavaScript: re-render the summary for the chosen province; places nothing.
+    recalculate = SubmitField(_l("Update total"))
 
     def fill_choices(self, lang: str, methods: list[str]) -> None:
         self.province_code.choices = [(0, _l("Choose..."))] + [
