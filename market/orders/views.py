@@ -21,7 +21,7 @@ from market.catalog.services import parse_vnd
 from market.errors import DomainError, ValidationError
 from market.extensions import db, limiter
 from market.i18n import current_lang
-from market.orders import cart, carriers, disputes, ledger, links, services, states
+from market.orders import carriers, cart, disputes, ledger, links, services, states
 from market.orders.forms import METHOD_LABELS, CheckoutForm
 from market.orders.models import Dispute, PaymentMethod, VendorOrderStatus
 from market.payments import services as payments

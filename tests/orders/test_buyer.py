@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC
 
 import pytest
 from itsdangerous.timed import TimestampSigner
@@ -212,13 +213,13 @@ def test_payment_states(make):
 
 
 def test_dates_have_one_format_per_locale(ctx):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from flask_babel import force_locale
 
     from market.i18n import format_localtime
 
-    at = datetime(2026, 11, 23, 18, 20, tzinfo=timezone.utc)  # 01:20 next day in Hà Nội
+    at = datetime(2026, 11, 23, 18, 20, tzinfo=UTC)  # 01:20 next day in Hà Nội
     with force_locale("vi"):
         assert format_localtime(at) == format_localtime(at, "short") == "24/11/2026 01:20"
     with force_locale("en"):
@@ -378,7 +379,7 @@ def test_signed_in_cart_count_is_one_query(client, make):
     client.post("/vi/cart/add", data={"product": product.slug, "quantity": 4})
     assert cart.count_saved(buyer) == 4
     statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
         page = client.get("/vi/prices/").get_data(as_text=True)
