@@ -7,9 +7,11 @@ their own salt (a token made for another purpose never opens an order) and expir
 MARKET_ORDER_LINK_DAYS days."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from market.errors import DomainError
 from market.extensions import db
@@ -30,12 +32,24 @@ class LinkExpired(DomainError):
     status = 410
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _serializer(issued_at: int | None = None) -> URLSafeTimedSerializer:
+    signer = TimestampSigner
+    if issued_at is not None:  # a token dated when the order was placed (see placing_token)
+        signer = type("DatedSigner", (TimestampSigner,), {"get_timestamp": lambda _: issued_at})
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=signer)
 
 
 def make_token(order: Order) -> str:
+    """A link valid for ORDER_LINK_DAYS from now (emails, the confirmation page)."""
     return _serializer().dumps({"o": order.public_id})
+
+
+def placing_token(order: Order) -> str:
+    """The same token every time for one order, dated when it was placed: for the card
+    payment's return addresses, which Stripe compares between retries of one attempt (the
+    same idempotency key must come with the same parameters)."""
+    placed: datetime = order.created_at
+    return _serializer(int(placed.timestamp())).dumps({"o": order.public_id})
 
 
 def _public_id(payload) -> str:

@@ -199,18 +199,21 @@ def _after_order(order):
 
 def _pay_by_card(order, link_token: str | None = None):
     """To Stripe's payment page; when Stripe cannot be reached the order (and its stock) is
-    kept and the buyer lands on its page, which offers to try again or to cancel. Paid
-    from a signed link, both return addresses carry the link (the browser may have no
-    session that placed the order)."""
-    link = {"link": link_token} if link_token else {}
-    back = (absolute_url_for("orders.order_by_link", token=link_token) if link_token
-            else absolute_url_for("orders.order_page", public_id=order.public_id))
+    kept and the buyer lands on its page, which offers to try again or to cancel. A guest's
+    order returns to addresses that carry its link (the browser that pays may not be the
+    one that placed it); the link is the order's fixed one, so every retry of one attempt
+    sends Stripe the same parameters."""
+    if order.buyer_id is None:
+        token = links.placing_token(order)
+        success = with_query(absolute_url_for("payments.stripe_return",
+                                              public_id=order.public_id), {"link": token})
+        back = absolute_url_for("orders.order_by_link", token=token)
+    else:
+        success = absolute_url_for("payments.stripe_return", public_id=order.public_id)
+        back = absolute_url_for("orders.order_page", public_id=order.public_id)
     try:
-        url = payments.start_card_payment(
-            order, gateway(),
-            success_url=with_query(absolute_url_for("payments.stripe_return",
-                                                    public_id=order.public_id), link),
-            cancel_url=back)
+        url = payments.start_card_payment(order, gateway(), success_url=success,
+                                          cancel_url=back)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
