@@ -387,3 +387,15 @@ def test_signed_in_cart_count_is_one_query(client, make):
         event.remove(db.engine, "before_cursor_execute", listener)
     assert re.search(r'class="cart-count"[^>]*>4<', page)
     assert sum("cart_items" in s for s in statements) == 1
+
+
+def test_resending_links_is_rate_limited(app, make):
+    from market import create_app
+
+    limited = create_app({**app.config, "RATELIMIT_ENABLED": True,
+                          "RATELIMIT_STORAGE_URI": "memory://"})
+    order = make.order([(make.product(), 1)])
+    data = {"token": links.make_token(order), "email": "someone@example.vn"}
+    browser = limited.test_client()
+    statuses = [browser.post("/vi/orders/link/resend", data=data).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
