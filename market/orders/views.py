@@ -230,9 +230,24 @@ def _link_token() -> str | None:
     return token if isinstance(token, str) and token else None
 
 
+def _linked_order_id(link_token: str | None) -> str | None:
+    """The order a signed link names; an altered or expired link stops the request with a
+    page that says so (and, when expired, offers a new link by email)."""
+    if not link_token:
+        return None
+    try:
+        return links.order_id_from(link_token)
+    except links.LinkExpired as exc:
+        abort(make_response(render_template("orders/link_problem.html", message=exc.message,
+                                            token=link_token, expired=True), exc.status))
+    except links.LinkInvalid as exc:
+        abort(make_response(render_template("orders/link_problem.html", message=exc.message,
+                                            expired=False), exc.status))
+
+
 def _visible_order(public_id, link_token: str | None = None):
     order = services.get_order(public_id)
-    linked = links.order_id_or_none(link_token) if link_token else None
+    linked = _linked_order_id(link_token)
     if not services.may_view(order, current_user, session.get("orders", []), linked):
         abort(404)
     return order
@@ -273,15 +288,7 @@ def order_page(public_id):
 @bp.get("/orders/link/<token>")
 def order_by_link(token):
     """A guest's order opened from its signed link, in any browser, signed in or not."""
-    try:
-        public_id = links.order_id_from(token)
-    except links.LinkExpired as exc:
-        return render_template("orders/link_problem.html", message=exc.message, token=token,
-                               expired=True), exc.status
-    except links.LinkInvalid as exc:
-        return render_template("orders/link_problem.html", message=exc.message,
-                               expired=False), exc.status
-    order = _visible_order(public_id, token)
+    order = _visible_order(_linked_order_id(token), token)
     response = make_response(_render_order(order, token))
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -324,7 +331,7 @@ def cancel_order(public_id):
     token = _link_token()
     order = _visible_order(public_id, token)
     guest = order.buyer_id is None and (public_id in session.get("orders", [])
-                                        or links.order_id_or_none(token) == public_id)
+                                        or _linked_order_id(token) == public_id)
     _attempt(lambda: services.cancel_order(order, actor=current_user, guest=guest),
              _("Your order is cancelled."))
     return _back_to_order(order, token)
