@@ -409,3 +409,17 @@ def test_resending_links_is_rate_limited(app, make):
     browser = limited.test_client()
     statuses = [browser.post("/vi/orders/link/resend", data=data).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_emails_get_absolute_links_outside_a_request_too(app):
+    """A worker or a CLI command (no request) that queues an order email still links to
+    the configured public address."""
+    from flask import has_request_context
+
+    from tests import factories
+
+    assert not has_request_context()
+    order = factories.order([(factories.product(), 1)], email="worker@example.vn")
+    url = _link_in(_mails("worker@example.vn")[0].body)
+    assert url.startswith(app.config["PUBLIC_BASE_URL"] + "/vi/orders/link/")
+    assert links.order_id_from(url.rsplit("/", 1)[1]) == order.public_id
