@@ -89,6 +89,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # unshipped at a time.
         "MAX_OPEN_ORDERS_PER_CLIENT": int(_env("MAX_OPEN_ORDERS_PER_CLIENT", "10")),
         "ORDER_PAYMENT_TIMEOUT": timedelta(minutes=int(_env("ORDER_PAYMENT_MINUTES", "1440"))),
+        # How long the signed link to a guest's order (confirmation page, emails) opens it.
+        "ORDER_LINK_DAYS": int(_env("ORDER_LINK_DAYS", "90")),
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": _env("SMTP_PORT", "587"),

@@ -54,7 +54,7 @@ def init_app(app) -> None:
     app.url_defaults(_push_lang)
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["number"] = format_number
-    app.jinja_env.filters["localtime"] = format_datetime
+    app.jinja_env.filters["localtime"] = format_localtime
     app.jinja_env.globals["usd_estimate"] = usd_estimate
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["LOCALES"] = LOCALES
@@ -65,6 +65,19 @@ def init_app(app) -> None:
 def format_vnd(amount: int, locale: str | None = None) -> str:
     """1.250.000 ₫ in Vietnamese, ₫1,250,000 in English. VND has no minor unit."""
     return format_currency(amount, "VND", locale=locale or current_lang(), format_type="standard")
+
+
+# One date-and-time format per locale on every page: 24/11/2026 01:20 and 24 Nov 2026, 01:20.
+DATETIME_PATTERNS = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
+
+
+def format_localtime(value, _style=None) -> str:
+    """A stored UTC time in Asia/Ho_Chi_Minh (BABEL_DEFAULT_TIMEZONE), in the page's one
+    format. Templates written before there was one pass a style ('short', 'medium'): it
+    is ignored, so every page shows times alike."""
+    if value is None:
+        return ""
+    return format_datetime(value, DATETIME_PATTERNS.get(current_lang(), DATETIME_PATTERNS["vi"]))
 
 
 def format_number(value, locale: str | None = None) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlencode, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 # What the WHATWG URL parser drops before parsing: ASCII tab, LF and CR anywhere, and C0
 # controls or spaces at either end. Browsers also read a backslash as a slash in http(s) URLs.
@@ -23,7 +23,12 @@ def absolute_url_for(endpoint: str, **values) -> str:
     """url_for with the configured PUBLIC_BASE_URL in front: links in canonical tags, the
     sitemap, feeds and emails must not depend on whatever Host a client sent."""
     values.pop("_external", None)
-    return public_base_url() + url_for(endpoint, **values)
+    if has_request_context():
+        return public_base_url() + url_for(endpoint, **values)
+    # Outside a request (a CLI command or the worker queueing an email): build the path
+    # against a throw-away request at the site's root; pass `lang` for localised routes.
+    with current_app.test_request_context("/"):
+        return public_base_url() + url_for(endpoint, **values)
 
 
 def with_query(path: str, args) -> str:

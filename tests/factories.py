@@ -104,6 +104,6 @@ def delivered_vendor_order(province_code=DAK_LAK):
                buyer=buyer).vendor_orders[0]
     orders.mark_order_paid(vo.order, actor=admin, note="transfer")
     orders.transition(vo, "packed", actor=staff_member)
-    orders.transition(vo, "shipped", actor=staff_member, carrier="GHTK", tracking_number="G1")
+    orders.transition(vo, "shipped", actor=staff_member, carrier="GHTK", tracking_number="GHTK12345")
     orders.transition(vo, "delivered", actor=staff_member)
     return vo, staff_member, buyer, admin

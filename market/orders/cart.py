@@ -96,6 +96,29 @@ def set_quantity(items: dict, slug: str, quantity, *, add: bool = False) -> dict
     return items
 
 
+def change(items: dict, slug: str, *, quantity=None, step=None, remove: bool = False) -> dict:
+    """The cart page's controls on one line: remove it, step it by -1 or +1 (the − / +
+    buttons), or set the typed quantity."""
+    if remove:
+        return set_quantity(items, slug, 0)
+    if step is not None:
+        if str(step) not in ("-1", "1"):
+            raise DomainError(_l("That action is not possible."), code="bad_step")
+        return set_quantity(items, slug, max(0, items.get(slug, 0) + int(step)))
+    return set_quantity(items, slug, quantity)
+
+
+def count(items: dict) -> int:
+    """Units in a session cart (the header's badge), without a query."""
+    return sum(q for q in items.values() if isinstance(q, int))
+
+
+def count_saved(user) -> int:
+    """Units in a signed-in buyer's saved cart: one SUM."""
+    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0))
+                             .where(CartItem.user_id == user.id)) or 0
+
+
 def summarise(items: dict) -> CartSummary:
     """Group the cart by cooperative with fresh prices and stock, in two queries."""
     products = {

@@ -9,6 +9,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TelField,
 )
 from wtforms.validators import DataRequired, Email, Length
@@ -34,6 +35,8 @@ class CheckoutForm(FlaskForm):
     payment_method = RadioField(_l("Payment"), validators=[DataRequired()])
     save_address = BooleanField(_l("Save this address in my address book"), default=True)
     idempotency_key = HiddenField()
+    # Without JavaScript: re-render the summary for the chosen province; places nothing.
+    recalculate = SubmitField(_l("Update total"))
 
     def fill_choices(self, lang: str, methods: list[str]) -> None:
         fill_place_choices(self, lang)

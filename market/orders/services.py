@@ -18,8 +18,9 @@ from market.catalog.services import public_products_query
 from market.dbtypes import utcnow
 from market.errors import Collector, DomainError, NotFound, ValidationError
 from market.extensions import begin_write, db
+from market.geo import services as geo
 from market.i18n import LOCALES
-from market.orders import ledger, numbers, shipping, states
+from market.orders import carriers, ledger, numbers, shipping, states
 from market.orders.models import (
     Order,
     OrderEvent,
@@ -28,6 +29,7 @@ from market.orders.models import (
     VendorOrder,
     VendorOrderStatus,
 )
+from market.parsing import parse_int
 
 S = VendorOrderStatus
 MAX_QUANTITY = 999  # units in one order, all lines together
@@ -232,6 +234,32 @@ def shipping_quote(groups, destination_province: int, rates: dict | None = None)
         int(destination_province), rates) for group in groups}
 
 
+@dataclass
+class CheckoutTotals:
+    """What the checkout summary shows before "Place order": goods, shipping per
+    cooperative (None until the province is known) and the grand total."""
+
+    goods: int
+    shipping: dict | None  # cooperative id -> fee
+
+    @property
+    def shipping_total(self) -> int | None:
+        return None if self.shipping is None else sum(self.shipping.values())
+
+    @property
+    def total(self) -> int | None:
+        return None if self.shipping is None else self.goods + self.shipping_total
+
+
+def checkout_totals(summary, province_code, rates: dict | None = None) -> CheckoutTotals:
+    """The totals of a cart summary going to `province_code` (any input: a bad or missing
+    province simply leaves shipping open)."""
+    province = geo.province(parse_int(province_code))
+    return CheckoutTotals(
+        goods=summary.subtotal,
+        shipping=shipping_quote(summary.groups, province.code, rates) if province else None)
+
+
 def _parcel_fee(coop, items, destination_province: int, rates: dict | None) -> int:
     weight = sum((product.weight_grams or shipping.DEFAULT_WEIGHT_GRAMS) * quantity
                  for product, quantity in items)
@@ -294,20 +322,23 @@ _SUBJECTS = {
     "paid": lambda **kw: _l("Payment received for order %(id)s", **kw),
     "shipped": lambda **kw: _l("%(coop)s has shipped part of order %(id)s", **kw),
     "delivered": lambda **kw: _l("Part of order %(id)s was delivered", **kw),
+    "link": lambda **kw: _l("Your link to order %(id)s", **kw),
 }
 
 
 def _notify(order: Order, kind: str, vendor_order: VendorOrder | None = None) -> None:
     """Queue the buyer's email in this transaction (sent later by `flask send-mail`)."""
-    from flask import current_app
-
     from market.i18n import format_vnd
     from market.notifications import services as notifications
+    from market.orders import links
 
     subject = _SUBJECTS[kind](id=order.number,
                               coop=vendor_order.cooperative.name if vendor_order else "")
-    tracking = (f"{vendor_order.carrier} {vendor_order.tracking_number}"
-                if vendor_order and vendor_order.tracking_number else "")
+    tracking = ""
+    if vendor_order and vendor_order.tracking_number:
+        url = carriers.tracking_url(vendor_order.carrier, vendor_order.tracking_number)
+        tracking = " ".join(filter(None, (carriers.display_name(vendor_order.carrier),
+                                          vendor_order.tracking_number, url)))
     # The recipient's name was typed by whoever placed the order (maybe not the mailbox's
     # owner): it appears only as a labelled, quoted field, never as the platform's words.
     body = _l("Hello,\n\n%(subject)s.\n%(tracking)s\nOrder total: %(total)s\n"
@@ -316,9 +347,13 @@ def _notify(order: Order, kind: str, vendor_order: VendorOrder | None = None) ->
               "If you did not place this order, ignore this email.\n\nHTX Market",
               name=order.name, subject=subject, tracking=tracking,
               total=format_vnd(order.total, order.locale),
-              url=f"{current_app.config['PUBLIC_BASE_URL']}/{order.locale}/orders/"
-                  f"{order.public_id}")
+              url=links.order_url(order))
     notifications.enqueue(order.email, order.locale, subject, body)
+
+
+def send_order_link(order: Order) -> None:
+    """Mail the guest a fresh link to their order (links.resend decides whether to)."""
+    _notify(order, "link")
 
 
 # --- who may act --------------------------------------------------------------------------
@@ -363,8 +398,8 @@ def transition(vendor_order: VendorOrder, to_status, *, actor=None, system: bool
                state=status_label(frm), target=status_label(to)),
             code="illegal_transition", status=409,
         )
-    if to == S.SHIPPED and not (carrier.strip() and tracking_number.strip()):
-        raise DomainError(_l("Enter the carrier and the tracking number."), code="tracking")
+    if to == S.SHIPPED:
+        carrier, tracking_number = carriers.clean_shipment(carrier, tracking_number)
     now = now or utcnow()
     if to in (S.CANCELLED, S.REFUNDED) and frm in states.STOCK_HELD:
         _release(vendor_order)
@@ -372,7 +407,7 @@ def transition(vendor_order: VendorOrder, to_status, *, actor=None, system: bool
         _reserve_again(vendor_order)  # a cancelled part comes back only with its stock
     vendor_order.status = to.value
     if to == S.SHIPPED:
-        vendor_order.carrier, vendor_order.tracking_number = carrier.strip(), tracking_number.strip()
+        vendor_order.carrier, vendor_order.tracking_number = carrier, tracking_number
     if to == S.DELIVERED:
         vendor_order.delivered_at = now
     vendor_order.events.append(OrderEvent(
@@ -507,18 +542,31 @@ def vendor_order_for(cooperative_id: int, public_id: str) -> VendorOrder:
     return vo
 
 
-def may_view(order: Order, user, guest_order_ids: list[str]) -> bool:
-    """The buyer who placed it, the guest session that placed it, or an admin."""
+def may_view(order: Order, user, guest_order_ids: list[str],
+             linked_order_id: str | None = None) -> bool:
+    """The buyer who placed it, the guest session that placed it, whoever holds the signed
+    link to a guest's order (`linked_order_id`: the order the link names, see links.py),
+    or an admin."""
     if order.public_id in guest_order_ids:
+        return True
+    if linked_order_id is not None and order.buyer_id is None \
+            and linked_order_id == order.public_id:
         return True
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return user.role == Role.ADMIN.value or order.buyer_id == user.id
 
 
-def orders_of(buyer) -> list[Order]:
-    return list(db.session.scalars(
-        db.select(Order).filter_by(buyer_id=buyer.id).order_by(Order.created_at.desc())))
+def orders_of(buyer, query: str | None = None) -> list[Order]:
+    """The buyer's own orders, newest first; `query` (an order number as typed: any case,
+    with or without hyphens, a cooperative part's suffix) narrows them to that order."""
+    select = db.select(Order).filter_by(buyer_id=buyer.id)
+    if query and query.strip():
+        parsed = numbers.parse(query)
+        if parsed is None:
+            return []
+        select = select.filter_by(number=parsed[0])
+    return list(db.session.scalars(select.order_by(Order.created_at.desc(), Order.id.desc())))
 
 
 def get_order(public_id: str) -> Order:
@@ -526,6 +574,52 @@ def get_order(public_id: str) -> Order:
     if order is None:
         raise NotFound(_l("No such order."))
     return order
+
+
+# --- what the buyer's order page shows ----------------------------------------------------
+
+@dataclass
+class Parcel:
+    """One cooperative's part as the buyer follows it."""
+
+    vendor_order: VendorOrder
+    carrier_name: str
+    tracking_url: str | None
+
+
+@dataclass
+class OrderView:
+    address_lines: list[str]  # recipient, phone, street, commune/ward, province
+    payment_method: str  # a PaymentMethod value
+    payment_state: str  # awaiting_transfer, awaiting_card, paid, cod, refunded, unpaid
+    parcels: list[Parcel]
+
+
+def payment_state(order: Order) -> str:
+    """Where the buyer's money stands, in one word for the order page."""
+    method = order.payment_method
+    if method == PaymentMethod.COD.value:
+        return "cod"
+    statuses = {vo.status for vo in order.vendor_orders}
+    if S.PENDING_PAYMENT.value in statuses:
+        return "awaiting_card" if method == PaymentMethod.STRIPE.value else "awaiting_transfer"
+    if statuses == {S.REFUNDED.value}:
+        return "refunded"
+    if any(states.was_paid(vo) for vo in order.vendor_orders):
+        return "paid"
+    return "unpaid"  # cancelled before any money arrived
+
+
+def order_view(order: Order, lang: str) -> OrderView:
+    province, commune = geo.province(order.province_code), geo.commune(order.commune_code)
+    address = [order.name, order.phone, order.address_line,
+               commune.name(lang) if commune else "", province.name(lang) if province else ""]
+    return OrderView(
+        address_lines=[line for line in address if line],
+        payment_method=order.payment_method, payment_state=payment_state(order),
+        parcels=[Parcel(vo, carriers.display_name(vo.carrier),
+                        carriers.tracking_url(vo.carrier, vo.tracking_number))
+                 for vo in order.vendor_orders])
 
 
 def status_label(status) -> str:

@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,20 +21,20 @@ from market.accounts.models import Role
 from market.catalog.services import parse_vnd
 from market.errors import DomainError, ValidationError
 from market.extensions import db, limiter
-from market.geo import services as geo
 from market.i18n import current_lang
-from market.orders import cart, disputes, ledger, services, states
-from market.orders.forms import CheckoutForm
+from market.orders import carriers, cart, disputes, ledger, links, services, states
+from market.orders.forms import METHOD_LABELS, CheckoutForm
 from market.orders.models import Dispute, PaymentMethod, VendorOrderStatus
 from market.payments import services as payments
 from market.payments import vietqr
 from market.payments.views import bank_account, gateway
 from market.uploads import send_private
-from market.urls import absolute_url_for
+from market.urls import absolute_url_for, with_query
 from market.vendors import services as vendors
 
 bp = Blueprint("orders", __name__, url_prefix="/<lang:lang>", template_folder="templates")
 CHECKOUT_LIMITS = "10 per minute;60 per hour"  # per address; README "Security model" says so
+LINK_RESEND_LIMITS = "3 per minute;10 per hour"
 
 
 def _attempt(action, success_message) -> bool:
@@ -73,6 +74,17 @@ def _merge_cart_at_login(app, user):
         db.session.commit()
 
 
+@bp.app_context_processor
+def _cart_count():
+    """The header's cart badge: a callable, so only pages that show it pay for it (one
+    SUM for a signed-in buyer, nothing for a guest's session cart)."""
+    def cart_count() -> int:
+        if current_user.is_authenticated:
+            return cart.count_saved(current_user)
+        return cart.count(session.get("cart", {}))
+    return {"cart_count": cart_count}
+
+
 @bp.get("/cart")
 def view_cart():
     return render_template("orders/cart.html", summary=cart.summarise(_items()))
@@ -91,12 +103,15 @@ def add_to_cart():
 
 @bp.post("/cart/update")
 def update_cart():
+    """One line's quantity: typed (quantity), stepped (the − / + buttons: step=-1 or 1) or
+    removed (the remove button)."""
+    form = request.form
     try:
-        _store(cart.set_quantity(_items(), request.form.get("product", ""),
-                                 request.form.get("quantity", 0)))
+        _store(cart.change(_items(), form.get("product", ""), quantity=form.get("quantity", 0),
+                           step=form.get("step"), remove="remove" in form))
     except DomainError as exc:
         flash(str(exc.message), "error")
-    return redirect(url_for("orders.view_cart"))
+    return redirect(url_for("orders.view_cart"), code=303)
 
 
 # --- checkout -----------------------------------------------------------------------------
@@ -120,7 +135,9 @@ def checkout():
     book = _address_book(form)
     form.fill_choices(current_lang(), _methods())
     problems = []
-    if form.validate_on_submit():
+    if form.recalculate.data:
+        pass  # "Update total" (without JavaScript): the summary below, nothing placed
+    elif form.validate_on_submit():
         try:
             order = _place(form, summary)
         except services.CheckoutRefused as exc:
@@ -134,11 +151,22 @@ def checkout():
         else:
             return _after_order(order)
     status = 422 if (form.errors or problems) else 200
-    quote = (services.shipping_quote(summary.groups, form.province_code.data,
-                                     current_app.config["SHIPPING_RATES"])
-             if geo.province(form.province_code.data) else None)
-    return render_template("orders/checkout.html", form=form, summary=summary, quote=quote,
+    return render_template("orders/checkout.html", form=form, summary=summary,
+                           totals=_totals(summary, form.province_code.data),
                            problems={p.product_slug: p for p in problems}, **book), status
+
+
+def _totals(summary, province_code) -> services.CheckoutTotals:
+    return services.checkout_totals(summary, province_code,
+                                    current_app.config["SHIPPING_RATES"])
+
+
+@bp.get("/checkout/summary")
+def checkout_summary():
+    """The checkout's summary for another province, for the page's script to swap in."""
+    summary = cart.summarise(_items())
+    return render_template("orders/_checkout_summary.html", summary=summary, problems={},
+                           totals=_totals(summary, request.args.get("province_code")))
 
 
 def _place(form: CheckoutForm, summary) -> services.Order:
@@ -199,46 +227,114 @@ def _after_order(order):
     return redirect(url_for("orders.order_page", public_id=order.public_id), code=303)
 
 
-def _pay_by_card(order):
+def _pay_by_card(order, link_token: str | None = None):
     """To Stripe's payment page; when Stripe cannot be reached the order (and its stock) is
-    kept and the buyer lands on its page, which offers to try again or to cancel."""
+    kept and the buyer lands on its page, which offers to try again or to cancel. A guest's
+    order returns to addresses that carry its link (the browser that pays may not be the
+    one that placed it); the link is the order's fixed one, so every retry of one attempt
+    sends Stripe the same parameters."""
+    if order.buyer_id is None:
+        token = links.placing_token(order)
+        success = with_query(absolute_url_for("payments.stripe_return",
+                                              public_id=order.public_id), {"link": token})
+        back = absolute_url_for("orders.order_by_link", token=token)
+    else:
+        success = absolute_url_for("payments.stripe_return", public_id=order.public_id)
+        back = absolute_url_for("orders.order_page", public_id=order.public_id)
     try:
-        url = payments.start_card_payment(
-            order, gateway(),
-            success_url=absolute_url_for("payments.stripe_return", public_id=order.public_id),
-            cancel_url=absolute_url_for("orders.order_page", public_id=order.public_id))
+        url = payments.start_card_payment(order, gateway(), success_url=success,
+                                          cancel_url=back)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
-        return redirect(url_for("orders.order_page", public_id=order.public_id), code=303)
+        return _back_to_order(order, link_token)
     return redirect(url, code=303)
 
 
 # --- the buyer's orders -------------------------------------------------------------------
 
-def _visible_order(public_id):
+def _link_token() -> str | None:
+    """The signed order link a form or a return URL carries, if any."""
+    token = request.form.get("link") or request.args.get("link")
+    return token if isinstance(token, str) and token else None
+
+
+def _linked_order_id(link_token: str | None) -> str | None:
+    """The order a signed link names; an altered or expired link stops the request with a
+    page that says so (and, when expired, offers a new link by email)."""
+    if not link_token:
+        return None
+    try:
+        return links.order_id_from(link_token)
+    except links.LinkExpired as exc:
+        abort(make_response(render_template("orders/link_problem.html", message=exc.message,
+                                            token=link_token, expired=True), exc.status))
+    except links.LinkInvalid as exc:
+        abort(make_response(render_template("orders/link_problem.html", message=exc.message,
+                                            expired=False), exc.status))
+
+
+def _visible_order(public_id, link_token: str | None = None):
     order = services.get_order(public_id)
-    if not services.may_view(order, current_user, session.get("orders", [])):
+    linked = _linked_order_id(link_token)
+    if not services.may_view(order, current_user, session.get("orders", []), linked):
         abort(404)
     return order
 
 
-@bp.get("/orders/<public_id>")
-def order_page(public_id):
-    order = _visible_order(public_id)
+def _back_to_order(order, link_token: str | None):
+    if link_token:
+        return redirect(url_for("orders.order_by_link", token=link_token), code=303)
+    return redirect(url_for("orders.order_page", public_id=order.public_id), code=303)
+
+
+def _render_order(order, link_token: str | None = None):
     qr = None
     bank = bank_account()
     if order.payment_method == PaymentMethod.VIETQR.value and bank and any(
         vo.status == VendorOrderStatus.PENDING_PAYMENT.value for vo in order.vendor_orders
     ):
         qr = vietqr.svg(payments.transfer_request(order, bank))
+    # A guest's order shows the link that opens it anywhere (the email carries it too).
+    share_link = (links.order_url(order) if order.buyer_id is None and not link_token
+                  else None)
     return render_template("orders/order.html", order=order, qr=qr, bank=bank,
+                           view=services.order_view(order, current_lang()),
+                           method_labels=METHOD_LABELS,
+                           link_token=link_token, share_link=share_link,
                            card_retry=payments.awaiting_card_payment(order)
                            and gateway().enabled,
                            cancellable=services.cancellable(order),
                            status_label=services.status_label,
                            disputes=disputes.for_order(order), dispute_window=disputes.WINDOW)
+
+
+@bp.get("/orders/<public_id>")
+def order_page(public_id):
+    return _render_order(_visible_order(public_id))
+
+
+@bp.get("/orders/link/<token>")
+def order_by_link(token):
+    """A guest's order opened from its signed link, in any browser, signed in or not."""
+    order = _visible_order(_linked_order_id(token), token)
+    response = make_response(_render_order(order, token))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/orders/link/resend")
+@limiter.limit(LINK_RESEND_LIMITS)
+def resend_link():
+    """A fresh link for an expired one, mailed to the order's address; the answer is the
+    same whether or not the address matches."""
+    links.resend(request.form.get("token"), request.form.get("email"))
+    db.session.commit()
+    return render_template("orders/link_problem.html", expired=False, resent=True,
+                           message=_("If this email address is the order's, a new link "
+                                     "is on its way. It opens the order for %(days)d days.",
+                                     days=current_app.config["ORDER_LINK_DAYS"]))
 
 
 @bp.post("/orders/<public_id>/cancel/<vo_id>")
@@ -254,24 +350,29 @@ def cancel_part(public_id, vo_id):
 
 @bp.post("/orders/<public_id>/pay")
 def pay_order(public_id):
-    return _pay_by_card(_visible_order(public_id))
+    token = _link_token()
+    return _pay_by_card(_visible_order(public_id, token), token)
 
 
 @bp.post("/orders/<public_id>/cancel")
 def cancel_order(public_id):
-    """The buyer (signed in, or the guest session that placed it) cancels what holds no money."""
-    order = _visible_order(public_id)
-    guest = public_id in session.get("orders", []) and not (
-        current_user.is_authenticated and current_user.id == order.buyer_id)
+    """The buyer (signed in, the guest session that placed it, or whoever holds its signed
+    link) cancels what holds no money."""
+    token = _link_token()
+    order = _visible_order(public_id, token)
+    guest = order.buyer_id is None and (public_id in session.get("orders", [])
+                                        or _linked_order_id(token) == public_id)
     _attempt(lambda: services.cancel_order(order, actor=current_user, guest=guest),
              _("Your order is cancelled."))
-    return redirect(url_for("orders.order_page", public_id=public_id), code=303)
+    return _back_to_order(order, token)
 
 
 @bp.get("/orders")
 @login_required
 def my_orders():
-    return render_template("orders/my_orders.html", orders=services.orders_of(current_user),
+    query = (request.args.get("q") or "").strip()[:40]
+    return render_template("orders/my_orders.html", query=query,
+                           orders=services.orders_of(current_user, query),
                            status_label=services.status_label)
 
 
@@ -322,6 +423,7 @@ def vendor_order(public_id):
     return render_template("orders/vendor_order.html", vo=vo,
                            dispute=disputes.for_order(vo.order).get(vo.id),
                            next_states=states.next_states(vo, states.COOP),
+                           carrier_choices=carriers.choices(),
                            status_label=services.status_label,
                            packing_slip=request.args.get("print") == "slip")
 

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_login import current_user
 
 from market.extensions import csrf, db
+from market.orders import links
 from market.orders import services as orders
 from market.payments import services
 from market.payments.stripe_gateway import InvalidEvent, InvalidSignature, StripeGateway
@@ -52,7 +53,10 @@ def stripe_webhook():
 def stripe_return(public_id):
     """Where Stripe sends the buyer back: waits (refreshing) until the webhook has landed."""
     order = orders.get_order(public_id)
-    if not orders.may_view(order, current_user, session.get("orders", [])):
+    link = request.args.get("link")  # paid from the guest's signed order link
+    linked = links.order_id_or_none(link)
+    if not orders.may_view(order, current_user, session.get("orders", []), linked):
         abort(404)
-    return render_template("orders/stripe_return.html", order=order)
+    return render_template("orders/stripe_return.html", order=order,
+                           link_token=link if linked else None)
 

@@ -76,7 +76,7 @@ def test_guest_vietqr_order_across_two_cooperatives(live_server, live_db, page, 
     expect(staff_page.get_by_text("Tiêu đen E2E")).to_be_visible()
     expect(staff_page.get_by_text("Cà phê E2E")).to_have_count(0)
     staff_page.get_by_role("button", name="Chuyển sang đã đóng gói").click()
-    staff_page.get_by_label("Đơn vị vận chuyển").fill("VNPost")
+    staff_page.get_by_label("Đơn vị vận chuyển").select_option("vnpost")
     staff_page.get_by_label("Mã vận đơn").fill("EB123456789VN")
     staff_page.get_by_role("button", name="Chuyển sang đang vận chuyển").click()
     staff_page.get_by_role("button", name="Chuyển sang đã giao").click()

@@ -13,7 +13,7 @@ from market.accounts import addresses
 from market.accounts import services as accounts
 from market.accounts.models import Role
 from market.extensions import db
-from market.orders import disputes, services
+from market.orders import disputes, links, services
 from market.orders.models import VendorOrderStatus as S
 from market.prices import services as prices
 from market.vendors import services as vendors
@@ -58,6 +58,10 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "orders.add_to_cart": (PUBLIC, {}),
     "orders.update_cart": (PUBLIC, {}),
     "orders.checkout": (PUBLIC, {}),
+    "orders.checkout_summary": (PUBLIC, {}),
+    # the signed link is the authority: it opens the one guest order it names, for anyone
+    "orders.order_by_link": (PUBLIC, {"token": "guest_order_link"}),
+    "orders.resend_link": (PUBLIC, {}),  # mails only the order's own address
     "orders_api.create_order": (PUBLIC, {}),
     "payments.stripe_webhook": (PUBLIC, {}),  # its authority is the signature
     "accounts.login": (PUBLIC, {}),
@@ -182,6 +186,7 @@ def world(make, app):
                       email="buyer.secret@example.vn", name="Bà Mật Khẩu")
     cod = make.order([(product, 1)], method="cod", buyer=users["buyer"])
     delivered = make.order([(product, 1)], method="cod", buyer=users["buyer"])
+    guest_order = make.order([(product, 1)], method="vietqr", email="guest@example.vn")
     vo = delivered.vendor_orders[0]
     for to in (S.PACKED, S.SHIPPED, S.DELIVERED):
         services.transition(vo, to, actor=users["staff_a"], carrier="GHN",
@@ -209,6 +214,7 @@ def world(make, app):
         "staff_member_id": member.public_id, "invitation_token": token,
         "batch_id": result.batch.public_id, "transfer_reference": paid.transfer_reference,
         "address_id": address.public_id, "reset_token": reset_token,
+        "guest_order_link": links.make_token(guest_order),
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,

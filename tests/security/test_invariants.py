@@ -220,7 +220,7 @@ class Market(RuleBasedStateMachine):
         if targets:
             to = data.draw(st.sampled_from(targets))
             self._try(lambda: services.transition(vo, to, actor=staff, carrier="GHN",
-                                                  tracking_number="G1"))
+                                                  tracking_number="GY8H6K7D"))
 
     @precondition(lambda self: getattr(self, "orders", None))
     @rule(data=st.data())

@@ -141,7 +141,7 @@ def test_cash_is_confirmed_by_the_cooperative_that_collected_it(make, shop):
     coop, staff, buyer, admin, product = shop
     vo = make.order([(product, 1)], method="cod", buyer=buyer).vendor_orders[0]
     services.transition(vo, "packed", actor=staff)
-    services.transition(vo, "shipped", actor=staff, carrier="GHN", tracking_number="G1")
+    services.transition(vo, "shipped", actor=staff, carrier="GHN", tracking_number="GY8H6K7D")
     with pytest.raises(DomainError):
         services.transition(vo, "delivered", actor=admin)  # the admin holds no cash
     services.transition(vo, "delivered", actor=staff)
@@ -156,7 +156,7 @@ def test_a_cash_refund_decided_in_a_dispute_leaves_nothing_owed(make, shop):
     coop, staff, buyer, admin, product = shop
     vo = make.order([(product, 1)], method="cod", buyer=buyer).vendor_orders[0]
     services.transition(vo, "packed", actor=staff)
-    services.transition(vo, "shipped", actor=staff, carrier="GHN", tracking_number="G1")
+    services.transition(vo, "shipped", actor=staff, carrier="GHN", tracking_number="GY8H6K7D")
     services.transition(vo, "delivered", actor=staff)
     dispute = disputes.open_dispute(vo, buyer, "Hàng bị vỡ khi nhận được.")
     disputes.decide(dispute, admin, "full_refund")

@@ -150,7 +150,7 @@ def test_full_refund_after_shipping_keeps_the_stock_out_and_refunds_every_part(c
     post_event(client, completed("cs_test_1", order.total, "evt_paid"))
     vo_a, vo_b = order.vendor_orders
     services.transition(vo_a, "packed", actor=staff_a)
-    services.transition(vo_a, "shipped", actor=staff_a, carrier="GHN", tracking_number="G1")
+    services.transition(vo_a, "shipped", actor=staff_a, carrier="GHN", tracking_number="GY8H6K7D")
     post_event(client, refunded(order.total, "evt_ref"))
     assert (vo_a.status, vo_b.status) == ("refunded", "refunded")
     assert stock_of(a) == 4  # the parcel left: not back on the shelf
@@ -187,7 +187,7 @@ def test_a_dispute_refund_then_refunded_in_stripe_is_not_counted_twice(client, m
     post_event(client, completed("cs_test_1", order.total, "evt_paid"))
     vo = order.vendor_orders[0]
     services.transition(vo, "packed", actor=staff)
-    services.transition(vo, "shipped", actor=staff, carrier="GHN", tracking_number="G1")
+    services.transition(vo, "shipped", actor=staff, carrier="GHN", tracking_number="GY8H6K7D")
     services.transition(vo, "delivered", actor=staff)
     dispute = disputes.open_dispute(vo, buyer, "Hàng bị ẩm, không dùng được.")
     disputes.decide(dispute, make.officer(66), "partial_refund", 100_000)
@@ -333,3 +333,29 @@ def test_admin_page_lists_refunds_due(client, make):
     login(client, make.user(Role.ADMIN), lang="en")
     page = client.get("/en/admin/payouts").get_data(as_text=True)
     assert "refund due" in page and order.public_id in page
+
+
+def test_a_guest_pays_again_from_the_signed_link_in_another_browser(client, make,
+                                                                    fake_stripe):
+    from market.orders import links
+
+    product = make.product(price=150_000, stock=4)
+    _checkout(client, product)
+    order = db.session.scalar(db.select(Order))
+    token = links.make_token(order)
+    other = client.application.test_client()  # no session, not signed in
+    page = other.get(f"/en/orders/link/{token}").get_data(as_text=True)
+    assert "Pay by card" in page and f'name="link" value="{token}"' in page
+    paid = other.post(f"/en/orders/{order.public_id}/pay", data={"link": token})
+    assert paid.headers["Location"].startswith("https://checkout.stripe.test/")
+    sessions = [p for path, _, p in fake_stripe.requests if path == "/v1/checkout/sessions"]
+    # The first (at checkout) and the retry send Stripe the same addresses, and both carry
+    # the order's link: whichever browser pays comes back to a page it may see.
+    assert sessions[0]["success_url"] == sessions[-1]["success_url"]
+    assert sessions[0]["cancel_url"] == sessions[-1]["cancel_url"]
+    back = sessions[-1]["success_url"].split("?link=")[1]
+    assert links.order_id_from(back) == order.public_id
+    assert other.get(f"/en/payments/stripe/return/{order.public_id}",
+                     query_string={"link": back}).status_code == 200
+    assert "/en/orders/link/" in sessions[-1]["cancel_url"]
+    assert other.get(f"/en/payments/stripe/return/{order.public_id}").status_code == 404
