@@ -23,6 +23,7 @@ from market.urls import with_query
 def init_app(app) -> None:
     from market.accounts.services import load_user
     from market.accounts.views import bp as accounts_bp
+    from market.notifications.views import bp as notifications_bp
     from market.ocop.views import bp as ocop_bp
     from market.orders.api import bp as orders_api_bp
     from market.orders.views import bp as orders_bp
@@ -34,7 +35,7 @@ def init_app(app) -> None:
     from market.vendors.views import bp as vendors_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
-                      orders_api_bp, payments_bp, prices_bp, prices_api_bp):
+                      orders_api_bp, payments_bp, prices_bp, prices_api_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
     from market import search

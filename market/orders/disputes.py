@@ -10,6 +10,7 @@ from market.accounts.models import Role
 from market.dbtypes import utcnow
 from market.errors import DomainError, NotFound, ValidationError
 from market.extensions import db
+from market.notifications import events
 from market.orders import ledger, services, states
 from market.orders.models import Dispute, DisputeEvent, VendorOrder, VendorOrderStatus
 from market.uploads import remove_files, remove_on_rollback, save_image, stored_files
@@ -51,6 +52,7 @@ def open_dispute(vendor_order: VendorOrder, buyer, reason: str, photos=(),
                                        note=reason.strip()[:500], at=now))
     db.session.add(dispute)
     db.session.flush()
+    events.dispute_opened(dispute)
     return dispute
 
 
@@ -161,3 +163,11 @@ def queue_for(user) -> list[Dispute]:
     elif user.role != Role.ADMIN.value:
         return []
     return list(db.session.scalars(query))
+
+
+def awaiting_answer(cooperative_id: int) -> list[Dispute]:
+    """The cooperative's open disputes it has not answered yet, oldest first."""
+    return list(db.session.scalars(
+        db.select(Dispute).join(Dispute.vendor_order)
+        .where(VendorOrder.cooperative_id == cooperative_id, Dispute.status == "open")
+        .order_by(Dispute.created_at)))

@@ -114,7 +114,12 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "prices.rollback": (PRICE_MANAGERS, {"public_id": "batch_id"}),
     "prices.publication": (PRICE_MANAGERS, {"commodity": "commodity", "market": "market"}),
     "orders.confirm_transfer": (ADMIN, {}),
+    "orders.transfer_detail": (ADMIN, {"reference": "transfer_reference"}),
+    "orders.import_statement": (ADMIN, {}),
+    "orders.confirm_statement": (ADMIN, {}),
     "orders.admin_payouts": (ADMIN, {}),
+    "notifications.outbox": (ADMIN, {}),
+    "orders.packing_slip": (frozenset({"staff_a", "admin"}), {"public_id": "vendor_order_id"}),
 }
 
 # Routes that list a scope's objects: a role outside the owners may open the page (its
@@ -133,15 +138,16 @@ FORMS = {
     "orders.confirm_transfer": {"reference": "transfer_reference"},
     "orders.admin_payouts": {"cooperative": "coop_slug", "amount": "1000",
                              "bank_reference": "VCB-1"},
-    "vendors.product_archive": {},
+    "orders.confirm_statement": {"pay": "statement_pair"},
+    "vendors.product_archive": {"confirmed": "1"},
     "vendors.product_edit": {"name_vi": "Tên mới", "price": "1000", "unit": "gói",
                              "stock": "1", "stock_shown": "40", "origin_province_code": "66",
                              "status": "active"},
-    "vendors.staff_remove": {},
-    "vendors.image_delete": {},
+    "vendors.staff_remove": {"confirmed": "1"},
+    "vendors.image_delete": {"confirmed": "1"},
     "vendors.review": {"decision": "approve"},
     "ocop.review_action": {"reason": "Hồ sơ hợp lệ."},
-    "prices.rollback": {},
+    "prices.rollback": {"confirmed": "1"},
     "prices.publication": {"action": "publish", "commentary_vi": "x", "commentary_en": "x"},
 }
 
@@ -189,6 +195,7 @@ def world(make, app):
         "dispute_id": dispute.public_id, "image_id": image.id,
         "staff_member_id": member.public_id, "invitation_token": token,
         "batch_id": result.batch.public_id, "transfer_reference": paid.transfer_reference,
+        "statement_pair": f"{paid.transfer_reference}:{paid.total}",
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,

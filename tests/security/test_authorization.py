@@ -91,7 +91,7 @@ def test_owners_post_does_the_work(app, world):
     failures = []
     for endpoint in ("orders.vendor_order_action", "orders.answer_dispute",
                      "vendors.product_archive", "ocop.review_action", "orders.confirm_transfer",
-                     "vendors.staff_remove"):
+                     "vendors.staff_remove", "orders.confirm_statement"):
         owners, _ = POLICY[endpoint]
         client = client_for(app, users, min(owners))
         before = fingerprint()
