@@ -52,6 +52,8 @@ def init_app(app) -> None:
     app.register_error_handler(DomainError, domain_error)
     app.register_error_handler(404, not_found)
     app.register_error_handler(429, too_many_requests)
+    for code in ERROR_MESSAGES:
+        app.register_error_handler(code, http_error)
     app.before_request(refuse_nul_bytes)
     app.context_processor(lambda: {"demo_mode": current_app.config["DEMO_MODE"]})
     app.jinja_env.globals["switch_lang_url"] = lang_url_for_switch
@@ -106,6 +108,28 @@ def domain_error(exc: DomainError):
 
 def not_found(exc):
     return render_template("error.html", message=_l("Page not found."), status=404), 404
+
+
+ERROR_MESSAGES = {
+    400: _l("The request could not be understood. If you sent a form, reload the page and "
+            "try again."),
+    403: _l("You may not open this page."),
+    405: _l("This address does not take that kind of request."),
+    413: _l("The upload is too large."),
+    500: _l("Something went wrong on our side. Please try again in a moment."),
+}
+
+
+def http_error(exc):
+    """Other HTTP errors as pages in the URL's language (problem details under /api/)."""
+    code = getattr(exc, "code", None) or 500
+    code = code if code in ERROR_MESSAGES else 500
+    message = ERROR_MESSAGES[code]
+    if request.path.startswith("/api/"):
+        from market.problems import problem
+
+        return problem(code, str(message))
+    return render_template("error.html", message=message, status=code), code
 
 
 def refuse_nul_bytes():

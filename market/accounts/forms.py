@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo
+
+from market.forms import FlaskForm
 
 # Length and strength rules live in services.password_problem and services.clean_name, so
 # every path that sets a password or a name (forms, invitations, the demo loader) shares them.

@@ -19,6 +19,10 @@ WINDOW = timedelta(days=7)
 MAX_PHOTOS = 3
 PHOTO_SUBDIR = "disputes"  # under PRIVATE_DIR
 DECISIONS = ("full_refund", "partial_refund", "rejected")
+DECISION_LABELS = {"full_refund": _l("full refund"), "partial_refund": _l("partial refund"),
+                   "rejected": _l("rejected: no refund")}
+STATUS_LABELS = {"open": _l("awaiting the cooperative's answer"),
+                 "answered": _l("answered, awaiting the decision"), "decided": _l("decided")}
 
 
 def _record(dispute: Dispute, actor, to_status: str, note: str = "") -> None:

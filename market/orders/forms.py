@@ -1,10 +1,10 @@
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length
 
+from market.forms import FlaskForm
 from market.geo import services as geo
 
 METHOD_LABELS = {

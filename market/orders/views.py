@@ -25,7 +25,7 @@ from market.extensions import db, limiter
 from market.geo import services as geo
 from market.i18n import current_lang
 from market.orders import cart, disputes, ledger, packing, services, states
-from market.orders.forms import CheckoutForm
+from market.orders.forms import METHOD_LABELS, CheckoutForm
 from market.orders.models import Dispute, PaymentMethod, VendorOrderStatus
 from market.payments import services as payments
 from market.payments import transfers, vietqr
@@ -35,6 +35,14 @@ from market.urls import absolute_url_for
 from market.vendors import services as vendors
 
 bp = Blueprint("orders", __name__, url_prefix="/<lang:lang>", template_folder="templates")
+
+
+@bp.app_context_processor
+def _labels():
+    """Words for the codes that orders pages show: never a raw `full_refund` or `cod`."""
+    return {"dispute_decision_labels": disputes.DECISION_LABELS,
+            "dispute_status_labels": disputes.STATUS_LABELS,
+            "payment_method_labels": METHOD_LABELS}
 CHECKOUT_LIMITS = "10 per minute;60 per hour"  # per address; README "Security model" says so
 
 

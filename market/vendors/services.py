@@ -25,6 +25,8 @@ from market.vendors.models import (
 )
 
 INVITATION_TTL = timedelta(days=7)
+STATUS_LABELS = {"pending": _l("Waiting for review"), "approved": _l("Approved"),
+                 "rejected": _l("Rejected"), "suspended": _l("Suspended")}
 NAME_LENGTH = Cooperative.name.type.length
 
 MIN_MEMBERS = 5  # Law on Cooperatives 2023, art. 20: at least five official members
@@ -206,7 +208,8 @@ def change_status(coop: Cooperative, to_status, actor: User | None, reason: str 
     current = CooperativeStatus(coop.status)
     if to_status not in _TRANSITIONS[current]:
         raise ValidationError({"status": _l("A cooperative cannot go from %(a)s to %(b)s.",
-                                            a=current.value, b=to_status.value)})
+                                            a=STATUS_LABELS[current.value],
+                                            b=STATUS_LABELS[to_status.value])})
     reason = (reason or "").strip()
     if to_status in (CooperativeStatus.REJECTED, CooperativeStatus.SUSPENDED) and not reason:
         raise ValidationError({"reason": _l("Give a reason; the cooperative will see it.")})

@@ -51,8 +51,7 @@ from market.vendors.forms import (
 bp = Blueprint("vendors", __name__, url_prefix="/<lang:lang>/vendor", template_folder="templates")
 
 STATUS_LABELS = {"draft": _l("Draft"), "active": _l("On sale"), "archived": _l("Archived")}
-COOP_STATUS_LABELS = {"pending": _l("Waiting for review"), "approved": _l("Approved"),
-                      "rejected": _l("Rejected"), "suspended": _l("Suspended")}
+COOP_STATUS_LABELS = services.STATUS_LABELS
 
 
 @bp.app_context_processor
