@@ -109,12 +109,22 @@ def _header_key(value) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", name).split())
 
 
+# Longer headers that start like one of ours ("Nội dung chi tiết", "Số tiền ghi có (VND)").
+_PREFIXES = {"description": ("noi dung", "dien giai", "mo ta", "description", "details"),
+             "credit": ("so tien ghi co", "ghi co", "credit"),
+             "debit": ("so tien ghi no", "ghi no", "debit")}
+
+
 def _columns(row: list) -> dict[str, int]:
     found: dict[str, int] = {}
-    for index, cell in enumerate(row):
-        key = _header_key(cell)
+    keys = [_header_key(cell) for cell in row]
+    for index, key in enumerate(keys):
         for column, names in _HEADERS.items():
             if key in names and column not in found:
+                found[column] = index
+    for index, key in enumerate(keys):
+        for column, prefixes in _PREFIXES.items():
+            if column not in found and index not in found.values() and key.startswith(prefixes):
                 found[column] = index
     return found
 
