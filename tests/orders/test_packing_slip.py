@@ -16,7 +16,7 @@ def _shop(make, weight=250):
 
 
 def test_slip_has_what_the_carrier_needs_and_the_cash_to_collect(make):
-    coop, staff, coffee, pepper = _shop(make)
+    _, staff, coffee, pepper = _shop(make)
     order = make.order([(coffee, 3), (pepper, 2)], method="cod", name="Trần Văn Bình",
                        phone="0987 654 321", address_line="12 Hàng Bạc")
     vo = order.vendor_orders[0]
@@ -59,7 +59,7 @@ def test_slip_page_prints_in_either_language(client, make):
 
 
 def test_another_cooperative_and_buyers_get_404_admins_may_print(client, make):
-    _, staff, coffee, _ = _shop(make)
+    _, _, coffee, _ = _shop(make)
     buyer = make.user()
     vo = make.order([(coffee, 1)], method="cod", buyer=buyer).vendor_orders[0]
     url = f"/vi/vendor/orders/{vo.public_id}/slip"
@@ -73,7 +73,7 @@ def test_another_cooperative_and_buyers_get_404_admins_may_print(client, make):
 
 
 def test_orders_found_by_number_as_typed_and_only_ones_own(make):
-    coop, staff, coffee, _ = _shop(make)
+    coop, _, coffee, _ = _shop(make)
     other_coop_product = make.product(make.cooperative())
     mine = make.order([(coffee, 1)], method="cod", name="Lê Thị Hoa", phone="0912 000 111")
     split = make.order([(coffee, 1), (other_coop_product, 1)], method="cod")
