@@ -435,6 +435,17 @@ def answer_dispute(public_id):
 def dispute_queue():
     if request.method == "POST":
         dispute = _dispute(request.form.get("dispute", ""))
+        if not disputes.may_decide(current_user, dispute):
+            abort(404)
+        decision = request.form.get("decision", "")
+        if decision in disputes.DECISIONS and confirm.needed():
+            return confirm.page(
+                _("Decide the dispute about order %(id)s: %(decision)s?",
+                  id=dispute.vendor_order.number,
+                  decision=disputes.DECISION_LABELS[decision]),
+                _("The decision is final: the buyer and the cooperative see it, and a refund "
+                  "is recorded at once."), _("Record the decision"),
+                url_for("orders.dispute_queue"))
         _attempt(lambda: disputes.decide(
             dispute, current_user, request.form.get("decision", ""),
             parse_vnd(request.form.get("refund_amount") or "0") or 0,

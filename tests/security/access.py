@@ -133,7 +133,7 @@ FORMS = {
     "orders.vendor_order_action": {"to": "packed"},
     "orders.cancel_part": {},
     "orders.answer_dispute": {"answer": "Chúng tôi sẽ gửi lại hàng."},
-    "orders.dispute_queue": {"dispute": "dispute_id", "decision": "full_refund",
+    "orders.dispute_queue": {"dispute": "dispute_id", "decision": "full_refund", "confirmed": "1",
                              "note": "ok"},
     "orders.confirm_transfer": {"reference": "transfer_reference"},
     "orders.admin_payouts": {"cooperative": "coop_slug", "amount": "1000",
@@ -172,6 +172,7 @@ def world(make, app):
     paid = make.order([(product, 2)], method="vietqr", buyer=users["buyer"],
                       email="buyer.secret@example.vn", name="Bà Mật Khẩu")
     cod = make.order([(product, 1)], method="cod", buyer=users["buyer"])
+    by_statement = make.order([(product, 1)], method="vietqr")  # paid by a statement import
     delivered = make.order([(product, 1)], method="cod", buyer=users["buyer"])
     vo = delivered.vendor_orders[0]
     for to in (S.PACKED, S.SHIPPED, S.DELIVERED):
@@ -195,7 +196,7 @@ def world(make, app):
         "dispute_id": dispute.public_id, "image_id": image.id,
         "staff_member_id": member.public_id, "invitation_token": token,
         "batch_id": result.batch.public_id, "transfer_reference": paid.transfer_reference,
-        "statement_pair": f"{paid.transfer_reference}:{paid.total}",
+        "statement_pair": f"{by_statement.transfer_reference}:{by_statement.total}",
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,
