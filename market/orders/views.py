@@ -12,7 +12,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
@@ -35,6 +35,7 @@ from market.urls import absolute_url_for
 from market.vendors import services as vendors
 
 bp = Blueprint("orders", __name__, url_prefix="/<lang:lang>", template_folder="templates")
+CHECKOUT_LIMITS = "10 per minute;60 per hour"  # per address; README "Security model" says so
 
 
 @bp.app_context_processor
@@ -43,7 +44,6 @@ def _labels():
     return {"dispute_decision_labels": disputes.DECISION_LABELS,
             "dispute_status_labels": disputes.STATUS_LABELS,
             "payment_method_labels": METHOD_LABELS}
-CHECKOUT_LIMITS = "10 per minute;60 per hour"  # per address; README "Security model" says so
 
 
 def _attempt(action, success_message) -> bool:
@@ -386,7 +386,8 @@ def confirm_statement():
         flash(str(exc.message), "error")
         return redirect(url_for("orders.confirm_transfer"), code=303)
     confirmed = [c for c in done if c.confirmed]
-    flash(_("%(n)d transfers confirmed.", n=len(confirmed)), "success")
+    flash(ngettext("%(num)d transfer confirmed.", "%(num)d transfers confirmed.",
+                   len(confirmed)), "success")
     for c in done:
         if not c.confirmed:
             flash(f"{c.reference}: {c.reason}", "info")

@@ -35,12 +35,6 @@ def _require_admin(actor) -> None:
         raise NotFound(_l("No such page."))
 
 
-def external_id(order: Order) -> str:
-    """The payment's unique key: one confirmed transfer per order, however often a
-    statement is imported (services.confirm_transfer stores the same key)."""
-    return f"vietqr:{order.transfer_reference}"
-
-
 # --- orders awaiting a transfer ---------------------------------------------------------
 
 def awaiting(actor, search: str | None = None) -> list[Order]:
@@ -71,8 +65,8 @@ def find_order(actor, reference: str) -> Order:
 
 
 def already_paid(order: Order) -> bool:
-    return db.session.scalar(
-        db.select(Payment.id).filter_by(external_id=external_id(order))) is not None
+    key = services.transfer_external_id(order)
+    return db.session.scalar(db.select(Payment.id).filter_by(external_id=key)) is not None
 
 
 def holds_nothing(order: Order) -> bool:

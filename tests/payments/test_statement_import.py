@@ -7,6 +7,7 @@ import pytest
 from market.accounts.models import Role
 from market.extensions import db
 from market.orders import numbers
+from market.payments import services as payments
 from market.payments import transfers
 from market.payments.models import Payment
 from tests.conftest import login
@@ -88,7 +89,7 @@ def test_confirming_pays_once_and_a_reimport_confirms_nothing(make, shop):
     again = transfers.confirm_matches(admin, pairs)
     assert [c.confirmed for c in again] == [False, False]
     assert db.session.scalar(db.select(db.func.count()).select_from(Payment).filter_by(
-        external_id=transfers.external_id(a))) == 1
+        external_id=payments.transfer_external_id(a))) == 1
     data = vi_statement([("FT9", "", f"{a.total:,}".replace(",", "."), a.number)])
     assert [m.status for m in transfers.preview(admin, data)] == ["already_paid"]
 
