@@ -11,6 +11,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
@@ -129,6 +130,8 @@ def http_error(exc):
         from market.problems import problem
 
         return problem(code, str(message))
+    if request_ctx.url_adapter is None:  # refused before routing (an untrusted Host)
+        return str(message), code, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("error.html", message=message, status=code), code
 
 
