@@ -67,7 +67,7 @@ def test_guest_vietqr_order_across_two_cooperatives(live_server, live_db, page, 
     sign_in(staff_page, live_server, emails[0])
     staff_page.goto(live_server + "/vi/vendor/orders")
     expect(staff_page.locator("tbody tr")).to_have_count(1)
-    staff_page.locator("tbody tr a").click()
+    staff_page.locator("tbody tr a").first.click()
     expect(staff_page.get_by_text("Tiêu đen E2E")).to_be_visible()
     expect(staff_page.get_by_text("Cà phê E2E")).to_have_count(0)
     staff_page.get_by_role("button", name="Chuyển sang đã đóng gói").click()
