@@ -104,7 +104,7 @@ def test_every_page_in_both_languages_shows_words_not_codes(app, world):
         rule = next(app.url_map.iter_rules(endpoint))
         if "GET" in rule.methods and "lang" in rule.arguments and endpoint not in (
                 "accounts.logout",):
-            requests.append((sorted(owners)[0], "GET", endpoint, None))
+            requests.append((min(owners), "GET", endpoint, None))
     for role, endpoint, data in POSTS:
         requests.append((role, "POST", endpoint, {k: values.get(v, v) for k, v in data.items()}))
         if endpoint == "orders.add_to_cart":  # the cart holds a product: checkout shows
@@ -119,7 +119,7 @@ def test_every_page_in_both_languages_shows_words_not_codes(app, world):
                             else client(role).post(localized, data=data))
                 if response.status_code >= 500:
                     failures.append(f"{method} {localized} as {role}: {response.status_code}")
-                if not response.mimetype == "text/html":
+                if response.mimetype != "text/html":
                     continue
                 found = _problems(lang, _text(response.get_data(as_text=True)))
                 if found:
