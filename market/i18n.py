@@ -19,12 +19,19 @@ class LangConverter(BaseConverter):
 
 
 def select_locale() -> str:
-    lang = g.get("lang")
+    lang = g.get("lang") or (lang_of_path(request.path) if request else None)
     if lang:
         return lang
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
         return current_user.locale
     return negotiate(request.accept_languages) if request else DEFAULT_LOCALE
+
+
+def lang_of_path(path: str) -> str | None:
+    """The language a URL names (/en/..., /vi/...), also where no route matched it (a 404
+    under /en/ is an English page whatever the browser prefers)."""
+    first = (path or "").lstrip("/").split("/", 1)[0]
+    return first if first in LOCALES else None
 
 
 def negotiate(accept_languages) -> str:

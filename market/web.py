@@ -11,6 +11,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
@@ -23,6 +24,7 @@ from market.urls import with_query
 def init_app(app) -> None:
     from market.accounts.services import load_user
     from market.accounts.views import bp as accounts_bp
+    from market.notifications.views import bp as notifications_bp
     from market.ocop.views import bp as ocop_bp
     from market.orders.api import bp as orders_api_bp
     from market.orders.views import bp as orders_bp
@@ -34,7 +36,7 @@ def init_app(app) -> None:
     from market.vendors.views import bp as vendors_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
-                      orders_api_bp, payments_bp, prices_bp, prices_api_bp):
+                      orders_api_bp, payments_bp, prices_bp, prices_api_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
     from market import search
@@ -51,6 +53,8 @@ def init_app(app) -> None:
     app.register_error_handler(DomainError, domain_error)
     app.register_error_handler(404, not_found)
     app.register_error_handler(429, too_many_requests)
+    for code in ERROR_MESSAGES:
+        app.register_error_handler(code, http_error)
     app.before_request(refuse_nul_bytes)
     app.context_processor(lambda: {"demo_mode": current_app.config["DEMO_MODE"]})
     app.jinja_env.globals["switch_lang_url"] = lang_url_for_switch
@@ -105,6 +109,30 @@ def domain_error(exc: DomainError):
 
 def not_found(exc):
     return render_template("error.html", message=_l("Page not found."), status=404), 404
+
+
+ERROR_MESSAGES = {
+    400: _l("The request could not be understood. If you sent a form, reload the page and "
+            "try again."),
+    403: _l("You may not open this page."),
+    405: _l("This address does not take that kind of request."),
+    413: _l("The upload is too large."),
+    500: _l("Something went wrong on our side. Please try again in a moment."),
+}
+
+
+def http_error(exc):
+    """Other HTTP errors as pages in the URL's language (problem details under /api/)."""
+    code = getattr(exc, "code", None) or 500
+    code = code if code in ERROR_MESSAGES else 500
+    message = ERROR_MESSAGES[code]
+    if request.path.startswith("/api/"):
+        from market.problems import problem
+
+        return problem(code, str(message))
+    if request_ctx.url_adapter is None:  # refused before routing (an untrusted Host)
+        return str(message), code, {"Content-Type": "text/plain; charset=utf-8"}
+    return render_template("error.html", message=message, status=code), code
 
 
 def refuse_nul_bytes():

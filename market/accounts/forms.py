@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo
 
+from market.forms import FlaskForm
 from market.geo import services as geo
 
 # Length and strength rules live in services.password_problem and services.clean_name, so

@@ -56,6 +56,14 @@ def list_products(coop: Cooperative, *, status: str | None = None, stock: str | 
     return list(rows), total
 
 
+def low_stock(coop: Cooperative, limit: int = 10) -> tuple[int, list[Product]]:
+    """Products on sale with LOW_STOCK units or fewer (out of stock first), and how many."""
+    query = _scoped(coop).where(Product.status == ProductStatus.ACTIVE.value,
+                                Product.stock <= LOW_STOCK)
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+    return total, list(db.session.scalars(query.order_by(Product.stock, Product.id).limit(limit)))
+
+
 def create_product(coop: Cooperative, data: dict, *, actor_id: int | None = None) -> Product:
     data = {k: v for k, v in data.items() if k != "slug"}  # slugs are made, never chosen
     return services.create_product(coop, data, actor_id=actor_id)

@@ -76,3 +76,36 @@ def send_pending(sender, limit: int = 100) -> int:
             sent += 1
         db.session.commit()  # one mail, one commit: a crash never re-sends a sent mail
     return sent
+
+
+# --- the outbox as an admin reads it ----------------------------------------------------
+
+OUTBOX_PAGE = 100
+
+
+def status_of(mail: OutboxEmail) -> str:
+    """sent; failed (gave up after MAX_ATTEMPTS); retrying (an attempt failed); queued."""
+    if mail.sent_at is not None:
+        return "sent"
+    if mail.attempts >= MAX_ATTEMPTS:
+        return "failed"
+    return "retrying" if mail.attempts else "queued"
+
+
+def recent(actor, search: str = "", limit: int = OUTBOX_PAGE) -> list[OutboxEmail]:
+    """The latest queued and sent mails, newest first, for admins only; `search` finds a
+    recipient's address or words of the subject."""
+    from flask_babel import lazy_gettext as _l
+
+    from market.accounts.models import Role
+    from market.errors import NotFound
+
+    if getattr(actor, "role", None) != Role.ADMIN.value:
+        raise NotFound(_l("No such page."))
+    query = db.select(OutboxEmail)
+    search = (search or "").strip()[:120]
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(OutboxEmail.recipient.ilike(pattern, escape="\\")
+                            | OutboxEmail.subject.ilike(pattern, escape="\\"))
+    return list(db.session.scalars(query.order_by(OutboxEmail.id.desc()).limit(limit)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -18,6 +18,7 @@ from market.accounts.models import Role, User
 from market.catalog.models import Product
 from market.errors import Collector, DomainError, NotFound, PermissionDenied, ValidationError
 from market.extensions import db
+from market.notifications import events
 from market.ocop.models import (
     CertificateStatus,
     IssuingLevel,
@@ -249,8 +250,10 @@ def submit_certificate(actor: User, data: dict, document_stream, *, private_dir:
                        today: date | None = None) -> OcopCertificate:
     """Cooperative staff submit a certificate for their own cooperative's products."""
     _require_staff(actor)
-    return create_certificate(actor.cooperative_id, data, document_stream=document_stream,
+    cert = create_certificate(actor.cooperative_id, data, document_stream=document_stream,
                               private_dir=private_dir, submitted_by=actor, today=today)
+    events.certificate_submitted(cert)
+    return cert
 
 
 def resubmit_certificate(cert: OcopCertificate, actor: User, data: dict, document_stream=None,
@@ -273,6 +276,7 @@ def resubmit_certificate(cert: OcopCertificate, actor: User, data: dict, documen
     cert.submitted_by, cert.submitted_at = actor, cert.events[-1].at
     # The rejection (who, when, why) stays in the history.
     cert.reviewer, cert.reviewed_at, cert.reason = None, None, ""
+    events.certificate_submitted(cert)
     return cert
 
 
@@ -483,3 +487,16 @@ def document_for(actor: User, public_id: str) -> str:
     if not cert.document:
         raise NotFound(_l("This certificate has no document."))
     return cert.document
+
+
+def expiring_soon(cooperative_id: int, days: int = 60, today: date | None = None
+                  ) -> list[OcopCertificate]:
+    """The cooperative's verified certificates whose validity ends within `days`."""
+    today = today or today_in_vietnam()
+    return list(db.session.scalars(
+        db.select(OcopCertificate).where(
+            OcopCertificate.cooperative_id == cooperative_id,
+            OcopCertificate.status == S.VERIFIED.value,
+            OcopCertificate.valid_until >= today,
+            OcopCertificate.valid_until <= today + timedelta(days=days))
+        .order_by(OcopCertificate.valid_until)))

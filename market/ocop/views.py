@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from market import confirm
 from market.errors import ValidationError
 from market.extensions import db
 from market.ocop import services
@@ -136,6 +137,14 @@ def review_detail(public_id):
 def review_action(public_id, action):
     cert = services.get_for_reviewer(current_user, public_id, for_update=True)
     reason = request.form.get("reason", "")
+    if action in ("reject", "revoke") and reason.strip() and confirm.needed():
+        return confirm.page(
+            _("Reject certificate %(number)s?", number=cert.certificate_number)
+            if action == "reject" else
+            _("Revoke certificate %(number)s?", number=cert.certificate_number),
+            _("The cooperative sees your reason: \"%(reason)s\"", reason=reason),
+            _("Reject") if action == "reject" else _("Revoke"),
+            url_for("ocop.review_detail", public_id=public_id))
     try:
         if action == "verify":
             services.verify_certificate(cert, current_user, today=_today())

@@ -10,6 +10,7 @@ from market.accounts.models import Role
 from market.dbtypes import utcnow
 from market.errors import DomainError, NotFound, ValidationError
 from market.extensions import db
+from market.notifications import events
 from market.orders import ledger, services, states
 from market.orders.models import Dispute, DisputeEvent, VendorOrder, VendorOrderStatus
 from market.uploads import remove_files, remove_on_rollback, save_image, stored_files
@@ -18,6 +19,10 @@ WINDOW = timedelta(days=7)
 MAX_PHOTOS = 3
 PHOTO_SUBDIR = "disputes"  # under PRIVATE_DIR
 DECISIONS = ("full_refund", "partial_refund", "rejected")
+DECISION_LABELS = {"full_refund": _l("full refund"), "partial_refund": _l("partial refund"),
+                   "rejected": _l("rejected: no refund")}
+STATUS_LABELS = {"open": _l("awaiting the cooperative's answer"),
+                 "answered": _l("answered, awaiting the decision"), "decided": _l("decided")}
 
 
 def _record(dispute: Dispute, actor, to_status: str, note: str = "") -> None:
@@ -51,6 +56,7 @@ def open_dispute(vendor_order: VendorOrder, buyer, reason: str, photos=(),
                                        note=reason.strip()[:500], at=now))
     db.session.add(dispute)
     db.session.flush()
+    events.dispute_opened(dispute)
     return dispute
 
 
@@ -161,3 +167,11 @@ def queue_for(user) -> list[Dispute]:
     elif user.role != Role.ADMIN.value:
         return []
     return list(db.session.scalars(query))
+
+
+def awaiting_answer(cooperative_id: int) -> list[Dispute]:
+    """The cooperative's open disputes it has not answered yet, oldest first."""
+    return list(db.session.scalars(
+        db.select(Dispute).join(Dispute.vendor_order)
+        .where(VendorOrder.cooperative_id == cooperative_id, Dispute.status == "open")
+        .order_by(Dispute.created_at)))

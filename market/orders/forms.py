@@ -1,7 +1,6 @@
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length
 
 from market.accounts.forms import fill_place_choices
+from market.forms import FlaskForm
 
 METHOD_LABELS = {
     "cod": _l("Cash on delivery"),

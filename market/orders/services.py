@@ -20,6 +20,7 @@ from market.errors import Collector, DomainError, NotFound, ValidationError
 from market.extensions import begin_write, db
 from market.geo import services as geo
 from market.i18n import LOCALES
+from market.notifications import events
 from market.orders import carriers, ledger, numbers, shipping, states
 from market.orders.models import (
     Order,
@@ -215,6 +216,8 @@ def place_order(
                              now, payment_timeout, shipping_rates)
         order.client_ref = client_ref
         _notify(order, "placed")
+        for vo in order.vendor_orders:
+            events.new_order(vo)
         savepoint.commit()
     except IntegrityError:
         # The same key committed by a concurrent request: that order is the answer.
@@ -417,6 +420,8 @@ def transition(vendor_order: VendorOrder, to_status, *, actor=None, system: bool
     db.session.flush()
     if to in (S.PAID, S.SHIPPED, S.DELIVERED):
         _notify(vendor_order.order, to.value, vendor_order)
+    if to == S.PAID:
+        events.payment_received(vendor_order)
     if states.was_paid(vendor_order) and to in (S.PAID, S.DELIVERED):
         ledger.record_sale(vendor_order)
     if to == S.REFUNDED:
@@ -525,11 +530,36 @@ def order_for_transfer(reference: str, *, actor) -> Order:
     return order
 
 
-def vendor_orders_for(cooperative_id: int, status: str | None = None) -> list[VendorOrder]:
-    """A cooperative's own vendor orders only: the query is scoped here, not in views."""
+SEARCH_LENGTH = 80
+
+
+def _like(value: str) -> str:
+    """A LIKE pattern that finds `value` anywhere, its own % and _ taken literally."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", value) + "%"
+
+
+def vendor_orders_for(cooperative_id: int, status: str | None = None,
+                      search: str | None = None) -> list[VendorOrder]:
+    """A cooperative's own vendor orders only: the query is scoped here, not in views.
+    `search` is an order number as typed (any case, with or without hyphens; the order's or
+    the part's), or else part of the recipient's name or phone."""
     query = db.select(VendorOrder).filter_by(cooperative_id=cooperative_id)
     if status:
         query = query.filter_by(status=status)
+    search = text.clean_line(search or "", SEARCH_LENGTH)
+    if search:
+        parsed = numbers.parse(search)
+        query = query.join(Order, Order.id == VendorOrder.order_id)
+        if parsed:
+            number, part = parsed
+            query = query.where(VendorOrder.number == numbers.part_number(number, part)
+                                if part else Order.number == number)
+        else:
+            condition = Order.name.ilike(_like(search), escape="\\")
+            if re.search(r"\d", search):
+                condition |= Order.phone.like(_like(re.sub(r"[\s.-]", "", search)),
+                                              escape="\\")
+            query = query.where(condition)
     return list(db.session.scalars(query.order_by(VendorOrder.created_at.desc())))
 
 
@@ -630,3 +660,17 @@ def status_label(status) -> str:
         S.CANCELLED: _l("cancelled"), S.REFUNDED: _l("refunded"),
     }
     return str(labels[S(status)])
+
+
+# Parts a cooperative must pack now: paid (prepaid) or confirmed (cash on delivery).
+TO_PACK = (S.PAID.value, S.CONFIRMED.value)
+
+
+def to_pack(cooperative_id: int, limit: int = 10) -> tuple[int, list[VendorOrder]]:
+    """How many of the cooperative's parts wait to be packed, and the oldest of them."""
+    scope = db.select(VendorOrder).where(VendorOrder.cooperative_id == cooperative_id,
+                                         VendorOrder.status.in_(TO_PACK))
+    count = db.session.scalar(db.select(db.func.count()).select_from(scope.subquery()))
+    oldest = db.session.scalars(scope.order_by(VendorOrder.created_at, VendorOrder.id)
+                                .limit(limit))
+    return count, list(oldest)

@@ -13,20 +13,23 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
+from market import confirm
 from market.accounts import addresses
 from market.accounts.models import Role
 from market.catalog.services import parse_vnd
+from market.dbtypes import utcnow
 from market.errors import DomainError, ValidationError
 from market.extensions import db, limiter
 from market.i18n import current_lang
-from market.orders import carriers, cart, disputes, ledger, links, services, states
+from market.orders import carriers, cart, disputes, ledger, links, packing, services, states
 from market.orders.forms import METHOD_LABELS, CheckoutForm
 from market.orders.models import Dispute, PaymentMethod, VendorOrderStatus
 from market.payments import services as payments
-from market.payments import vietqr
+from market.payments import transfers, vietqr
 from market.payments.views import bank_account, gateway
 from market.uploads import send_private
 from market.urls import absolute_url_for, with_query
@@ -35,6 +38,14 @@ from market.vendors import services as vendors
 bp = Blueprint("orders", __name__, url_prefix="/<lang:lang>", template_folder="templates")
 CHECKOUT_LIMITS = "10 per minute;60 per hour"  # per address; README "Security model" says so
 LINK_RESEND_LIMITS = "3 per minute;10 per hour"
+
+
+@bp.app_context_processor
+def _labels():
+    """Words for the codes that orders pages show: never a raw `full_refund` or `cod`."""
+    return {"dispute_decision_labels": disputes.DECISION_LABELS,
+            "dispute_status_labels": disputes.STATUS_LABELS,
+            "payment_method_labels": METHOD_LABELS}
 
 
 def _attempt(action, success_message) -> bool:
@@ -411,9 +422,22 @@ def vendor_orders():
     status = request.args.get("status") or None
     if status and status not in {s.value for s in VendorOrderStatus}:
         status = None
-    return render_template("orders/vendor_orders.html", status=status,
-                           vendor_orders=services.vendor_orders_for(_coop_id(), status),
+    query = request.args.get("q", "")
+    return render_template("orders/vendor_orders.html", status=status, q=query,
+                           vendor_orders=services.vendor_orders_for(_coop_id(), status, query),
                            statuses=list(VendorOrderStatus), status_label=services.status_label)
+
+
+@bp.get("/vendor/orders/<public_id>/slip")
+@login_required
+def packing_slip(public_id):
+    """A printable slip for the parcel (A6 label or A4 sheet); the cooperative's own parts
+    only (admins any)."""
+    size = request.args.get("size")
+    return render_template("orders/packing_slip.html",
+                           slip=packing.packing_slip(current_user, public_id),
+                           size=size if size in packing.SIZES else packing.SIZES[0],
+                           sizes=packing.SIZES)
 
 
 @bp.get("/vendor/orders/<public_id>")
@@ -433,6 +457,11 @@ def vendor_order(public_id):
 def vendor_order_action(public_id):
     vo = services.vendor_order_for(_coop_id(), public_id)
     target = request.form.get("to", "")
+    if target == VendorOrderStatus.CANCELLED.value and confirm.needed():
+        return confirm.page(_("Cancel order %(id)s?", id=vo.number),
+                            _("The buyer is told, and the stock goes back on the shelf."),
+                            _("Cancel the order"),
+                            url_for("orders.vendor_order", public_id=public_id))
     if target not in {s.value for s in VendorOrderStatus}:
         flash(_("That action is not possible."), "error")
     else:
@@ -442,17 +471,80 @@ def vendor_order_action(public_id):
     return redirect(url_for("orders.vendor_order", public_id=public_id))
 
 
+def _admin() -> None:
+    if not current_user.is_authenticated or current_user.role != Role.ADMIN.value:
+        abort(404)
+
+
 @bp.route("/admin/transfers", methods=["GET", "POST"])
 @login_required
 def confirm_transfer():
-    if current_user.role != Role.ADMIN.value:
-        abort(404)
+    """Orders awaiting a bank transfer (search by number); POST confirms one, after the
+    admin compared the amount on the confirmation step (`transfer_detail`)."""
+    _admin()
     if request.method == "POST":
         reference = request.form.get("reference", "").strip().upper()
         _attempt(lambda: payments.confirm_transfer(reference, actor=current_user),
                  _("Transfer confirmed for reference %(ref)s.", ref=reference))
         return redirect(url_for("orders.confirm_transfer"))
-    return render_template("orders/confirm_transfer.html")
+    return _transfers_page()
+
+
+def _transfers_page(**result):
+    query, now = request.args.get("q", ""), utcnow()
+    return render_template("orders/confirm_transfer.html", q=query,
+                           orders=transfers.awaiting(current_user, query),
+                           age=lambda at: format_timedelta(now - at, add_direction=False),
+                           max_mb=transfers.MAX_BYTES // (1024 * 1024),
+                           **result), 422 if result.get("error") else 200
+
+
+@bp.get("/admin/transfers/<reference>")
+@login_required
+def transfer_detail(reference):
+    """The confirmation step: the amount expected, to compare with the bank statement."""
+    _admin()
+    order = transfers.find_order(current_user, reference)
+    return render_template("orders/transfer_detail.html", order=order,
+                           already_paid=transfers.already_paid(order),
+                           holds_nothing=transfers.holds_nothing(order),
+                           status_label=services.status_label)
+
+
+@bp.post("/admin/transfers/statement")
+@login_required
+def import_statement():
+    """A bank statement (CSV or XLSX): matched and unmatched lines, nothing written yet."""
+    _admin()
+    upload = request.files.get("statement")
+    if not upload or not upload.filename:
+        return _transfers_page(error=_("Choose the bank statement file (CSV or XLSX)."))
+    try:
+        matches = transfers.preview(current_user, upload.stream.read(transfers.MAX_BYTES + 1))
+    except DomainError as exc:
+        return _transfers_page(error=str(exc.message))
+    return _transfers_page(matches=matches, filename=upload.filename[:120])
+
+
+@bp.post("/admin/transfers/statement/confirm")
+@login_required
+def confirm_statement():
+    _admin()
+    pairs = transfers.parse_pairs(request.form.getlist("pay"))
+    try:
+        done = transfers.confirm_matches(current_user, pairs)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("orders.confirm_transfer"), code=303)
+    confirmed = [c for c in done if c.confirmed]
+    flash(ngettext("%(num)d transfer confirmed.", "%(num)d transfers confirmed.",
+                   len(confirmed)), "success")
+    for c in done:
+        if not c.confirmed:
+            flash(f"{c.reference}: {c.reason}", "info")
+    return redirect(url_for("orders.confirm_transfer"), code=303)
 
 
 # --- disputes -----------------------------------------------------------------------------
@@ -497,6 +589,17 @@ def answer_dispute(public_id):
 def dispute_queue():
     if request.method == "POST":
         dispute = _dispute(request.form.get("dispute", ""))
+        if not disputes.may_decide(current_user, dispute):
+            abort(404)
+        decision = request.form.get("decision", "")
+        if decision in disputes.DECISIONS and confirm.needed():
+            return confirm.page(
+                _("Decide the dispute about order %(id)s: %(decision)s?",
+                  id=dispute.vendor_order.number,
+                  decision=disputes.DECISION_LABELS[decision]),
+                _("The decision is final: the buyer and the cooperative see it, and a refund "
+                  "is recorded at once."), _("Record the decision"),
+                url_for("orders.dispute_queue"))
         _attempt(lambda: disputes.decide(
             dispute, current_user, request.form.get("decision", ""),
             parse_vnd(request.form.get("refund_amount") or "0") or 0,

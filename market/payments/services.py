@@ -130,11 +130,17 @@ def _settle(payment: Payment, source: str, *, actor=None, gateway: StripeGateway
     return "paid, refund " + payment.refunds[-1].status
 
 
+def transfer_external_id(order: Order) -> str:
+    """The bank transfer's payment key, unique: one confirmed transfer per order, however
+    often it is confirmed by hand or found in an imported statement."""
+    return f"vietqr:{order.transfer_reference}"
+
+
 def confirm_transfer(reference: str, *, actor, now=None) -> Order:
     """An admin saw the VietQR transfer with this reference reach the platform's account.
     Confirming it twice changes nothing."""
     order = orders.order_for_transfer(reference, actor=actor)
-    external_id = f"vietqr:{order.transfer_reference}"
+    external_id = transfer_external_id(order)
     if db.session.scalar(db.select(Payment.id).filter_by(external_id=external_id)):
         return order
     payment = Payment(order=order, provider="vietqr", amount=order.total,

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from market import confirm
 from market.errors import DomainError
 from market.extensions import db
 from market.i18n import current_lang
@@ -127,6 +128,11 @@ def import_page():
 @bp.post("/import/<public_id>/rollback")
 @login_required
 def rollback(public_id):
+    services.require_manager(current_user)
+    if confirm.needed():
+        return confirm.page(_("Roll back this import?"),
+                            _("Every price this import added is removed; forecasts are "
+                              "refreshed."), _("Roll back"), url_for("prices.import_page"))
     try:
         services.rollback_batch(current_user, public_id)
     except DomainError as exc:

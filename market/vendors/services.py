@@ -15,6 +15,7 @@ from market.errors import Collector, NotFound, PermissionDenied, ValidationError
 from market.extensions import db
 from market.geo import services as geo
 from market.i18n import slugify
+from market.notifications import events
 from market.text import clean_line, too_long
 from market.vendors.models import (
     Cooperative,
@@ -24,6 +25,8 @@ from market.vendors.models import (
 )
 
 INVITATION_TTL = timedelta(days=7)
+STATUS_LABELS = {"pending": _l("Waiting for review"), "approved": _l("Approved"),
+                 "rejected": _l("Rejected"), "suspended": _l("Suspended")}
 NAME_LENGTH = Cooperative.name.type.length
 
 MIN_MEMBERS = 5  # Law on Cooperatives 2023, art. 20: at least five official members
@@ -156,6 +159,7 @@ def apply(applicant: User, data: dict) -> Cooperative:
     applicant.cooperative_id = coop.id
     applicant.is_owner = True
     db.session.flush()
+    events.application_submitted(coop)
     return coop
 
 
@@ -204,7 +208,8 @@ def change_status(coop: Cooperative, to_status, actor: User | None, reason: str 
     current = CooperativeStatus(coop.status)
     if to_status not in _TRANSITIONS[current]:
         raise ValidationError({"status": _l("A cooperative cannot go from %(a)s to %(b)s.",
-                                            a=current.value, b=to_status.value)})
+                                            a=STATUS_LABELS[current.value],
+                                            b=STATUS_LABELS[to_status.value])})
     reason = (reason or "").strip()
     if to_status in (CooperativeStatus.REJECTED, CooperativeStatus.SUSPENDED) and not reason:
         raise ValidationError({"reason": _l("Give a reason; the cooperative will see it.")})
@@ -212,7 +217,14 @@ def change_status(coop: Cooperative, to_status, actor: User | None, reason: str 
     coop.rejection_reason = reason if to_status == CooperativeStatus.REJECTED else ""
     _record(coop, current, to_status, actor, reason)
     db.session.flush()
+    if to_status == CooperativeStatus.PENDING:
+        events.application_submitted(coop)
+    elif current in (CooperativeStatus.PENDING, CooperativeStatus.REJECTED):
+        events.application_decided(coop, to_status == CooperativeStatus.APPROVED, reason)
     return coop
+
+
+REFUSALS = ("reject", "suspend")  # decisions that close a cooperative's door: confirmed
 
 
 def review(actor: User, slug: str, decision: str, reason: str = "") -> Cooperative:
@@ -362,13 +374,19 @@ def accept_invitation(token: str, user: User) -> Cooperative:
     return invitation.cooperative
 
 
-def remove_staff(owner: User, public_id: str) -> User:
+def staff_member(owner: User, public_id: str) -> User:
+    """A member of the owner's own cooperative (the owner only; anyone else: not found)."""
     coop = _require_owner(owner)
     member = db.session.scalar(
         db.select(User).filter_by(public_id=public_id, cooperative_id=coop.id)
     )
     if member is None:
         raise NotFound(_l("No such staff member."))
+    return member
+
+
+def remove_staff(owner: User, public_id: str) -> User:
+    member = staff_member(owner, public_id)
     if member.is_owner:
         raise ValidationError({"staff": _l("The owner cannot be removed.")})
     member.cooperative_id = None

@@ -16,10 +16,12 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from market import confirm
 from market.accounts import services as accounts
 from market.accounts.views import sign_in
 from market.catalog import services as catalog
@@ -34,6 +36,7 @@ from market.notifications import services as notifications
 from market.parsing import parse_page
 from market.urls import absolute_url_for
 from market.vendors import services
+from market.vendors.dashboard import todo as dashboard_todo
 from market.vendors.forms import (
     AcceptForm,
     ApplyForm,
@@ -48,8 +51,7 @@ from market.vendors.forms import (
 bp = Blueprint("vendors", __name__, url_prefix="/<lang:lang>/vendor", template_folder="templates")
 
 STATUS_LABELS = {"draft": _l("Draft"), "active": _l("On sale"), "archived": _l("Archived")}
-COOP_STATUS_LABELS = {"pending": _l("Waiting for review"), "approved": _l("Approved"),
-                      "rejected": _l("Rejected"), "suspended": _l("Suspended")}
+COOP_STATUS_LABELS = services.STATUS_LABELS
 
 
 @bp.app_context_processor
@@ -92,6 +94,7 @@ def dashboard():
     products, total = vendor_catalog.list_products(coop, status=status, stock=stock, page=page)
     pages = max((total + vendor_catalog.VENDOR_PAGE_SIZE - 1) // vendor_catalog.VENDOR_PAGE_SIZE, 1)
     return render_template("vendors/dashboard.html", coop=coop, products=products, total=total,
+                           todo=dashboard_todo(current_user), format_date=format_date,
                            page=page, pages=pages, status=status, stock=stock,
                            english_missing=vendor_catalog.english_missing)
 
@@ -166,7 +169,14 @@ def product_edit(slug):
 @bp.post("/products/<slug>/archive")
 @login_required
 def product_archive(slug):
-    vendor_catalog.archive_product(_coop(), slug)
+    coop = _coop()
+    product = vendor_catalog.get_product(coop, slug)
+    if confirm.needed():
+        return confirm.page(_("Archive %(name)s?", name=product.name(current_lang())),
+                            _("Buyers will no longer see this product. You can put it on sale "
+                              "again from its page."), _("Archive the product"),
+                            url_for(".dashboard"))
+    vendor_catalog.archive_product(coop, slug)
     db.session.commit()
     flash(_("The product is archived; buyers no longer see it."), "success")
     return redirect(url_for(".dashboard"))
@@ -202,7 +212,13 @@ def image_upload(slug):
 @bp.post("/images/<int:image_id>/delete")
 @login_required
 def image_delete(image_id):
-    product = vendor_catalog.delete_image(_coop(), image_id)
+    coop = _coop()
+    image = vendor_catalog.get_image(coop, image_id)
+    if confirm.needed():
+        return confirm.page(_("Remove this photo?"), _("The photo is deleted for good."),
+                            _("Remove the photo"),
+                            url_for(".product_edit", slug=image.product.slug))
+    product = vendor_catalog.delete_image(coop, image_id)
     db.session.commit()
     flash(_("The photo is removed."), "success")
     return redirect(url_for(".product_edit", slug=product.slug))
@@ -300,6 +316,12 @@ def staff():
 @bp.post("/staff/<public_id>/remove")
 @login_required
 def staff_remove(public_id):
+    member = services.staff_member(current_user, public_id)
+    if confirm.needed():
+        return confirm.page(_("Remove %(name)s from the staff?", name=member.name),
+                            _("%(name)s will no longer see the cooperative's orders and "
+                              "products. You can invite them again later.", name=member.name),
+                            _("Remove from the staff"), url_for(".staff"))
     member = services.remove_staff(current_user, public_id)
     db.session.commit()
     flash(_("%(name)s no longer has access to the cooperative.", name=member.name), "success")
@@ -410,6 +432,13 @@ def review(slug):
     coop = services.get_for_review(current_user, slug)
     form = ReviewForm()
     form.decision.choices = [(d, str(ReviewForm.LABELS[d])) for d in services.decisions(coop)]
+    if (form.validate_on_submit() and form.decision.data in services.REFUSALS
+            and form.reason.data.strip() and confirm.needed()):
+        return confirm.page(
+            _("%(decision)s %(coop)s?", decision=ReviewForm.LABELS[form.decision.data],
+              coop=coop.name),
+            _("The cooperative sees your reason: \"%(reason)s\"", reason=form.reason.data),
+            ReviewForm.LABELS[form.decision.data], url_for(".review", slug=slug))
     if form.validate_on_submit():
         try:
             services.review(current_user, slug, form.decision.data, form.reason.data)

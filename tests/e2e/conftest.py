@@ -96,5 +96,23 @@ def screenshot(page, name: str, width: int | None = None) -> Path:
     return path
 
 
+_SIGN_IN_WORDS = {"vi": ("Mật khẩu", "Đăng nhập", "Đăng xuất"),
+                  "en": ("Password", "Sign in", "Sign out")}
+
+
+def sign_in(page, live_server, email, lang="vi"):
+    """Sign in through the login form (every factory user shares one password)."""
+    from playwright.sync_api import expect
+
+    from tests import factories
+
+    password, submit, sign_out = _SIGN_IN_WORDS[lang]
+    page.goto(f"{live_server}/{lang}/account/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label(password).fill(factories.PASSWORD)
+    page.get_by_role("button", name=submit).click()
+    expect(page.get_by_role("button", name=sign_out)).to_be_visible()
+
+
 def clean_media(app) -> None:
     shutil.rmtree(app.config["MEDIA_DIR"], ignore_errors=True)

@@ -7,20 +7,12 @@ from playwright.sync_api import expect
 
 from market.ocop import services
 from tests import factories
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.ocop.util import PDF
 
 NAME_VI = "Tiêu đen OCOP thử nghiệm"
 NAME_EN = "Test OCOP black pepper"
 NUMBER = "E2E-DLK-2025-0001"
-
-
-def _sign_in(page, live_server, email):
-    page.goto(live_server + "/en/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def _sign_out(page, live_server):
@@ -40,7 +32,7 @@ def test_submit_verify_badge_then_expiry(live_server, live_db, page):
     live_db.session.commit()
 
     # Cooperative staff submit the certificate with the scanned decision.
-    _sign_in(page, live_server, staff_email)
+    sign_in(page, live_server, staff_email, lang="en")
     page.goto(live_server + "/en/ocop/manage/new")
     page.get_by_label(NAME_EN).check()
     page.get_by_label("Stars").select_option("4")
@@ -63,7 +55,7 @@ def test_submit_verify_badge_then_expiry(live_server, live_db, page):
     _sign_out(page, live_server)
 
     # The officer of the province verifies it from the queue, with the document inline.
-    _sign_in(page, live_server, officer_email)
+    sign_in(page, live_server, officer_email, lang="en")
     page.goto(live_server + "/en/ocop/review/")
     page.get_by_role("link", name=NUMBER).click()
     expect(page.locator("iframe[title='Scanned decision']")).to_be_attached()

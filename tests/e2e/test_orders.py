@@ -4,15 +4,7 @@ from playwright.sync_api import expect
 
 from market.accounts.models import Role
 from tests import factories
-from tests.e2e.conftest import screenshot
-
-
-def _sign_in(page, live_server, email):
-    page.goto(live_server + "/vi/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+from tests.e2e.conftest import screenshot, sign_in
 
 
 def test_guest_vietqr_order_across_two_cooperatives(live_server, live_db, page, chromium):
@@ -56,23 +48,26 @@ def test_guest_vietqr_order_across_two_cooperatives(live_server, live_db, page, 
     # The platform sees the transfer arrive and confirms it by its reference.
     staff_context = chromium.new_context(locale="vi-VN")
     staff_page = staff_context.new_page()
-    _sign_in(staff_page, live_server, emails[2])
+    sign_in(staff_page, live_server, emails[2])
     staff_page.goto(live_server + "/vi/admin/transfers")
-    staff_page.get_by_label("Nội dung chuyển khoản").fill(reference)
-    staff_page.get_by_role("button", name="Xác nhận").click()
+    staff_page.get_by_label("Mã đơn hoặc mã tham chiếu").fill(reference.lower())
+    staff_page.get_by_role("button", name="Tìm", exact=True).last.click()
+    staff_page.get_by_role("link", name="Kiểm tra và xác nhận").click()
+    staff_page.get_by_label("Tôi đã thấy số tiền này trên sao kê ngân hàng").check()
+    staff_page.get_by_role("button", name="Xác nhận chuyển khoản").click()
     expect(staff_page.get_by_text(f"Đã xác nhận chuyển khoản có nội dung {reference}")).to_be_visible()
     staff_page.get_by_role("button", name="Đăng xuất").click()
 
     # Each cooperative sees only its own part.
-    _sign_in(staff_page, live_server, emails[1])
+    sign_in(staff_page, live_server, emails[1])
     staff_page.goto(live_server + "/vi/vendor/orders")
     expect(staff_page.locator("tbody tr")).to_have_count(1)
     staff_page.get_by_role("button", name="Đăng xuất").click()
 
-    _sign_in(staff_page, live_server, emails[0])
+    sign_in(staff_page, live_server, emails[0])
     staff_page.goto(live_server + "/vi/vendor/orders")
     expect(staff_page.locator("tbody tr")).to_have_count(1)
-    staff_page.locator("tbody tr a").click()
+    staff_page.locator("tbody tr a").first.click()
     expect(staff_page.get_by_text("Tiêu đen E2E")).to_be_visible()
     expect(staff_page.get_by_text("Cà phê E2E")).to_have_count(0)
     staff_page.get_by_role("button", name="Chuyển sang đã đóng gói").click()

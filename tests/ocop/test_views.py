@@ -131,7 +131,8 @@ def test_reject_needs_reason_and_revoke_removes_badge(client, world, make):
                            follow_redirects=True)
     assert "Give the reason" in response.get_data(as_text=True)
     assert first.status == "submitted"
-    client.post(f"/en/ocop/review/{first.public_id}/reject", data={"reason": "Scan unreadable"})
+    client.post(f"/en/ocop/review/{first.public_id}/reject",
+                data={"reason": "Scan unreadable", "confirmed": "1"})
     assert first.status == "rejected" and first.reason == "Scan unreadable"
     response = client.post(f"/en/ocop/review/{first.public_id}/verify")
     assert response.status_code == 409
@@ -140,7 +141,8 @@ def test_reject_needs_reason_and_revoke_removes_badge(client, world, make):
     second = submit(staff, [product], certificate_number="R-2")
     client.post(f"/en/ocop/review/{second.public_id}/verify")
     assert 'aria-label="OCOP 4-star"' in client.get("/en/").get_data(as_text=True)
-    client.post(f"/en/ocop/review/{second.public_id}/revoke", data={"reason": "Fraud"})
+    client.post(f"/en/ocop/review/{second.public_id}/revoke",
+                data={"reason": "Fraud", "confirmed": "1"})
     assert second.status == "revoked"
     assert "OCOP 4-star" not in client.get("/en/").get_data(as_text=True)
     public = client.get("/en/ocop/R-2").get_data(as_text=True)

@@ -73,5 +73,8 @@ def test_dispute_through_the_pages(client, make, delivered):
     queue = client.get("/vi/disputes").get_data(as_text=True)
     assert "Cà phê bị ẩm mốc khi nhận." in queue
     dispute = disputes.queue_for(officer)[0]
-    client.post("/vi/disputes", data={"dispute": dispute.public_id, "decision": "rejected"})
+    step = client.post("/vi/disputes", data={"dispute": dispute.public_id, "decision": "rejected"})
+    assert step.status_code == 200 and dispute.status != "decided"  # asked to confirm first
+    client.post("/vi/disputes", data={"dispute": dispute.public_id, "decision": "rejected",
+                                      "confirmed": "1"})
     assert dispute.status == "decided" and dispute.decision == "rejected"

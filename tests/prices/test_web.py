@@ -94,7 +94,7 @@ def test_officer_uploads_in_the_browser_and_sees_every_bad_line(make, client):
     page = client.get("/en/prices/import").get_data(as_text=True)
     assert "p.csv" in page and "Roll back" in page
     batch = services.list_batches()[0]
-    r = client.post(f"/en/prices/import/{batch.public_id}/rollback")
+    r = client.post(f"/en/prices/import/{batch.public_id}/rollback", data={"confirmed": "1"})
     assert r.status_code == 302 and batch.rolled_back_at is not None
 
 

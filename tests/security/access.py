@@ -130,7 +130,12 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "prices.rollback": (PRICE_MANAGERS, {"public_id": "batch_id"}),
     "prices.publication": (PRICE_MANAGERS, {"commodity": "commodity", "market": "market"}),
     "orders.confirm_transfer": (ADMIN, {}),
+    "orders.transfer_detail": (ADMIN, {"reference": "transfer_reference"}),
+    "orders.import_statement": (ADMIN, {}),
+    "orders.confirm_statement": (ADMIN, {}),
     "orders.admin_payouts": (ADMIN, {}),
+    "notifications.outbox": (ADMIN, {}),
+    "orders.packing_slip": (frozenset({"staff_a", "admin"}), {"public_id": "vendor_order_id"}),
 }
 
 # Routes that list a scope's objects: a role outside the owners may open the page (its
@@ -145,22 +150,23 @@ FORMS = {
     "orders.vendor_order_action": {"to": "packed"},
     "orders.cancel_part": {},
     "orders.answer_dispute": {"answer": "Chúng tôi sẽ gửi lại hàng."},
-    "orders.dispute_queue": {"dispute": "dispute_id", "decision": "full_refund",
+    "orders.dispute_queue": {"dispute": "dispute_id", "decision": "full_refund", "confirmed": "1",
                              "note": "ok"},
     "orders.confirm_transfer": {"reference": "transfer_reference"},
     "orders.admin_payouts": {"cooperative": "coop_slug", "amount": "1000",
                              "bank_reference": "VCB-1"},
-    "vendors.product_archive": {},
+    "orders.confirm_statement": {"pay": "statement_pair"},
+    "vendors.product_archive": {"confirmed": "1"},
     "vendors.product_edit": {"name_vi": "Tên mới", "price": "1000", "unit": "gói",
                              "stock": "1", "stock_shown": "40", "origin_province_code": "66",
                              "status": "active"},
-    "vendors.staff_remove": {},
+    "vendors.staff_remove": {"confirmed": "1"},
     "accounts.address_edit": {"name": "Kẻ Lạ", "phone": "0987654321", "province_code": "1",
                               "commune_code": "70", "address_line": "Nhà kẻ lạ"},
-    "vendors.image_delete": {},
+    "vendors.image_delete": {"confirmed": "1"},
     "vendors.review": {"decision": "approve"},
     "ocop.review_action": {"reason": "Hồ sơ hợp lệ."},
-    "prices.rollback": {},
+    "prices.rollback": {"confirmed": "1"},
     "prices.publication": {"action": "publish", "commentary_vi": "x", "commentary_en": "x"},
 }
 
@@ -185,6 +191,7 @@ def world(make, app):
     paid = make.order([(product, 2)], method="vietqr", buyer=users["buyer"],
                       email="buyer.secret@example.vn", name="Bà Mật Khẩu")
     cod = make.order([(product, 1)], method="cod", buyer=users["buyer"])
+    by_statement = make.order([(product, 1)], method="vietqr")  # paid by a statement import
     delivered = make.order([(product, 1)], method="cod", buyer=users["buyer"])
     guest_order = make.order([(product, 1)], method="vietqr", email="guest@example.vn")
     vo = delivered.vendor_orders[0]
@@ -215,6 +222,7 @@ def world(make, app):
         "batch_id": result.batch.public_id, "transfer_reference": paid.transfer_reference,
         "address_id": address.public_id, "reset_token": reset_token,
         "guest_order_link": links.make_token(guest_order),
+        "statement_pair": f"{by_statement.transfer_reference}:{by_statement.total}",
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,

@@ -92,7 +92,8 @@ def test_owners_post_does_the_work(app, world):
     # (reorder before product_archive: "Buy again" puts back only products still for sale)
     for endpoint in ("orders.vendor_order_action", "orders.answer_dispute", "orders.reorder",
                      "vendors.product_archive", "ocop.review_action", "orders.confirm_transfer",
-                     "vendors.staff_remove", "accounts.address_edit", "accounts.address_delete"):
+                     "vendors.staff_remove", "accounts.address_edit", "accounts.address_delete",
+                     "orders.confirm_statement"):
         owners, _ = POLICY[endpoint]
         client = client_for(app, users, min(owners))
         before = fingerprint()

@@ -1,0 +1,162 @@
+"""Every page template, rendered in Vietnamese and in English with the world of the
+authorisation tests, shows words, never codes: no raw status, role or event name
+(`pending_payment`, `coop_staff`, `→ approved`), and no English form message on a
+Vietnamese page ("This field is required."). Driven by the templates on disk: a new
+template must be reached by some request below or be listed in NOT_PAGES with a reason."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import template_rendered
+
+import market
+from market.accounts.models import Role
+from market.forms import WTFORMS_MESSAGES
+from market.ocop.models import CertificateStatus
+from market.orders.models import VendorOrderStatus
+from market.vendors.models import CooperativeStatus
+from tests.security.access import POLICY, client_for, url_for_role_test
+
+TEMPLATES = Path(market.__file__).parent
+NOT_PAGES = {  # templates no request renders as a page of its own, and why
+    "base.html": "the layout every page extends",
+    "macros.html": "form and pager macros, imported by pages",
+    "vendors/_nav.html": "the vendor portal's menu, included by its pages",
+    "ocop/_badge.html": "the star badge, included by product and storefront pages",
+    "ocop/_history.html": "a certificate's history, included by ocop/detail.html",
+    "prices/_macros.html": "chart macros, imported by the price pages",
+    "storefront/_seo.html": "canonical and hreflang links, included by public pages",
+}
+# Forms sent empty or wrong, so that their validation messages are on the page too; and
+# the pages that only a POST shows (the confirmation step of destructive actions).
+POSTS = [
+    ("anon", "orders.add_to_cart", {"product": "product_slug", "quantity": "1"}),
+    ("anon", "orders.checkout", {"name": "", "email": "x", "phone": "1"}),
+    ("anon", "accounts.login", {"email": "x"}),
+    ("anon", "accounts.register", {"email": "not-an-email"}),
+    ("buyer", "accounts.change_password", {}),
+    ("buyer", "vendors.apply", {"name": ""}),
+    ("staff_a", "vendors.product_new", {"name_vi": ""}),
+    ("staff_a", "vendors.staff", {"email": "x"}),
+    ("staff_a", "vendors.profile", {"member_count": "abc"}),
+    ("staff_a", "vendors.import_products", {}),
+    ("staff_a", "vendors.product_archive", {}),
+    ("staff_a", "ocop.submit", {}),
+    ("officer_a", "vendors.review", {"decision": "nonsense"}),
+    ("admin", "orders.import_statement", {}),
+]
+_CODES = sorted({s.value for s in VendorOrderStatus} | {s.value for s in CooperativeStatus}
+                | {s.value for s in CertificateStatus} | {r.value for r in Role}
+                | {"open", "answered", "decided", "full_refund", "partial_refund", "cod",
+                   "vietqr", "cash_collected", "commission_reversal", "queued", "retrying"})
+_UNDERSCORED = [c for c in _CODES if "_" in c]
+_RAW_ANY = re.compile(r"(?<![\w@./-])(" + "|".join(_UNDERSCORED) + r")(?![\w@.-])")
+_RAW_VI = re.compile(r"(?<![\w@./-])(" + "|".join(_CODES) + r")(?![\w@.-])")
+_ARROW_EN = re.compile(r"→\s*(pending|approved|suspended)\b")
+_ENGLISH_FORM = [m.split("%")[0].strip() for m in WTFORMS_MESSAGES if len(m.split("%")[0]) > 8]
+
+
+def _page_templates() -> set[str]:
+    return {str(p.relative_to(folder)) for folder in TEMPLATES.glob("**/templates")
+            for p in folder.glob("**/*.html")}
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    html = re.sub(r"(?s)<!--.*?-->", " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"(?s)<[^>]+>", " ", html)).replace("&gt;", ">")
+
+
+def _problems(lang: str, text: str) -> list[str]:
+    found = [m.group(0) for m in _RAW_ANY.finditer(text)]
+    if lang == "vi":
+        found += [m.group(0) for m in _RAW_VI.finditer(text)]
+        found += [msg for msg in _ENGLISH_FORM if msg in text]
+    else:
+        found += [m.group(0) for m in _ARROW_EN.finditer(text)]
+    return found
+
+
+def test_every_page_in_both_languages_shows_words_not_codes(app, world):
+    users, values, _ = world
+    from market.extensions import db
+    from market.ocop import services as ocop
+
+    # A verified certificate, so that its public verification page exists.
+    ocop.verify_certificate(ocop.get_certificate(values["certificate_id"]), users["admin"])
+    db.session.commit()
+    rendered: set[str] = set()
+    failures: list[str] = []
+
+    def record(sender, template, context, **extra):
+        rendered.add(template.name)
+
+    clients = {}
+
+    def client(role):
+        if role not in clients:
+            clients[role] = client_for(app, users, role)
+        return clients[role]
+
+    requests = []
+    for endpoint, (owners, _) in sorted(POLICY.items()):
+        rule = next(app.url_map.iter_rules(endpoint))
+        if "GET" in rule.methods and "lang" in rule.arguments and endpoint not in (
+                "accounts.logout",):
+            requests.append((min(owners), "GET", endpoint, None))
+    for role, endpoint, data in POSTS:
+        requests.append((role, "POST", endpoint, {k: values.get(v, v) for k, v in data.items()}))
+        if endpoint == "orders.add_to_cart":  # the cart holds a product: checkout shows
+            requests.append((role, "GET", "orders.checkout", None))
+    requests.append(("anon", "GET", "/vi/khong-co-trang-nay", None))  # the error page
+    with template_rendered.connected_to(record, app):
+        for role, method, endpoint, data in requests:
+            url = endpoint if endpoint.startswith("/") else url_for_role_test(endpoint, values)
+            for lang in ("vi", "en"):
+                localized = url.replace("/vi/", f"/{lang}/", 1)
+                response = (client(role).get(localized) if method == "GET"
+                            else client(role).post(localized, data=data))
+                if response.status_code >= 500:
+                    failures.append(f"{method} {localized} as {role}: {response.status_code}")
+                if response.mimetype != "text/html":
+                    continue
+                found = _problems(lang, _text(response.get_data(as_text=True)))
+                if found:
+                    failures.append(f"{method} {localized} as {role}: {sorted(set(found))}")
+    unreached = _page_templates() - rendered - set(NOT_PAGES)
+    assert unreached == set(), "reach these templates by a request above, or list them"
+    assert failures == [], "\n".join(failures)
+
+
+def test_the_list_of_non_pages_is_true():
+    assert set(NOT_PAGES) <= _page_templates()
+
+
+def test_error_pages_follow_the_urls_language(client):
+    english = client.get("/en/no-such-page", headers={"Accept-Language": "vi"})
+    assert english.status_code == 404 and "Page not found." in english.get_data(as_text=True)
+    vietnamese = client.get("/vi/khong-co", headers={"Accept-Language": "en"})
+    assert "Page not found." not in vietnamese.get_data(as_text=True)
+    assert '<html lang="vi">' in vietnamese.get_data(as_text=True)
+    refused = client.get("/en/orders/x/pay")  # GET on a POST-only route: 405
+    assert refused.status_code == 405
+    assert "does not take that kind of request" in refused.get_data(as_text=True)
+
+
+def test_form_messages_are_translated(client):
+    html = client.post("/vi/account/register", data={}).get_data(as_text=True)
+    assert "Vui lòng điền trường này." in html and "This field is required." not in html
+    html = client.post("/en/account/register", data={"email": "x"}).get_data(as_text=True)
+    assert "This field is required." in html and "Invalid email address." in html
+
+
+def test_the_detector_sees_codes():
+    assert _problems("en", _text("<p>Status: pending_payment</p>")) == ["pending_payment"]
+    assert _problems("vi", _text("<li>pending → approved</li>")) == ["pending", "approved"]
+    assert _problems("en", _text("<li>— → approved</li>")) == ["→ approved"]
+    assert _problems("vi", _text("<p>coop_staff</p>")) == ["coop_staff", "coop_staff"]
+    assert _problems("vi", _text("<p>This field is required.</p>")) == [
+        "This field is required."]
+    assert _problems("vi", _text('<a href="/vi/x?status=paid">Đã thanh toán</a>')) == []
+    assert _problems("vi", _text("<p>admin@demo.htx.vn</p>")) == []
