@@ -23,6 +23,8 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "base.html": "the layout every page extends",
     "macros.html": "form and pager macros, imported by pages",
     "vendors/_nav.html": "the vendor portal's menu, included by its pages",
+    "accounts/_nav.html": "the account menu, included by the account pages",
+    "accounts/_checkout_addresses.html": "the saved-address picker, included by checkout",
     "ocop/_badge.html": "the star badge, included by product and storefront pages",
     "ocop/_history.html": "a certificate's history, included by ocop/detail.html",
     "prices/_macros.html": "chart macros, imported by the price pages",
@@ -36,6 +38,9 @@ POSTS = [
     ("anon", "accounts.login", {"email": "x"}),
     ("anon", "accounts.register", {"email": "not-an-email"}),
     ("buyer", "accounts.change_password", {}),
+    ("buyer", "accounts.edit_profile", {"name": "", "phone": "12"}),
+    ("buyer", "accounts.address_new", {"name": ""}),
+    ("anon", "accounts.forgot_password", {"email": "x"}),
     ("buyer", "vendors.apply", {"name": ""}),
     ("staff_a", "vendors.product_new", {"name_vi": ""}),
     ("staff_a", "vendors.staff", {"email": "x"}),
@@ -110,6 +115,7 @@ def test_every_page_in_both_languages_shows_words_not_codes(app, world):
         if endpoint == "orders.add_to_cart":  # the cart holds a product: checkout shows
             requests.append((role, "GET", "orders.checkout", None))
     requests.append(("anon", "GET", "/vi/khong-co-trang-nay", None))  # the error page
+    requests.append(("anon", "GET", "/vi/orders/link/not-a-signed-link", None))
     with template_rendered.connected_to(record, app):
         for role, method, endpoint, data in requests:
             url = endpoint if endpoint.startswith("/") else url_for_role_test(endpoint, values)
