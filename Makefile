@@ -15,10 +15,13 @@ GUNICORN_ARGS ?=
 # fetches a Python of its own: the venv's is the one.
 export UV_LINK_MODE ?= copy
 export UV_PYTHON_DOWNLOADS := never
+# Python's default is to cache compiled modules: without that cache every flask command and
+# gunicorn worker compiles pandas, SQLAlchemy & co. again (~10 s each on 2 busy cores).
+unexport PYTHONDONTWRITEBYTECODE
 UV_INSTALL := $(UV) pip install --quiet --python $(BIN)/python --require-hashes
 
 .PHONY: run test serve setup db demo translations i18n-update chromium bench lock lock-upgrade \
-        lock-check python-check port-check clean
+        lock-check python-check port-check demo-forecasts clean
 
 # --- Python and the locked environment ----------------------------------------------------
 
@@ -104,6 +107,11 @@ serve:
 # The port is checked first: a taken port fails in a second, not after the install.
 run: python-check port-check demo
 	@$(SERVE)
+
+# After changing the bundled price files or the forecasting code: recompute the forecasts
+# that the demo ships with (about a minute on two cores).
+demo-forecasts: $(VENV)/.installed-runtime
+	$(BIN)/python scripts/ship_demo_forecasts.py
 
 # --- make test ----------------------------------------------------------------------------
 
