@@ -11,9 +11,7 @@ PORT   ?= 8000
 FLASK  := $(BIN)/flask --app market
 UV     := $(BIN)/uv
 GUNICORN_ARGS ?=
-# uv copies from its cache (a hard link fails, with a warning, across file systems) and never
-# fetches a Python of its own: the venv's is the one.
-export UV_LINK_MODE ?= copy
+# uv never fetches a Python of its own: the venv's is the one.
 export UV_PYTHON_DOWNLOADS := never
 # Python's default is to cache compiled modules: without that cache every flask command and
 # gunicorn worker compiles pandas, SQLAlchemy & co. again (~10 s each on 2 busy cores).
@@ -33,13 +31,18 @@ python-check:
 	  echo "error: HTX Market needs Python 3.11 or newer, and $(PYTHON) is $$1.$$2." \
 	       "Install 3.11, 3.12 or 3.13, then e.g. make run PYTHON=python3.12" >&2; exit 1; fi
 
+# No pip in the venv (ensurepip alone takes longer than the whole locked install): the
+# interpreter's own pip installs uv into it, or, where the interpreter has no pip (or one
+# older than 22.3, without --python), a pip that ensurepip puts in the venv.
 $(BIN)/python: | python-check
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv --without-pip $(VENV)
 
-# The installer itself, by hash, with the venv's own pip.
+PIP_UV := install -qq --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.txt
 $(VENV)/.uv: requirements/uv.txt | $(BIN)/python
-	@$(BIN)/python -m pip install -qq --disable-pip-version-check --require-hashes --no-deps \
-	  -r requirements/uv.txt
+	@$(PYTHON) -m pip --python $(BIN)/python $(PIP_UV) 2>/dev/null || \
+	  { $(BIN)/python -m ensurepip -q >/dev/null && $(BIN)/python -m pip $(PIP_UV); } || \
+	  { echo "error: no pip to install uv with: install your distribution's python3-pip" \
+	         "(or python3-venv) package" >&2; exit 1; }
 	@touch $@
 
 # One stamp per lock set; then the project itself, editable, with the locked setuptools.

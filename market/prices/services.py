@@ -688,10 +688,13 @@ def load_demo(*, forecast: bool = False, workers: int = 1) -> dict:
     made = refresh_forecasts(stale_only=True, workers=workers, compute=forecast,
                              shipped=shipped_demo_forecasts())
     counts["forecasts"] = made["forecasts"]
-    # The demo publishes every series with a fresh forecast, as a Department would.
-    for s in db.session.scalars(db.select(PriceSeries).where(PriceSeries.published.is_(False),
-                                                             PriceSeries.forecast_stale.is_(False))):
-        if current_forecasts(s):
+    # The demo publishes every series, as a Department would: those with a fresh forecast
+    # now, those still waiting for one (not in the shipped file) when the worker makes it.
+    for s in db.session.scalars(db.select(PriceSeries).where(PriceSeries.published.is_(False))):
+        if not s.forecast_stale and current_forecasts(s):
             set_publication(None, s, publish=True, commentary_vi=s.commentary_vi,
                             commentary_en=s.commentary_en)
+        elif s.forecast_stale and not current_forecasts(s):
+            s.published = True
+    db.session.flush()
     return counts
