@@ -126,8 +126,8 @@ test: $(VENV)/.installed-dev translations chromium
 
 # Re-extract messages after changing UI strings; then translate the new vi entries.
 i18n-update: $(VENV)/.installed-runtime
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot --no-location --sort-output --width 76 .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --width 76
 	$(BIN)/python scripts/fill_en_catalog.py translations/en/LC_MESSAGES/messages.po
 
 bench: $(VENV)/.installed-bench translations
