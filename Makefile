@@ -67,7 +67,7 @@ $(VENV)/.installed-bench: requirements/bench.txt pyproject.toml | $(VENV)/.uv
 	@rm -f $(VENV)/.installed-runtime $(VENV)/.installed-dev
 	@touch $@
 
-lock-check:
+lock-check: python-check
 	@$(PYTHON) scripts/locks.py check && echo "requirements/ agree with pyproject.toml"
 
 # Refresh the locks after changing dependencies in pyproject.toml (keeps the other pins;
