@@ -2,8 +2,13 @@
 # install exactly the versions in the lock files (requirements/*.txt, with hashes; `make lock`
 # refreshes them from pyproject.toml).
 
-# The first of these found on PATH (or PYTHON=... to choose); 3.11 to 3.13 are tested.
-PYTHON ?= $(firstword $(foreach p,python3.11 python3.12 python3.13 python3,$(if $(shell command -v $(p) 2>/dev/null),$(p))))
+# The first of these that runs and is 3.11 or newer (or PYTHON=... to choose); 3.11 to 3.13
+# are tested. None: python3, so that the check below says which version it found.
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(or $(shell for p in python3.11 python3.12 python3.13 python3; do \
+  $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && \
+  { echo $$p; break; }; done),python3)
+endif
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   := 127.0.0.1
