@@ -50,9 +50,9 @@ def one_round(repo: str, cold: bool, timeout: float) -> dict:
     started = time.monotonic()
     subprocess.run(["git", "clone", "--quiet", repo, str(tmp / "clone")], check=True)
     cloned = time.monotonic() - started
-    log = open(tmp / "make-run.log", "wb")
-    proc = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=tmp / "clone", env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(tmp / "make-run.log", "wb") as log:
+        proc = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=tmp / "clone", env=env,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         while not healthy(port):
             if proc.poll() is not None:
@@ -73,7 +73,6 @@ def one_round(repo: str, cold: bool, timeout: float) -> dict:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
     output = (tmp / "make-run.log").read_text(errors="replace")
     subprocess.run(["rm", "-rf", str(tmp)], check=False)
     return {"clone": cloned, "first_200": first_200, "output": output}

@@ -40,7 +40,7 @@ def _copy_project_files(tmp_path: Path) -> Path:
 
 def _run_check(root: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(root / "scripts" / "locks.py"), "check"],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_the_locks_agree_with_pyproject():
@@ -80,7 +80,7 @@ def test_a_hand_edited_pin_outside_pyproject_fails_the_check(tmp_path):
 
 def _make(*args, env=None, timeout=60) -> subprocess.CompletedProcess:
     return subprocess.run(["make", "--no-print-directory", "-C", str(PROJECT), *args],
-                          capture_output=True, text=True, timeout=timeout,
+                          capture_output=True, text=True, timeout=timeout, check=False,
                           env={**os.environ, **(env or {})})
 
 
@@ -103,7 +103,8 @@ def _working_python(version: str) -> str | None:
     candidates = [shutil.which(f"python{version}"),
                   *sorted(map(str, Path.home().glob(f".pyenv/versions/{version}*/bin/python3")))]
     for candidate in filter(None, candidates):
-        if subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
+        if subprocess.run([candidate, "-c", "pass"], capture_output=True,
+                          check=False).returncode == 0:
             return candidate
     return None
 
