@@ -136,7 +136,7 @@ i18n-update: $(VENV)/.installed-runtime
 	$(BIN)/python scripts/fill_en_catalog.py translations/en/LC_MESSAGES/messages.po
 
 bench: $(VENV)/.installed-bench translations
-	@echo "see bench/README.md for the benchmark commands"
+	@echo "bench/RESULTS.md lists the benchmark commands and their figures"
 
 clean:
 	rm -rf $(VENV) instance
