@@ -45,7 +45,8 @@ def test_demo_prices_load_once(ctx):
 def _no_computing(monkeypatch):
     def refuse(jobs, workers):
         if jobs:
-            raise AssertionError(f"computed {len(jobs)} series at seed time")
+            raise AssertionError(f"{len(jobs)} series computed at seed time: the shipped "
+                                 f"forecasts do not cover them; run `make demo-forecasts`")
         return []
 
     monkeypatch.setattr(services, "_compute", refuse)
@@ -72,11 +73,13 @@ def test_shipped_forecasts_are_what_the_code_computes(ctx):
     services.import_demo_files()
     shipped = services.shipped_demo_forecasts()["series"]
     s, _, job = min(services._plan(stale_only=False), key=lambda e: e[1])
-    entry = shipped[services.job_digest(job)]
+    entry = shipped.get(services.job_digest(job))
+    assert entry, "demo_forecasts.json is out of date: run `make demo-forecasts`"
     assert (entry["commodity"], entry["market"]) == (s.commodity.slug, s.market.slug)
     for data, freq in zip(entry["forecasts"], job[2]):
         fresh = forecasting.forecast(job[0], job[1], freq)
-        assert data["model"] == fresh.model and data["observations"] == fresh.observations
+        assert data["model"] == fresh.model and data["observations"] == fresh.observations, (
+            "the forecasting code changed since demo_forecasts.json: run `make demo-forecasts`")
         for a, b in zip(data["points"], fresh.points):
             assert a["date"] == b["date"]
             assert all(abs(a[k] - b[k]) <= 1e-6 * abs(b[k]) for k in ("mean", "lo95", "hi95"))
