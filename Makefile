@@ -44,10 +44,14 @@ $(BIN)/python: | python-check
 
 PIP_UV := install -qq --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.txt
 $(VENV)/.uv: requirements/uv.txt | $(BIN)/python
-	@$(PYTHON) -m pip --python $(BIN)/python $(PIP_UV) 2>/dev/null || \
-	  { $(BIN)/python -m ensurepip -q >/dev/null && $(BIN)/python -m pip $(PIP_UV); } || \
-	  { echo "error: no pip to install uv with: install your distribution's python3-pip" \
-	         "(or python3-venv) package" >&2; exit 1; }
+	@if $(PYTHON) -c 'import pip, sys; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (22, 3))' \
+	    2>/dev/null; then $(PYTHON) -m pip --python $(BIN)/python $(PIP_UV); \
+	else \
+	  $(BIN)/python -m ensurepip >/dev/null 2>&1 || { echo "error: $(PYTHON) has no pip" \
+	    "and no ensurepip: install your distribution's python3-pip (or python3-venv)" >&2; \
+	    exit 1; }; \
+	  $(BIN)/python -m pip $(PIP_UV); \
+	fi
 	@touch $@
 
 # One stamp per lock set; then the project itself, editable, with the locked setuptools.
