@@ -451,18 +451,18 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
     `shipped_demo_forecasts`) takes those results instead of computing them; with
     `compute=False` the other series stay stale, for the worker. Returns counts."""
     now = now or utcnow()
-    counts = {"series": 0, "forecasts": 0, "too_short": 0, "shipped": 0}
+    counts = {"series": 0, "forecasts": 0, "too_short": 0}
     plan, ready = [], []
     for entry in _plan(stale_only):
         known = (shipped or {}).get("series", {}).get(job_digest(entry[2]))
         if known is not None:
             ready.append((entry, [_result(r) for r in known["forecasts"]],
-                          _iso_datetime(shipped["made_at"]), True))
+                          _iso_datetime(shipped["made_at"])))
         elif compute:
             plan.append(entry)
     computed = _compute([job for _, _, job in plan], workers)
-    ready += [(entry, results, now, False) for entry, results in zip(plan, computed)]
-    for (s, n_read, (_, _, freqs)), made_results, made_at, from_file in ready:
+    ready += [(entry, results, now) for entry, results in zip(plan, computed)]
+    for (s, n_read, (_, _, freqs)), made_results, made_at in ready:
         for old in db.session.scalars(db.select(Forecast).filter_by(series_id=s.id,
                                                                     is_current=True)):
             old.is_current = False
@@ -485,8 +485,6 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
             counts["too_short"] += 1
             s.published = False
         counts["forecasts"] += made
-        if from_file:
-            counts["shipped"] += made
         # Only clear the flag if no observation arrived or left while we computed.
         latest = db.session.scalar(db.select(db.func.count()).select_from(PriceObservation)
                                    .where(PriceObservation.series_id == s.id))
