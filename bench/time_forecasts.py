@@ -34,7 +34,7 @@ def main() -> None:
                           "INSTANCE_DIR": tmp})
         with app.app_context():
             upgrade()
-            services.load_demo(forecast=False)
+            services.import_demo_files()  # without the shipped forecasts: all computed below
             db.session.commit()
             n_series = db.session.scalar(db.select(db.func.count()).select_from(PriceSeries))
             n_obs = db.session.scalar(db.select(db.func.count()).select_from(PriceObservation))

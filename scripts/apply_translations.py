@@ -28,7 +28,7 @@ def main(paths):
         elif not message.string or (isinstance(message.string, tuple) and not all(message.string)):
             missing.append(key)
     with open(PO, "wb") as fh:
-        write_po(fh, catalog, width=100)
+        write_po(fh, catalog, width=76)
     for key in missing:
         print("missing:", key)
 

@@ -25,7 +25,7 @@ def main(paths):
             elif not mine.string and message.string:
                 mine.string = message.string
         out = io.BytesIO()
-        write_po(out, ours, width=100)
+        write_po(out, ours, width=76)
         with open(path, "wb") as fh:
             fh.write(out.getvalue())
         subprocess.run(["git", "add", path], check=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 
@@ -22,7 +23,6 @@ from market.errors import DomainError, NotFound, PermissionDenied
 from market.extensions import db
 from market.geo import services as geo
 from market.parsing import parse_date
-from market.prices import forecasting
 from market.prices.models import (
     Commodity,
     Forecast,
@@ -32,6 +32,9 @@ from market.prices.models import (
     PriceObservation,
     PriceSeries,
 )
+
+if TYPE_CHECKING:
+    from market.prices import forecasting
 
 COLUMNS = ("date", "commodity", "market", "unit", "price")
 # Years of daily prices for a few dozen markets fit; a file beyond this is refused (413).
@@ -391,20 +394,30 @@ def _observations(s: PriceSeries) -> list[PriceObservation]:
 
 def _forecast_job(job):
     """Pure numerics for one series (runs in a worker process when `workers` > 1)."""
+    from market.prices import forecasting  # numpy, pandas, statsmodels: only when needed
+
     dates, values, freqs = job
     return [forecasting.forecast(dates, values, freq) for freq in freqs]
 
 
-def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
-                      workers: int = 1) -> dict:
-    """Recompute the forecasts of every stale series (or all). Daily series also get weekly
-    and monthly forecasts of their averages. `workers` > 1 spreads the model fitting over
-    that many processes. Returns counts."""
-    now = now or utcnow()
+def job_digest(job) -> str:
+    """What a series' forecasts are computed from: its observations, the frequencies asked
+    for and the horizon. Forecasts shipped with the demo data are reused only for this."""
+    from market.prices import forecasting
+
+    dates, values, freqs = job
+    h = hashlib.sha256(f"{','.join(freqs)};{forecasting.HORIZON}\n".encode())
+    for day, value in zip(dates, values):
+        h.update(f"{day.isoformat()},{value:.4f}\n".encode())
+    return h.hexdigest()
+
+
+def _plan(stale_only: bool) -> list[tuple[PriceSeries, int, tuple]]:
+    from market.prices import forecasting
+
     query = db.select(PriceSeries).order_by(PriceSeries.id)
     if stale_only:
         query = query.where(PriceSeries.forecast_stale.is_(True))
-    counts = {"series": 0, "forecasts": 0, "too_short": 0}
     plan = []
     for s in db.session.scalars(query).all():
         obs = _observations(s)
@@ -415,18 +428,41 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
             native = forecasting.infer_frequency(dates)
             freqs = [native] + ({"D": ["W", "M"], "W": ["M"]}.get(native, []))
         plan.append((s, len(obs), (dates, values, freqs)))
-    jobs = [job for _, _, job in plan]
+    return plan
+
+
+def _compute(jobs: list, workers: int) -> list:
     if workers > 1 and len(jobs) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers,
                                  mp_context=multiprocessing.get_context("fork")) as pool:
-            results = list(pool.map(_forecast_job, jobs))
-    else:
-        results = [_forecast_job(job) for job in jobs]
+            return list(pool.map(_forecast_job, jobs))
+    return [_forecast_job(job) for job in jobs]
 
-    for (s, n_read, (_, _, freqs)), made_results in zip(plan, results):
+
+def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
+                      workers: int = 1, compute: bool = True,
+                      shipped: dict | None = None) -> dict:
+    """Recompute the forecasts of every stale series (or all). Daily series also get weekly
+    and monthly forecasts of their averages. `workers` > 1 spreads the model fitting over
+    that many processes. A series whose data matches an entry of `shipped` (see
+    `shipped_demo_forecasts`) takes those results instead of computing them; with
+    `compute=False` the other series stay stale, for the worker. Returns counts."""
+    now = now or utcnow()
+    counts = {"series": 0, "forecasts": 0, "too_short": 0}
+    plan, ready = [], []
+    for entry in _plan(stale_only):
+        known = (shipped or {}).get("series", {}).get(job_digest(entry[2]))
+        if known is not None:
+            ready.append((entry, [_result(r) for r in known["forecasts"]],
+                          _iso_datetime(shipped["made_at"])))
+        elif compute:
+            plan.append(entry)
+    computed = _compute([job for _, _, job in plan], workers)
+    ready += [(entry, results, now) for entry, results in zip(plan, computed)]
+    for (s, n_read, (_, _, freqs)), made_results, made_at in ready:
         for old in db.session.scalars(db.select(Forecast).filter_by(series_id=s.id,
                                                                     is_current=True)):
             old.is_current = False
@@ -439,7 +475,7 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
             db.session.add(Forecast(
                 series_id=s.id, frequency=freq, native=freq == native, is_current=True,
                 model=result.model, last_observation_on=result.last_observation_on,
-                observations=result.observations, made_at=now,
+                observations=result.observations, made_at=made_at,
                 backtest_mase=result.backtest_mase, backtest_smape=result.backtest_smape,
                 naive_mase=result.naive_mase, points=result.points,
                 published_at=now if s.published else None,
@@ -455,6 +491,59 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
         s.forecast_stale = latest != n_read
         db.session.flush()
     return counts
+
+
+# --- forecasts shipped with the demo data -------------------------------------------------
+
+SHIPPED_FORECASTS = DATA_DIR / "demo_forecasts.json"
+_RESULT_FIELDS = ("frequency", "model", "label", "last_observation_on", "observations",
+                  "backtest_mase", "backtest_smape", "naive_mase", "points")
+
+
+def _iso_datetime(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _result(data: dict | None) -> forecasting.Result | None:
+    from market.prices import forecasting
+
+    if data is None:
+        return None
+    values = {k: data[k] for k in _RESULT_FIELDS}
+    values["last_observation_on"] = date.fromisoformat(values["last_observation_on"])
+    return forecasting.Result(**values)
+
+
+def _result_data(result: forecasting.Result | None) -> dict | None:
+    if result is None:
+        return None
+    data = {k: getattr(result, k) for k in _RESULT_FIELDS}
+    data["last_observation_on"] = result.last_observation_on.isoformat()
+    return data
+
+
+def shipped_demo_forecasts() -> dict | None:
+    """The demo series' forecasts as `flask forecast --ship-demo` computed them, keyed by
+    `job_digest`, so that `make run` need not spend a minute on them at start-up."""
+    import json
+
+    if not SHIPPED_FORECASTS.exists():
+        return None
+    return json.loads(SHIPPED_FORECASTS.read_text(encoding="utf-8"))
+
+
+def compute_demo_forecasts(*, workers: int = 1, now: datetime | None = None) -> dict:
+    """Compute every loaded series' forecasts and return them in the shipped file's shape."""
+    plan = _plan(stale_only=False)
+    computed = _compute([job for _, _, job in plan], workers)
+    return {
+        "made_at": (now or utcnow()).isoformat(timespec="seconds"),
+        "series": {
+            job_digest(job): {"commodity": s.commodity.slug, "market": s.market.slug,
+                              "forecasts": [_result_data(r) for r in results]}
+            for (s, _, job), results in zip(plan, computed)
+        },
+    }
 
 
 def current_forecasts(s: PriceSeries, *, published_only: bool = False) -> list[Forecast]:
@@ -579,20 +668,31 @@ DEMO_SOURCES = {
 }
 
 
-def load_demo(*, forecast: bool = True, workers: int = 1) -> dict:
-    """Import the bundled real series (idempotent: a second run adds nothing)."""
+def import_demo_files() -> dict:
     counts = {"observations": 0, "batches": 0, "forecasts": 0}
     for path in demo_files():
         source = next((v for k, v in DEMO_SOURCES.items() if path.name.startswith(k)), path.name)
         result = import_file(None, path, source=source)
         counts["observations"] += result.added
         counts["batches"] += 1 if result.batch else 0
-    if forecast:
-        counts["forecasts"] = refresh_forecasts(stale_only=True, workers=workers)["forecasts"]
-    # The demo publishes every series with a fresh forecast, as a Department would.
-    for s in db.session.scalars(db.select(PriceSeries).where(PriceSeries.published.is_(False),
-                                                             PriceSeries.forecast_stale.is_(False))):
-        if current_forecasts(s):
+    return counts
+
+
+def load_demo(*, forecast: bool = False, workers: int = 1) -> dict:
+    """Import the bundled real series (idempotent: a second run adds nothing) with the
+    forecasts shipped beside them. `forecast=True` also computes any series the shipped file
+    does not cover (otherwise they stay stale until `flask forecast` or the worker)."""
+    counts = import_demo_files()
+    made = refresh_forecasts(stale_only=True, workers=workers, compute=forecast,
+                             shipped=shipped_demo_forecasts())
+    counts["forecasts"] = made["forecasts"]
+    # The demo publishes every series, as a Department would: those with a fresh forecast
+    # now, those still waiting for one (not in the shipped file) when the worker makes it.
+    for s in db.session.scalars(db.select(PriceSeries).where(PriceSeries.published.is_(False))):
+        if not s.forecast_stale and current_forecasts(s):
             set_publication(None, s, publish=True, commentary_vi=s.commentary_vi,
                             commentary_en=s.commentary_en)
+        elif s.forecast_stale and not current_forecasts(s):
+            s.published = True
+    db.session.flush()
     return counts
