@@ -334,11 +334,10 @@ def install_listeners() -> None:
         # Objects still pending have no id yet: take their ids after the flush.
         found = session.info.setdefault("department_objects", [])
         for obj in (*session.new, *session.dirty, *session.deleted):
-            if isinstance(obj, watched):
-                found.append(obj)
-            elif isinstance(obj, Cooperative) and any(
-                    sa.inspect(obj).attrs[name].history.has_changes()
-                    for name in ("province_code", "commune_code")):
+            moved = isinstance(obj, Cooperative) and any(
+                sa.inspect(obj).attrs[name].history.has_changes()
+                for name in ("province_code", "commune_code"))
+            if moved or isinstance(obj, watched):
                 found.append(obj)
 
     @event.listens_for(Session, "after_flush_postexec")
@@ -419,7 +418,7 @@ def _source(scope, period, filters):
 
 
 def _figures(row) -> dict:
-    gmv = int(round(row.gmv or 0))
+    gmv = round(row.gmv or 0)
     orders = row.orders or 0
     return {
         "gmv": gmv, "orders": orders, "units": int(row.units or 0), "buyers": row.buyers or 0,
@@ -639,7 +638,7 @@ def fulfilment(scope: Scope, period: Period, filters: Filters) -> dict:
 def _quantile(values: list[float], q: float):
     if not values:
         return None
-    index = min(int(round(q * (len(values) - 1))), len(values) - 1)
+    index = min(round(q * (len(values) - 1)), len(values) - 1)
     return values[index]
 
 
@@ -671,7 +670,7 @@ def series(scope: Scope, period: Period, filters: Filters) -> dict:
         out: dict = {}
         for day, gmv in rows:
             day = day if isinstance(day, date) else date.fromisoformat(str(day))
-            out[bucket(day)] = out.get(bucket(day), 0) + int(round(gmv or 0))
+            out[bucket(day)] = out.get(bucket(day), 0) + round(gmv or 0)
         return out
 
     now, before = load(period), load(period.year_before())

@@ -2,7 +2,6 @@
 (CSV, XLSX, the monthly PDF), so that an export holds exactly what the page shows."""
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -208,25 +207,25 @@ def monthly_pdf(scope: Scope, month: date, locale: str, province_name: str) -> b
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 15)
-    pdf.multi_cell(0, 8, str(_l("Monthly report on e-commerce sales of cooperatives, "
+    pdf.multi_cell(0, 8, new_x="LMARGIN", new_y="NEXT", text=str(_l("Monthly report on e-commerce sales of cooperatives, "
                                 "%(province)s, %(month)s", province=province_name,
                                 month=period.label)))
     pdf.set_font("DejaVu", "", 9)
-    pdf.multi_cell(0, 5, str(_l("Department of Industry and Trade. Figures from the HTX "
+    pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=str(_l("Department of Industry and Trade. Figures from the HTX "
                                 "Market marketplace; GMV excludes cancelled orders and "
                                 "refunds; days in Vietnam's time zone.")))
     pdf.ln(3)
 
     def fmt(value, kind):
         if value is None:
-            return "—"
+            return str(_l("not available yet")) if kind == "na" else "—"
         if kind in ("rate", "change"):
             return f"{format_number(round(value * 100, 1))} %"
         return format_number(value)
 
     def table(title, cols, rows, widths):
         pdf.set_font("DejaVu", "B", 11)
-        pdf.cell(0, 8, str(title), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, text=str(title), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 8)
         with pdf.table(col_widths=widths, text_align=["LEFT"] + ["RIGHT"] * (len(cols) - 1),
                        line_height=5) as t:

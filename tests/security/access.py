@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from market.accounts.models import Role
+from market.department import registry
+from market.department import services as department
 from market.extensions import db
 from market.orders import disputes, services
 from market.orders.models import VendorOrderStatus as S
@@ -115,13 +117,28 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "prices.publication": (PRICE_MANAGERS, {"commodity": "commodity", "market": "market"}),
     "orders.confirm_transfer": (ADMIN, {}),
     "orders.admin_payouts": (ADMIN, {}),
+    # the department's desk: every officer sees their own province, admins every one
+    "department.overview": (ANY_REVIEWER, {}),
+    "department.table": (ANY_REVIEWER, {"name": "cooperatives"}),
+    "department.export": (ANY_REVIEWER, {"name": "cooperatives", "fmt": "csv"}),
+    "department.report": (ANY_REVIEWER, {}),
+    "department.registry_list": (ANY_REVIEWER, {}),
+    "department.registry_import": (ANY_REVIEWER, {}),
+    "department.registry_matches": (ANY_REVIEWER, {}),
+    "department.indicators": (ANY_REVIEWER, {}),
+    "department.cooperative": (REVIEWERS_A, {"slug": "coop_slug"}),
+    "department.registry_confirm": (REVIEWERS_A, {"public_id": "registry_import_id"}),
+    "department.compare": (ADMIN, {}),
 }
 
 # Routes that list a scope's objects: a role outside the owners may open the page (its
 # own scope) but must not see A's objects there.
 SCOPED_LISTS = {"orders.dispute_queue", "ocop.review_queue", "vendors.review_list",
                 "orders.vendor_orders", "orders.vendor_payouts", "vendors.dashboard",
-                "ocop.manage", "vendors.staff", "orders.my_orders", "vendors.export"}
+                "ocop.manage", "vendors.staff", "orders.my_orders", "vendors.export",
+                "department.overview", "department.table", "department.export",
+                "department.report", "department.registry_list", "department.registry_import",
+                "department.registry_matches", "department.indicators"}
 
 # A POST with these fields does the route's real work when its owner sends it.
 FORMS = {
@@ -177,6 +194,9 @@ def world(make, app):
     _, token = vendors.invite_staff(users["staff_a"], "new.member@example.vn")
     result = prices.import_prices(users["officer_a"], "p.csv",
                                   csv_bytes(daily_rows(n=20)), source="test")
+    registry_import, _ = registry.preview(
+        department.scope_for(users["officer_a"]), users["officer_a"],
+        f"tax_code,name\n{factories.registration_code()},HTX Danh Bạ\n".encode(), "r.csv")
     db.session.commit()
     series = prices.series_of(prices.get_commodity("coffee_robusta"))[0]
     values = {
@@ -189,6 +209,7 @@ def world(make, app):
         "dispute_id": dispute.public_id, "image_id": image.id,
         "staff_member_id": member.public_id, "invitation_token": token,
         "batch_id": result.batch.public_id, "transfer_reference": paid.transfer_reference,
+        "registry_import_id": registry_import.public_id,
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,
