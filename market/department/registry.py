@@ -400,7 +400,7 @@ def indicators(scope: Scope, locale: str, *, months: int = 12, today: date | Non
            and e.kind == "cooperative"]
     coop_by_code = dict(db.session.execute(sa.select(
         Cooperative.registration_code, Cooperative.id).where(
-        Cooperative.registration_code.in_([e.tax_code for e in reg])))) if reg else {}
+        Cooperative.registration_code.in_([e.tax_code for e in reg]))).all()) if reg else {}
 
     def measure(group: list[RegistryEntry], day: date) -> dict:
         ids = [coop_by_code[e.tax_code] for e in group if e.tax_code in coop_by_code]
