@@ -148,3 +148,11 @@ def test_import_page_round_trip(client, officer):
     bad = client.post("/vi/department/registry/import", data={
         "file": (io.BytesIO(b"name\nx\n"), "r.csv")}, content_type="multipart/form-data")
     assert bad.status_code == 422
+
+
+def test_application_review_shows_the_register(client, officer, make):
+    applicant = make.cooperative(name="HTX Xin Vào", status="pending")
+    _register(officer, f"{factories.registration_code()},HTX Khác,cooperative,,,3,active,yes")
+    login(client, officer)
+    body = client.get(f"/en/vendor/review/{applicant.slug}").get_data(as_text=True)
+    assert "Not on the province&#39;s register" in body or "Not on the province's register" in body
