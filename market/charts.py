@@ -68,8 +68,9 @@ def lines(labels: list[str], series: list[tuple[str, list[float], str]], *, titl
                      f'text-anchor="end" fill="#555">{fmt(v)}</text>')
     step = max(len(labels) // 6, 1)
     for i in range(0, len(labels), step):
+        anchor = "start" if i == 0 else "end" if i == len(labels) - 1 else "middle"
         parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" font-size="11" '
-                     f'text-anchor="middle" fill="#555">{escape(labels[i])}</text>')
+                     f'text-anchor="{anchor}" fill="#555">{escape(labels[i])}</text>')
     for k, (name, vs, colour) in enumerate(series):
         d = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vs))
         dash = ' stroke-dasharray="5 4"' if k else ""
