@@ -6,6 +6,7 @@ traffic. Seasonality: the coffee harvest (November to January) and Tết (Januar
 are busier, coffee most of all; refunds, cancellations and disputes at realistic rates."""
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -81,17 +82,18 @@ def generate(items: list[Item], *, lines: int, start: datetime, end: datetime, i
     for d in days:
         day_weight[(d.month, True)] = month_weight(d.month, True)
         day_weight[(d.month, False)] = month_weight(d.month, False)
-    general = [day_weight[(d.month, False)] for d in days]
-    coffee = [day_weight[(d.month, True)] for d in days]
+    general = list(itertools.accumulate(day_weight[(d.month, False)] for d in days))
+    coffee = list(itertools.accumulate(day_weight[(d.month, True)] for d in days))
+    coop_cum = list(itertools.accumulate(coop_weights))
     made, taken = 0, set()
     chunk = {t: [] for t in TABLE_COLUMNS}
     count_in_chunk = 0
     while made < lines:
         parts = 1 if rng.random() < 0.85 else 2
-        chosen = rng.choices(coops, coop_weights, k=parts)
+        chosen = rng.choices(coops, cum_weights=coop_cum, k=parts)
         chosen = list(dict.fromkeys(chosen))
         is_coffee = chosen[0] in coffee_coops
-        day = rng.choices(days, coffee if is_coffee else general)[0]
+        day = rng.choices(days, cum_weights=coffee if is_coffee else general)[0]
         created = day + timedelta(seconds=rng.randint(0, 86399))
         method = "cod" if rng.random() < 0.6 else "vietqr"
         dest_province, dest_commune = rng.choice(destinations)
