@@ -72,6 +72,7 @@ def overview():
     return render_template(
         "department/overview.html", cols=cols, rows=rows, series=series,
         chart=_series_chart(series), top=top,
+        report_month=min(period.end, services.today_vn()).strftime("%Y-%m"),
         top_chart=Markup(charts.bars([(r["label"], r["gmv"]) for r in top],
                                      title=_("GMV of the ten largest cooperatives"))),
         **_common(scope, period, filters))
