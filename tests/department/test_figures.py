@@ -107,3 +107,20 @@ def test_periods():
     assert q.previous().start == date(2026, 4, 1) and q.previous().end == date(2026, 6, 30)
     week = services.parse_period("week", "2026-12-03")
     assert week.start == date(2026, 11, 30) and week.previous().start == date(2026, 11, 23)
+
+
+def test_fulfilment_hours(dataset, make):
+    from datetime import timedelta
+
+    from market.orders import services as orders
+
+    vo = dataset["orders"][0].vendor_orders[0]  # o1, confirmed 2026-03-31 17:30 UTC
+    member = make.staff(dataset["a1"])
+    start = vo.events[0].at  # confirmed when placed (before the test moved created_at)
+    orders.transition(vo, "packed", actor=member, now=start + timedelta(hours=2))
+    orders.transition(vo, "shipped", actor=member, carrier="GHN", tracking_number="1",
+                      now=start + timedelta(hours=3))
+    orders.transition(vo, "delivered", actor=member, now=start + timedelta(hours=50))
+    data = services.fulfilment(dak_lak(dataset), APRIL, services.Filters())
+    assert data["count"] == 1 and data["median"] == pytest.approx(50, abs=0.01)
+    assert [r["parts"] for r in data["rows"]] == [0, 1, 0, 0]  # 1 to 3 days
