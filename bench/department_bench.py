@@ -79,7 +79,7 @@ def main() -> None:
             r = client.get(url)
             times.append((time.perf_counter() - t) * 1000)
             assert r.status_code == 200, (url, r.status_code)
-        unit = lambda ms: f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.0f} ms"  # noqa: E731
+        unit = lambda ms: f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.0f} ms"
         print(f"| {label} | {unit(statistics.median(times))} | {unit(quantile(times, 0.95))} |",
               flush=True)
 

@@ -86,12 +86,12 @@ def main() -> None:
                 cid = p_index * per + n + 1
                 tax = code()
                 commune = communes[n % len(communes)].code
-                coop_rows.append((cid, f"bench-htx-{cid}", f"HTX Thử nghiệm {cid} {place.short_name}",
-                                  tax, place.code, commune, "", "nông nghiệp", None, 20 + n % 80,
-                                  "", "", None, "", "", "approved", None, "", now))
-                registry_rows.append((place.code, tax, "cooperative", f"HTX Thử nghiệm {cid} "
-                                      f"{place.short_name}", "", None, "", "", True, commune,
-                                      20 + n % 80, "active", now))
+                name = f"HTX Thử nghiệm {cid} {place.short_name}"
+                coop_rows.append((cid, f"bench-htx-{cid}", name, tax, place.code, commune, "",
+                                  "nông nghiệp", None, 20 + n % 80, "", "", None, "", "",
+                                  "approved", None, "", now))
+                registry_rows.append((place.code, tax, "cooperative", name, "", None, "", "",
+                                      True, commune, 20 + n % 80, "active", now))
                 is_coffee = n % 3 == 0
                 for k in range(8):
                     cat = coffee if is_coffee and k < 5 else rng.choice(cats[1:])

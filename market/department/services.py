@@ -339,6 +339,10 @@ def install_listeners() -> None:
             if moved or isinstance(obj, watched):
                 found.append(obj)
 
+    @event.listens_for(Session, "after_rollback")
+    def _forget(session):
+        session.info.pop("department_objects", None)
+
     @event.listens_for(Session, "after_flush_postexec")
     def _refresh(session, _ctx):
         objects = session.info.pop("department_objects", [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -54,7 +55,7 @@ def test_officer_filters_opens_and_exports(live_server, live_db, page):
     page.go_back()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="XLSX").click()
-    data = open(download_info.value.path(), "rb").read()
+    data = Path(download_info.value.path()).read_bytes()
     rows = list(load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if r[0] == "Cooperative")
     assert [r[0] for r in rows[header + 1:]] == [ours.name]  # Hà Nội's is not there
