@@ -39,9 +39,10 @@ def init_app(app) -> None:
                       orders_api_bp, payments_bp, prices_bp, prices_api_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
-    from market import search
+    from market import department, search
 
     search.init_app(app)
+    department.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -21,5 +21,7 @@ def test_demo_seed_is_rich_and_idempotent(ctx, tmp_path):
     assert all(p.images for p in db.session.scalars(db.select(Product).limit(20)))
 
     again = seed(str(tmp_path))
-    assert again == {"cooperatives": 0, "products": 0, "users": 0, "categories": 0}
+    assert again == {"cooperatives": 0, "products": 0, "users": 0, "categories": 0,
+                     "registry entries": 0, "department orders": 0}
+    assert first["department orders"] >= 100 and first["registry entries"] >= 10
     assert _count(Product) == first["products"]

@@ -4,15 +4,10 @@ from __future__ import annotations
 from datetime import date
 from xml.sax.saxutils import escape
 
+from market.charts import fmt as _fmt
+
 W, H = 760, 320
 LEFT, RIGHT, TOP, BOTTOM = 70, 16, 16, 40
-
-
-def _fmt(value: float) -> str:
-    """Axis labels in the page's locale (121.210 in vi, 121,210 in en)."""
-    from market.i18n import format_number
-
-    return format_number(round(value) if value >= 1000 else round(value, 2))
 
 
 def render(history: list[tuple[date, float]], points: list[dict], *, title: str,

@@ -378,7 +378,8 @@ def profile():
             flash(_("The cooperative's profile is saved."), "success")
             return redirect(url_for(".profile"))
     return render_template("vendors/profile.html", coop=coop, form=form,
-                           history=services.history(coop)), 422 if form.errors else 200
+                           history=services.history(coop),
+                           registry_note=registry_check(coop)), 422 if form.errors else 200
 
 
 # --- onboarding and review ------------------------------------------------------------------
@@ -417,6 +418,13 @@ def apply():
     return render_template("vendors/apply.html", form=form), 422 if form.errors else 200
 
 
+def registry_check(coop):
+    """What the province's cooperative register says about an applicant (the department's)."""
+    from market.department.registry import applicant_note
+
+    return applicant_note(coop)
+
+
 @bp.get("/review/")
 @login_required
 def review_list():
@@ -452,4 +460,5 @@ def review(slug):
     return render_template("vendors/review.html", coop=coop, form=form,
                            province=geo.province(coop.province_code),
                            commune=geo.commune(coop.commune_code),
-                           history=services.history(coop)), 422 if form.errors else 200
+                           history=services.history(coop),
+                           registry_note=registry_check(coop)), 422 if form.errors else 200

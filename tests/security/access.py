@@ -12,6 +12,8 @@ from flask import current_app
 from market.accounts import addresses
 from market.accounts import services as accounts
 from market.accounts.models import Role
+from market.department import registry
+from market.department import services as department
 from market.extensions import db
 from market.orders import disputes, links, services
 from market.orders.models import VendorOrderStatus as S
@@ -136,6 +138,18 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "orders.admin_payouts": (ADMIN, {}),
     "notifications.outbox": (ADMIN, {}),
     "orders.packing_slip": (frozenset({"staff_a", "admin"}), {"public_id": "vendor_order_id"}),
+    # the department's desk: every officer sees their own province, admins every one
+    "department.overview": (ANY_REVIEWER, {}),
+    "department.table": (ANY_REVIEWER, {"name": "cooperatives"}),
+    "department.export": (ANY_REVIEWER, {"name": "cooperatives", "fmt": "csv"}),
+    "department.report": (ANY_REVIEWER, {}),
+    "department.registry_list": (ANY_REVIEWER, {}),
+    "department.registry_import": (ANY_REVIEWER, {}),
+    "department.registry_matches": (ANY_REVIEWER, {}),
+    "department.indicators": (ANY_REVIEWER, {}),
+    "department.cooperative": (REVIEWERS_A, {"slug": "coop_slug"}),
+    "department.registry_confirm": (REVIEWERS_A, {"public_id": "registry_import_id"}),
+    "department.compare": (ADMIN, {}),
 }
 
 # Routes that list a scope's objects: a role outside the owners may open the page (its
@@ -143,7 +157,10 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
 SCOPED_LISTS = {"orders.dispute_queue", "ocop.review_queue", "vendors.review_list",
                 "orders.vendor_orders", "orders.vendor_payouts", "vendors.dashboard",
                 "ocop.manage", "vendors.staff", "orders.my_orders", "vendors.export",
-                "accounts.addresses_list"}
+                "accounts.addresses_list",
+                "department.overview", "department.table", "department.export",
+                "department.report", "department.registry_list", "department.registry_import",
+                "department.registry_matches", "department.indicators"}
 
 # A POST with these fields does the route's real work when its owner sends it.
 FORMS = {
@@ -208,6 +225,9 @@ def world(make, app):
     reset_token = accounts.password_reset_token(users["buyer"])
     result = prices.import_prices(users["officer_a"], "p.csv",
                                   csv_bytes(daily_rows(n=20)), source="test")
+    registry_import, _ = registry.preview(
+        department.scope_for(users["officer_a"]), users["officer_a"],
+        f"tax_code,name\n{factories.registration_code()},HTX Danh Bạ\n".encode(), "r.csv")
     db.session.commit()
     series = prices.series_of(prices.get_commodity("coffee_robusta"))[0]
     values = {
@@ -223,6 +243,7 @@ def world(make, app):
         "address_id": address.public_id, "reset_token": reset_token,
         "guest_order_link": links.make_token(guest_order),
         "statement_pair": f"{by_statement.transfer_reference}:{by_statement.total}",
+        "registry_import_id": registry_import.public_id,
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,

@@ -1,0 +1,100 @@
+"""The department's own tables: a per-part sales summary kept in step with orders, and the
+province's cooperative registry with its imports."""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from market.dbtypes import UTCDateTime, utcnow
+from market.extensions import db
+
+
+class SalesFact(db.Model):
+    """One row per vendor order (a cooperative's part of an order), rebuilt from the orders
+    tables whenever the part, its lines, its ledger entries or its dispute change (see
+    `services.refresh_facts`). Holds no buyer data but an opaque key to count buyers."""
+
+    __tablename__ = "department_sales"
+
+    vendor_order_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("vendor_orders.id", ondelete="CASCADE"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.Integer)
+    cooperative_id: Mapped[int] = mapped_column(sa.Integer)
+    province_code: Mapped[int] = mapped_column(sa.Integer)  # the cooperative's
+    commune_code: Mapped[int | None] = mapped_column(sa.Integer)  # the cooperative's
+    dest_province_code: Mapped[int] = mapped_column(sa.Integer)  # where it is delivered
+    day: Mapped[date] = mapped_column(sa.Date)  # order date in Asia/Ho_Chi_Minh
+    status: Mapped[str] = mapped_column(sa.String(20))
+    counted: Mapped[bool] = mapped_column(sa.Boolean)  # paid or confirmed, not cancelled
+    goods: Mapped[int] = mapped_column(sa.BigInteger)  # goods value (subtotal)
+    refunded: Mapped[int] = mapped_column(sa.BigInteger)  # refunds, capped at goods
+    net_goods: Mapped[int] = mapped_column(sa.BigInteger)  # GMV contribution
+    units: Mapped[int] = mapped_column(sa.Integer)
+    buyer_key: Mapped[str] = mapped_column(sa.String(64))
+    disputed: Mapped[bool] = mapped_column(sa.Boolean)
+    dispute_decision: Mapped[str | None] = mapped_column(sa.String(20))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.Index("ix_department_sales_province_day", "province_code", "day"),
+        sa.Index("ix_department_sales_day", "day"),
+        sa.Index("ix_department_sales_cooperative_day", "cooperative_id", "day"),
+    )
+
+
+REGISTRY_STATUSES = ("active", "suspended", "dissolved")
+REGISTRY_KINDS = ("cooperative", "group")  # hợp tác xã, tổ hợp tác
+
+
+class RegistryEntry(db.Model):
+    """A cooperative or cooperative group on the province's register, selling here or not."""
+
+    __tablename__ = "department_registry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_code: Mapped[int] = mapped_column(sa.Integer, index=True)
+    tax_code: Mapped[str] = mapped_column(sa.String(14))
+    kind: Mapped[str] = mapped_column(sa.String(12), default="cooperative")
+    name: Mapped[str] = mapped_column(sa.String(200))
+    registration_number: Mapped[str] = mapped_column(sa.String(40), default="")
+    registered_on: Mapped[date | None] = mapped_column(sa.Date)
+    representative: Mapped[str] = mapped_column(sa.String(120), default="")
+    sector: Mapped[str] = mapped_column(sa.String(200), default="")
+    agricultural: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    commune_code: Mapped[int | None] = mapped_column(sa.Integer)
+    members: Mapped[int] = mapped_column(sa.Integer, default=0)
+    status: Mapped[str] = mapped_column(sa.String(12), default="active")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("province_code", "tax_code"),
+        sa.CheckConstraint("status IN ('active', 'suspended', 'dissolved')",
+                           name="status_known"),
+        sa.CheckConstraint("kind IN ('cooperative', 'group')", name="kind_known"),
+        sa.CheckConstraint("members >= 0", name="members_not_negative"),
+        sa.Index("ix_department_registry_tax_code", "tax_code"),
+    )
+
+
+def _public_id() -> str:
+    return secrets.token_urlsafe(10)
+
+
+class RegistryImport(db.Model):
+    """An uploaded registry file, validated and waiting for the officer to confirm the diff;
+    `rows` holds the validated entries (nothing is applied before confirmation)."""
+
+    __tablename__ = "department_registry_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(20), unique=True, default=_public_id)
+    province_code: Mapped[int] = mapped_column(sa.Integer)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    rows: Mapped[list] = mapped_column(sa.JSON)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

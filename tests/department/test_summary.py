@@ -1,0 +1,181 @@
+"""The department's summary (department_sales) stays equal to a direct computation from the
+orders tables under random sequences of orders, payments, cancellations, deliveries, partial
+and full refunds, disputes and re-dated orders."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from market.accounts.models import Role
+from market.department import services as department
+from market.department.models import SalesFact
+from market.errors import DomainError
+from market.extensions import db
+from market.orders import ledger, services
+from market.orders.models import LedgerEntry, VendorOrder
+from tests import factories
+from tests.conftest import rolled_back_session
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+YEAR = department.Period("year", date(2026, 1, 1), date(2026, 12, 31))
+
+
+def expected(vo: VendorOrder) -> dict:
+    """What the summary must say about one part, from the orders tables alone."""
+    refunds = -sum(e.amount for e in db.session.scalars(db.select(LedgerEntry).filter_by(
+        vendor_order_id=vo.id, kind="refund")))
+    counted = vo.status not in ("pending_payment", "cancelled")
+    refunded = min(refunds, vo.subtotal)
+    return {"status": vo.status, "counted": counted,
+            "net_goods": vo.subtotal - refunded if counted else 0,
+            "units": sum(line.quantity for line in vo.lines)
+            if counted and vo.status != "refunded" else 0,
+            "day": (vo.order.created_at + timedelta(hours=7)).date(),
+            "province_code": vo.cooperative.province_code}
+
+
+class Summary(RuleBasedStateMachine):
+    app = None
+
+    def __init__(self):
+        super().__init__()
+        self._ctx = self.app.test_request_context()
+        self._ctx.push()
+        self._session = rolled_back_session()
+        self._session.__enter__()
+
+    def teardown(self):
+        self._session.__exit__(None, None, None)
+        self._ctx.pop()
+
+    @initialize()
+    def world(self):
+        self.coops = [factories.cooperative(province_code=66),
+                      factories.cooperative(province_code=1)]
+        self.staff = [factories.staff(c) for c in self.coops]
+        self.admin = factories.user(Role.ADMIN)
+        self.buyer = factories.user()
+        self.officer = factories.officer(66)
+        self.products = [factories.product(self.coops[0], price=120_000, stock=500),
+                         factories.product(self.coops[0], price=35_000, stock=500),
+                         factories.product(self.coops[1], price=250_000, stock=500)]
+        self.parts: list[VendorOrder] = []
+
+    def _try(self, action):
+        savepoint = db.session.begin_nested()
+        try:
+            action()
+        except DomainError:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+
+    def _part(self, data):
+        return data.draw(st.sampled_from(self.parts)) if self.parts else None
+
+    @rule(method=st.sampled_from(["cod", "vietqr"]),
+          picks=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 3)), min_size=1,
+                         max_size=3, unique_by=lambda t: t[0]),
+          hours=st.integers(0, 24 * 360))
+    def place(self, method, picks, hours):
+        order = factories.order([(self.products[i], q) for i, q in picks], method=method,
+                                buyer=self.buyer if hours % 2 else None)
+        order.created_at = START + timedelta(hours=hours, minutes=30)
+        db.session.flush()
+        self.parts.extend(order.vendor_orders)
+
+    @rule(data=st.data())
+    def pay(self, data):
+        vo = self._part(data)
+        if vo is not None:
+            self._try(lambda: services.mark_order_paid(vo.order, actor=self.admin))
+
+    @rule(data=st.data())
+    def cancel(self, data):
+        vo = self._part(data)
+        if vo is not None:
+            self._try(lambda: services.cancel_order(vo.order, guest=True))
+
+    @rule(data=st.data(), to=st.sampled_from(["packed", "shipped", "delivered"]))
+    def move(self, data, to):
+        vo = self._part(data)
+        if vo is not None:
+            staff = self.staff[self.coops.index(vo.cooperative)]
+            self._try(lambda: services.transition(vo, to, actor=staff, carrier="GHN",
+                                                  tracking_number="G1"))
+
+    @rule(data=st.data(), share=st.integers(1, 100))
+    def partial_refund(self, data, share):
+        vo = self._part(data)
+        if vo is not None and ledger.refundable(vo) > 0:
+            amount = max(ledger.refundable(vo) * share // 100, 1)
+            self._try(lambda: ledger.record_refund(vo, amount))
+
+    @rule(data=st.data())
+    def full_refund(self, data):
+        vo = self._part(data)
+        if vo is not None:
+            def refund():
+                left = ledger.refundable(vo)
+                if left:
+                    ledger.record_refund(vo, left)
+                services.refund_vendor_order(vo, actor=self.admin)
+            self._try(refund)
+
+    @rule(data=st.data(), hours=st.integers(-48, 48))
+    def redate(self, data, hours):
+        vo = self._part(data)
+        if vo is not None:
+            vo.order.created_at = vo.order.created_at + timedelta(hours=hours)
+            db.session.flush()
+
+    @invariant()
+    def summary_matches(self):
+        if not hasattr(self, "parts"):
+            return
+        db.session.flush()
+        facts = {f.vendor_order_id: f for f in db.session.scalars(db.select(SalesFact))}
+        assert set(facts) == {vo.id for vo in self.parts}
+        for vo in self.parts:
+            want = expected(vo)
+            got = facts[vo.id]
+            assert {k: getattr(got, k) for k in want} == want, vo.id
+        scope = department.scope_for(self.officer)
+        figures = department.overview(scope, YEAR)["now"]
+        mine = [vo for vo in self.parts if vo.cooperative.province_code == 66
+                and expected(vo)["day"].year == 2026]
+        assert figures["gmv"] == sum(expected(vo)["net_goods"] for vo in mine)
+        assert figures["orders"] == len({vo.order_id for vo in mine if expected(vo)["counted"]})
+
+
+@pytest.mark.committed  # each example opens (and rolls back) its own transaction
+def test_summary_equals_direct_computation(app, monkeypatch):
+    from market.accounts import services as accounts
+
+    hashed = accounts.hash_password(factories.PASSWORD)
+    monkeypatch.setattr(accounts, "hash_password", lambda password: hashed, raising=False)
+    Summary.app = app
+    run_state_machine_as_test(Summary, settings=settings(
+        max_examples=20, stateful_step_count=15, deadline=None,
+        suppress_health_check=list(HealthCheck)))
+
+
+def test_rebuild_all_gives_the_same_rows(dataset):
+    before = {f.vendor_order_id: (f.net_goods, f.units, f.status, f.day)
+              for f in db.session.scalars(db.select(SalesFact))}
+    db.session.execute(db.delete(SalesFact))
+    assert db.session.scalar(db.select(db.func.count()).select_from(SalesFact)) == 0
+    department.rebuild_all(batch=2)
+    after = {f.vendor_order_id: (f.net_goods, f.units, f.status, f.day)
+             for f in db.session.scalars(db.select(SalesFact))}
+    assert after == before and len(after) == 6
