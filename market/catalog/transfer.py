@@ -129,17 +129,23 @@ def _cell(value, *, escaped: bool):
     return value
 
 
+def read_upload(data: bytes, budget, unreadable) -> tuple[list, bool]:
+    """The rows of an uploaded CSV or XLSX within `budget`, and whether it was XLSX: a file
+    over budget is refused with 413, one that cannot be read with the `unreadable` message."""
+    is_xlsx = data[:4] == b"PK\x03\x04"
+    try:
+        return spreadsheets.read_rows(data, budget, xlsx=is_xlsx), is_xlsx
+    except spreadsheets.TooLarge as exc:
+        raise ImportFailed([RowError(0, "file", exc.message)], status=413) from None
+    except spreadsheets.Unreadable:
+        raise ImportFailed([RowError(0, "file", unreadable)]) from None
+
+
 def read(data: bytes, filename: str = "") -> list[tuple[int, dict]]:
     """(line number, row) pairs; the header is line 1. Read within BUDGET: a file larger
     than that is refused (413) before it is unpacked or materialised."""
-    is_xlsx = data[:4] == b"PK\x03\x04"
-    try:
-        raw = spreadsheets.read_rows(data, BUDGET, xlsx=is_xlsx)
-    except spreadsheets.TooLarge as exc:
-        raise ImportFailed([RowError(0, "file", exc.message)], status=413)
-    except spreadsheets.Unreadable:
-        raise ImportFailed([RowError(0, "file", _l(
-            "Upload the CSV (UTF-8) or XLSX file made from the template."))])
+    raw, is_xlsx = read_upload(data, BUDGET, _l(
+        "Upload the CSV (UTF-8) or XLSX file made from the template."))
     raw = [(line, [_cell(v, escaped=not is_xlsx) for v in values]) for line, values in raw]
     if not raw or [str(h).strip() for h in raw[0][1][:len(COLUMNS)]] != list(COLUMNS):
         raise ImportFailed([RowError(1, "header", _l(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from market import csv_safe, spreadsheets
-from market.catalog.transfer import ImportFailed, RowError
+from market.catalog.transfer import ImportFailed, RowError, read_upload
 from market.department.models import (
     REGISTRY_KINDS,
     REGISTRY_STATUSES,
@@ -74,13 +74,7 @@ def _header(value) -> str:
 
 
 def read_file(data: bytes) -> list[tuple[int, dict]]:
-    is_xlsx = data[:4] == b"PK\x03\x04"
-    try:
-        raw = spreadsheets.read_rows(data, BUDGET, xlsx=is_xlsx)
-    except spreadsheets.TooLarge as exc:
-        raise ImportFailed([RowError(0, "file", exc.message)], status=413)
-    except spreadsheets.Unreadable:
-        raise ImportFailed([RowError(0, "file", _l("Upload a CSV (UTF-8) or XLSX file."))])
+    raw, is_xlsx = read_upload(data, BUDGET, _l("Upload a CSV (UTF-8) or XLSX file."))
     if not raw:
         raise ImportFailed([RowError(0, "file", _l("The file is empty."))])
     header = [_header(h) for h in raw[0][1]]

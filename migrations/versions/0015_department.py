@@ -3,7 +3,7 @@ cooperative registry and its imports. An existing database with orders fills the
 with `flask department-rebuild` (`flask seed-demo` does it when the summary is empty).
 
 Revision ID: 0015_department
-Revises: 0011_order_numbers
+Revises: 0012_saved_addresses
 Create Date: 2026-12-01 19:03:39.406307
 
 """
@@ -14,7 +14,7 @@ import market.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0015_department'
-down_revision = '0011_order_numbers'
+down_revision = '0012_saved_addresses'
 branch_labels = None
 depends_on = None
 
