@@ -294,10 +294,21 @@ def _visible_order(public_id, link_token: str | None = None):
     return order
 
 
-def _back_to_order(order, link_token: str | None):
+def _order_url(order, link_token: str | None) -> str:
     if link_token:
-        return redirect(url_for("orders.order_by_link", token=link_token), code=303)
-    return redirect(url_for("orders.order_page", public_id=order.public_id), code=303)
+        return url_for("orders.order_by_link", token=link_token)
+    return url_for("orders.order_page", public_id=order.public_id)
+
+
+def _back_to_order(order, link_token: str | None):
+    return redirect(_order_url(order, link_token), code=303)
+
+
+def _confirm_cancel(number: str, order, link_token: str | None):
+    return confirm.page(_("Cancel order %(id)s?", id=number),
+                        _("The cooperatives stop preparing it and the goods go back on sale. "
+                          "This cannot be undone."),
+                        _("Cancel the order"), _order_url(order, link_token))
 
 
 def _render_order(order, link_token: str | None = None):
@@ -354,6 +365,8 @@ def cancel_part(public_id, vo_id):
     vo = next((v for v in order.vendor_orders if v.public_id == vo_id), None)
     if vo is None or not current_user.is_authenticated:
         abort(404)
+    if confirm.needed():
+        return _confirm_cancel(vo.number, order, None)
     _attempt(lambda: services.transition(vo, VendorOrderStatus.CANCELLED, actor=current_user),
              _("That part of your order is cancelled."))
     return redirect(url_for("orders.order_page", public_id=public_id))
@@ -373,6 +386,8 @@ def cancel_order(public_id):
     order = _visible_order(public_id, token)
     guest = order.buyer_id is None and (public_id in session.get("orders", [])
                                         or _linked_order_id(token) == public_id)
+    if confirm.needed():
+        return _confirm_cancel(order.number, order, token)
     _attempt(lambda: services.cancel_order(order, actor=current_user, guest=guest),
              _("Your order is cancelled."))
     return _back_to_order(order, token)

@@ -81,6 +81,9 @@ def test_guest_follows_and_cancels_from_the_emailed_link(live_server, live_app, 
     expect(other.locator(".payment-state")).to_have_text("Đang chờ bạn chuyển khoản")
     assert other.evaluate("document.documentElement.scrollWidth") <= width
     other.get_by_role("button", name="Hủy đơn hàng").click()
+    # A destructive action asks once more, on a page of its own.
+    expect(other.get_by_role("heading", name=re.compile(r"^Hủy đơn HTX-"))).to_be_visible()
+    other.locator(".confirm-step").get_by_role("button", name="Hủy đơn hàng").click()
     expect(other.get_by_text("Đơn hàng của bạn đã được hủy.")).to_be_visible()
     expect(other.locator(".parcel [data-status]")).to_have_text(["đã hủy", "đã hủy"])
     assert "/orders/link/" in other.url  # still the link: no session was needed

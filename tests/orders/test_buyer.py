@@ -140,7 +140,11 @@ def test_guest_cancels_through_the_link_in_another_browser(make, app):
     order = make.order([(product, 2)], method="vietqr")
     token = links.make_token(order)
     browser = app.test_client()
-    response = browser.post(f"/vi/orders/{order.public_id}/cancel", data={"link": token})
+    asked = browser.post(f"/vi/orders/{order.public_id}/cancel", data={"link": token})
+    assert f"Hủy đơn {order.number}?" in asked.get_data(as_text=True)
+    assert order.vendor_orders[0].status == "pending_payment"  # asked again, nothing done
+    response = browser.post(f"/vi/orders/{order.public_id}/cancel",
+                            data={"link": token, "confirmed": "1"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/vi/orders/link/{token}")
     db.session.refresh(order.vendor_orders[0])
@@ -158,7 +162,8 @@ def test_another_orders_link_cancels_nothing(make, app):
     response = browser.post(f"/vi/orders/{theirs.public_id}/cancel",
                             data={"link": links.make_token(mine)})
     assert response.status_code == 404
-    bad = browser.post(f"/vi/orders/{theirs.public_id}/cancel", data={"link": "not-a-token"})
+    bad = browser.post(f"/vi/orders/{theirs.public_id}/cancel",
+                       data={"link": "not-a-token", "confirmed": "1"})
     assert bad.status_code == 400 and "không hợp lệ" in bad.get_data(as_text=True)
     assert theirs.vendor_orders[0].status == "pending_payment"
 
@@ -177,7 +182,7 @@ def test_a_paid_order_is_not_cancelled_through_its_link(make, app):
     order = make.order([(make.product(), 1)], method="vietqr")
     services.mark_order_paid(order, actor=make.user(Role.ADMIN), note="transfer")
     app.test_client().post(f"/vi/orders/{order.public_id}/cancel",
-                           data={"link": links.make_token(order)})
+                           data={"link": links.make_token(order), "confirmed": "1"})
     assert order.vendor_orders[0].status == "paid"
 
 

@@ -165,7 +165,7 @@ SCOPED_LISTS = {"orders.dispute_queue", "ocop.review_queue", "vendors.review_lis
 # A POST with these fields does the route's real work when its owner sends it.
 FORMS = {
     "orders.vendor_order_action": {"to": "packed"},
-    "orders.cancel_part": {},
+    "orders.cancel_part": {"confirmed": "1"},
     "orders.answer_dispute": {"answer": "Chúng tôi sẽ gửi lại hàng."},
     "orders.dispute_queue": {"dispute": "dispute_id", "decision": "full_refund", "confirmed": "1",
                              "note": "ok"},

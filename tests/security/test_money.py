@@ -113,8 +113,8 @@ def test_nobody_cancels_a_paid_order_without_a_refund(client, make, shop):
         with pytest.raises(DomainError):
             services.transition(vo, "cancelled", actor=actor)
     login(client, buyer)
-    client.post(f"/vi/orders/{order.public_id}/cancel/{vo.public_id}")
-    client.post(f"/vi/orders/{order.public_id}/cancel")
+    client.post(f"/vi/orders/{order.public_id}/cancel/{vo.public_id}", data={"confirmed": "1"})
+    client.post(f"/vi/orders/{order.public_id}/cancel", data={"confirmed": "1"})
     db.session.refresh(vo)
     assert vo.status == "paid" and ledger.balance(coop.id) == owed
 

@@ -227,7 +227,7 @@ def test_stripe_unreachable_at_checkout_lands_on_the_order_with_retry_and_cancel
     retry = client.post(f"/en/orders/{order.public_id}/pay")
     assert retry.status_code == 303
     assert "could not reach" in client.get(retry.headers["Location"]).get_data(as_text=True)
-    cancel = client.post(f"/en/orders/{order.public_id}/cancel")
+    cancel = client.post(f"/en/orders/{order.public_id}/cancel", data={"confirmed": "1"})
     assert cancel.status_code in (302, 303)
     assert order.vendor_orders[0].status == "cancelled" and stock_of(product) == 4
     assert "Pay by card" not in client.get(f"/en/orders/{order.public_id}").get_data(as_text=True)
@@ -258,7 +258,7 @@ def test_someone_else_cannot_pay_or_cancel_an_order(client, make):
     _checkout(client, product)
     order = db.session.scalar(db.select(Order))
     other = client.application.test_client()
-    assert other.post(f"/en/orders/{order.public_id}/cancel").status_code == 404
+    assert other.post(f"/en/orders/{order.public_id}/cancel", data={"confirmed": "1"}).status_code == 404
     assert other.post(f"/en/orders/{order.public_id}/pay").status_code == 404
     assert order.vendor_orders[0].status == "pending_payment"
 
