@@ -118,7 +118,7 @@ def test_fulfilment_hours(dataset, make):
     member = make.staff(dataset["a1"])
     start = vo.events[0].at  # confirmed when placed (before the test moved created_at)
     orders.transition(vo, "packed", actor=member, now=start + timedelta(hours=2))
-    orders.transition(vo, "shipped", actor=member, carrier="GHN", tracking_number="1",
+    orders.transition(vo, "shipped", actor=member, carrier="GHN", tracking_number="GHN0001",
                       now=start + timedelta(hours=3))
     orders.transition(vo, "delivered", actor=member, now=start + timedelta(hours=50))
     data = services.fulfilment(dak_lak(dataset), APRIL, services.Filters())

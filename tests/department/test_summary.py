@@ -112,7 +112,7 @@ class Summary(RuleBasedStateMachine):
         if vo is not None:
             staff = self.staff[self.coops.index(vo.cooperative)]
             self._try(lambda: services.transition(vo, to, actor=staff, carrier="GHN",
-                                                  tracking_number="G1"))
+                                                  tracking_number="GHN0001"))
 
     @rule(data=st.data(), share=st.integers(1, 100))
     def partial_refund(self, data, share):

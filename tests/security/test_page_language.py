@@ -24,6 +24,9 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "macros.html": "form and pager macros, imported by pages",
     "vendors/_nav.html": "the vendor portal's menu, included by its pages",
     "accounts/_nav.html": "the account menu, included by the account pages",
+    "department/_nav.html": "the department desk's menu, included by its pages",
+    "department/_filters.html": "the period and filter form, included by the desk's pages",
+    "department/_macros.html": "table and chart macros, imported by the desk's pages",
     "accounts/_checkout_addresses.html": "the saved-address picker, included by checkout",
     "ocop/_badge.html": "the star badge, included by product and storefront pages",
     "ocop/_history.html": "a certificate's history, included by ocop/detail.html",
@@ -70,6 +73,8 @@ def _page_templates() -> set[str]:
 def _text(html: str) -> str:
     html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
     html = re.sub(r"(?s)<!--.*?-->", " ", html)
+    # <code> holds what the user types literally (a file's column names and values).
+    html = re.sub(r"(?s)<code\b[^>]*>.*?</code>", " ", html)
     return re.sub(r"\s+", " ", re.sub(r"(?s)<[^>]+>", " ", html)).replace("&gt;", ">")
 
 
