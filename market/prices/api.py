@@ -93,14 +93,30 @@ def prices(commodity):
             "series": [{
                 "market": s.market.slug, "market_name_vi": s.market.name_vi,
                 "market_name_en": s.market.name_en, "currency": s.currency, "unit": s.unit,
+                "freshness": _freshness_json(s),
                 "observations": [{"date": o.observed_on.isoformat(), "price": _num(o.price),
                                   "source": o.source} for o in services.history(s, start, end)],
             } for s in series]}
     return _cached(json.dumps(body, ensure_ascii=False), "application/json")
 
 
+def _freshness_json(s) -> dict:
+    fresh = services.freshness(s)
+    if fresh is None:
+        return {"data_date": None, "stale": None}
+    return {"data_date": fresh.data_date.isoformat(), "today": fresh.today.isoformat(),
+            "age_days": fresh.age_days, "stale_after_days": fresh.stale_after_days,
+            "stale": fresh.stale}
+
+
 def _forecast_json(s, f) -> dict:
+    today = services.local_today()
+    past, _ = services.split_points(f.points, today)
     return {
+        "as_of": f.last_observation_on.isoformat(),
+        "freshness": _freshness_json(s),
+        "periods_in_past": len(past),
+        "calibrated_coverage": {"80": f.coverage80, "95": f.coverage95},
         "market": s.market.slug, "currency": s.currency, "unit": s.unit,
         "frequency": {"D": "daily", "W": "weekly", "M": "monthly"}[f.frequency],
         "aggregate_of_daily": not f.native, "model": f.model,
@@ -110,7 +126,7 @@ def _forecast_json(s, f) -> dict:
                      "naive_mase": f.naive_mase},
         "newer_data_pending": s.forecast_stale,
         "commentary": {"vi": s.commentary_vi, "en": s.commentary_en},
-        "points": f.points,
+        "points": [dict(p, in_past=p in past) for p in f.points],
     }
 
 
@@ -147,10 +163,24 @@ def feed():
         s = f.series
         link = absolute_url_for("prices.commodity", lang="vi", commodity=s.commodity.slug,
                                 market=s.market.slug)
-        first = f.points[0]
-        summary = (f"{s.commodity.name_en} ({s.market.name_en}), {s.unit_label}: next period "
-                   f"{first['mean']:.2f} (80%: {first['lo80']:.2f}-{first['hi80']:.2f}); "
-                   f"model {f.model}, data to {f.last_observation_on.isoformat()}. "
+        fresh = services.freshness(s)
+        past, ahead = services.split_points(f.points, services.local_today())
+        if ahead:
+            first = ahead[0]
+            what = "next period" if not past else f"first period still ahead ({first['date']})"
+            outlook = (f"{what} {first['mean']:.2f} "
+                       f"(80%: {first['lo80']:.2f}-{first['hi80']:.2f})")
+        else:
+            outlook = "every forecast period already lies in the past"
+        warning = ""
+        if fresh and fresh.stale:
+            warning = (f"Out of date: the latest price ({fresh.data_date.isoformat()}) is "
+                       f"{fresh.age_days} days old, the usual limit {fresh.stale_after_days} days."
+                       f" / Dữ liệu đã cũ: giá mới nhất ({fresh.data_date.isoformat()}) đã "
+                       f"{fresh.age_days} ngày, quá giới hạn thông thường "
+                       f"{fresh.stale_after_days} ngày. ")
+        summary = (f"{warning}{s.commodity.name_en} ({s.market.name_en}), {s.unit_label}: "
+                   f"{outlook}; model {f.model}, data to {f.last_observation_on.isoformat()}. "
                    f"{s.commentary_en or s.commentary_vi}")
         entries.append(
             f"<entry><id>urn:htx-market:forecast:{f.public_id}</id>"

@@ -312,6 +312,117 @@ def backtest(model, y: np.ndarray, fit_end: int, origins: list[int], scale: floa
 
 # --- choosing and forecasting --------------------------------------------------------------
 
+# --- conformal calibration ------------------------------------------------------------------
+# Split conformal prediction on the rolling-origin residuals: for each horizon h the band is
+# mean +- q_h * sd, where q_h is the conformal quantile of |standardised error| over the
+# backtest origins at that horizon. Each series and horizon gets its own multipliers, so a band
+# that was too narrow (or too wide) for this series is widened (or narrowed) to hold on it.
+
+LEVELS = (0.8, 0.95)
+MIN_CALIBRATION = 15  # fewer residuals at a horizon than this: borrow from its neighbours
+
+
+def conformal_quantile(scores, level: float) -> float:
+    """The ceil((n+1) level)-th smallest score (the split-conformal quantile)."""
+    a = np.sort(np.abs(np.asarray(scores, dtype=float)))
+    n = len(a)
+    if n == 0:
+        return float("nan")
+    k = min(n, math.ceil((n + 1) * level))
+    return float(a[k - 1])
+
+
+def _scores_near(z: dict, h: int) -> list:
+    """|z| at horizon h, widened to h-1..h+1, h-2..h+2, ... until there are enough."""
+    for width in range(HORIZON):
+        vals = [v for k in range(h - width, h + width + 1) for v in z.get(k, [])]
+        if len(vals) >= MIN_CALIBRATION:
+            return vals
+    return [v for vals in z.values() for v in vals]
+
+
+def calibrate(z: dict, steps: int = HORIZON) -> dict:
+    """{h: (q80, q95)} from standardised errors {h: [z, ...]}; the multipliers never shrink
+    with the horizon (a farther period is never more certain)."""
+    out, prev = {}, (0.0, 0.0)
+    for h in range(1, steps + 1):
+        vals = _scores_near(z, h)
+        if len(vals) < 10:
+            q = (Z80 * 1.2, Z95 * 1.2)
+        else:
+            q = (conformal_quantile(vals, LEVELS[0]), conformal_quantile(vals, LEVELS[1]))
+        q = (max(q[0], prev[0], 1e-6), max(q[1], prev[1], q[0], 1e-6))
+        out[h] = prev = q
+    return out
+
+
+# Adaptive conformal inference (Gibbs & Candes 2021): the miscoverage level is nudged after
+# every revealed outcome (alpha <- alpha + gamma (target - miss)), and the quantile is taken
+# over the most recent residuals only, so that a band follows a change of volatility regime.
+ACI_GAMMA = 0.02
+ACI_WINDOW = 60
+
+
+def adaptive_hits(initial, later, level: float, delay: int = 0,
+                  gamma: float = ACI_GAMMA, window: int = ACI_WINDOW):
+    """Online over `later` (in time order): (hits, final multiplier). Each point's band uses
+    the residuals revealed before it (`delay` points of lag: an h-step outcome is known h
+    periods later) and the adapted level."""
+    scores = [abs(v) for v in initial]
+    later = [abs(v) for v in later]
+    alpha, target = 1 - level, 1 - level
+    hits = []
+    for i, v in enumerate(later):
+        known = scores + later[: max(0, i - delay)]
+        q = conformal_quantile(known[-window:], min(max(1 - alpha, 0.5), 0.999)) \
+            if len(known) >= 10 else (Z80 if level < 0.9 else Z95) * 1.2
+        hit = v <= q
+        hits.append(hit)
+        if i - delay >= 0:  # the outcome of point i - delay is revealed now
+            alpha += gamma * (target - (0.0 if hits[i - delay] else 1.0))
+    known = (scores + later)[-window:]
+    final = conformal_quantile(known, min(max(1 - alpha, 0.5), 0.999)) if len(known) >= 10 \
+        else (Z80 if level < 0.9 else Z95) * 1.2
+    return hits, final
+
+
+def adaptive_calibrate(z: dict, steps: int = HORIZON, step: int = 1) -> dict:
+    """{h: (q80, q95)}: adaptive conformal multipliers after running through the backtest
+    residuals in time order (monotone in h, as `calibrate`)."""
+    out, prev = {}, (0.0, 0.0)
+    for h in range(1, steps + 1):
+        vals = z.get(h, [])
+        if len(vals) < MIN_CALIBRATION:
+            vals = _scores_near(z, h)
+        if len(vals) < 10:
+            q = (Z80 * 1.2, Z95 * 1.2)
+        else:
+            delay = max(0, math.ceil(h / step) - 1)
+            head = vals[: len(vals) // 3]
+            q = (adaptive_hits(head, vals[len(head):], LEVELS[0], delay)[1],
+                 adaptive_hits(head, vals[len(head):], LEVELS[1], delay)[1])
+        q = (max(q[0], prev[0], 1e-6), max(q[1], prev[1], q[0], 1e-6))
+        out[h] = prev = q
+    return out
+
+
+def held_out_coverage(z: dict) -> tuple[float | None, float | None]:
+    """Calibrate on the earlier half of each horizon's residuals, count hits on the later."""
+    early = {h: v[: len(v) // 2] for h, v in z.items()}
+    q = calibrate(early)
+    hits80, hits95 = [], []
+    for h, v in z.items():
+        if h not in q or len(v) < 4:
+            continue
+        half = len(v) // 2
+        delay = max(0, h - 1)
+        hits80 += adaptive_hits(v[:half], v[half:], LEVELS[0], delay)[0]
+        hits95 += adaptive_hits(v[:half], v[half:], LEVELS[1], delay)[0]
+    if len(hits80) < 10:
+        return None, None
+    return float(np.mean(hits80)), float(np.mean(hits95))
+
+
 @dataclass
 class Choice:
     model: str
@@ -321,6 +432,13 @@ class Choice:
     naive_mase: float | None
     interval_scale: float
     scores: dict
+    # Conformal multipliers of the model's standard deviation, per horizon: {h: (q80, q95)}.
+    quantiles: dict = field(default_factory=dict)
+    # How often the calibrated bands held on the later half of the backtest origins when
+    # calibrated on the earlier half only (a held-out check), pooled over horizons.
+    coverage80: float | None = None
+    coverage95: float | None = None
+    residuals: dict = field(default_factory=dict)  # the backtest's {h: [z, ...]}, time order
 
 
 def _backtest_plan(freq: str):
@@ -362,8 +480,11 @@ def choose(y: np.ndarray, freq: str) -> Choice:
         interval_scale = float(np.clip(c, 1.0, 2.0))
     else:
         interval_scale = 1.2
+    cov80, cov95 = held_out_coverage(errors.z)
+    step = 2 if freq == "D" else 1
     return Choice(best, results[best][0].label, errors.mase(), errors.smape_mean(), naive,
-                  interval_scale, scores)
+                  interval_scale, scores, adaptive_calibrate(errors.z, step=step), cov80, cov95,
+                  errors.z)
 
 
 @dataclass
@@ -377,6 +498,8 @@ class Result:
     backtest_smape: float | None
     naive_mase: float | None
     points: list
+    coverage80: float | None = None
+    coverage95: float | None = None
 
 
 def forecast(dates, values, freq: str | None = None, steps: int = HORIZON) -> Result | None:
@@ -396,13 +519,17 @@ def forecast(dates, values, freq: str | None = None, steps: int = HORIZON) -> Re
     model.fit(y[start:])
     model.start(y)
     mean, sd = model.forecast(len(y), steps)
-    sd = sd * choice.interval_scale
+    quantiles = choice.quantiles or {h: (Z80 * choice.interval_scale, Z95 * choice.interval_scale)
+                                     for h in range(1, steps + 1)}
     points = []
-    for day, m, s in zip(future_dates(series.index[-1], freq, steps), mean, sd):
+    for h, (day, m, s) in enumerate(zip(future_dates(series.index[-1], freq, steps), mean, sd),
+                                    start=1):
+        q80, q95 = quantiles[min(h, max(quantiles))]
         points.append({
             "date": day.isoformat(), "mean": math.exp(m),
-            "lo80": math.exp(m - Z80 * s), "hi80": math.exp(m + Z80 * s),
-            "lo95": math.exp(m - Z95 * s), "hi95": math.exp(m + Z95 * s),
+            "lo80": math.exp(m - q80 * s), "hi80": math.exp(m + q80 * s),
+            "lo95": math.exp(m - q95 * s), "hi95": math.exp(m + q95 * s),
         })
     return Result(freq, choice.model, choice.label, series.index[-1].date(), n_obs,
-                  choice.mase, choice.smape, choice.naive_mase, points)
+                  choice.mase, choice.smape, choice.naive_mase, points,
+                  choice.coverage80, choice.coverage95)

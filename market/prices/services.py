@@ -7,6 +7,7 @@ Services take the acting user explicitly (`actor`; None means a trusted shell co
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -478,6 +479,7 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
                 observations=result.observations, made_at=made_at,
                 backtest_mase=result.backtest_mase, backtest_smape=result.backtest_smape,
                 naive_mase=result.naive_mase, points=result.points,
+                coverage80=result.coverage80, coverage95=result.coverage95,
                 published_at=now if s.published else None,
             ))
             made += 1
@@ -497,7 +499,8 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
 
 SHIPPED_FORECASTS = DATA_DIR / "demo_forecasts.json"
 _RESULT_FIELDS = ("frequency", "model", "label", "last_observation_on", "observations",
-                  "backtest_mase", "backtest_smape", "naive_mase", "points")
+                  "backtest_mase", "backtest_smape", "naive_mase", "points", "coverage80",
+                  "coverage95")
 
 
 def _iso_datetime(text: str) -> datetime:
@@ -509,7 +512,7 @@ def _result(data: dict | None) -> forecasting.Result | None:
 
     if data is None:
         return None
-    values = {k: data[k] for k in _RESULT_FIELDS}
+    values = {k: data.get(k) for k in _RESULT_FIELDS}
     values["last_observation_on"] = date.fromisoformat(values["last_observation_on"])
     return forecasting.Result(**values)
 
@@ -646,6 +649,76 @@ def latest(s: PriceSeries) -> Latest | None:
     change = (last.price - prev.price) if prev else None
     pct = float(change) / float(prev.price) * 100 if prev else None
     return Latest(s, last.price, last.observed_on, change, pct, prev.observed_on if prev else None)
+
+
+# --- freshness ------------------------------------------------------------------------------
+# A series is stale when its latest observation is older than its usual gap allows: daily
+# series (median gap under 5 days) after 7 days, weekly after 14, monthly after 45.
+STALE_AFTER_DAYS = {"D": 7, "W": 14, "M": 45}
+
+
+def local_today() -> date:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def usual_frequency(days: list[date]) -> str:
+    """'D', 'W' or 'M' from the median gap between observations (as forecasting does)."""
+    import statistics
+
+    ordered = sorted(days)
+    if len(ordered) < 2:
+        return "D"
+    median = statistics.median((b - a).days for a, b in itertools.pairwise(ordered))
+    return "M" if median >= 25 else ("W" if median >= 5 else "D")
+
+
+@dataclass
+class Freshness:
+    series: PriceSeries
+    data_date: date  # the latest observation
+    today: date
+    frequency: str
+    stale_after_days: int
+
+    @property
+    def age_days(self) -> int:
+        return (self.today - self.data_date).days
+
+    @property
+    def stale(self) -> bool:
+        return self.age_days > self.stale_after_days
+
+
+def freshness(s: PriceSeries, today: date | None = None) -> Freshness | None:
+    days = list(db.session.scalars(
+        db.select(PriceObservation.observed_on).where(PriceObservation.series_id == s.id)
+        .order_by(PriceObservation.observed_on.desc()).limit(60)))
+    if not days:
+        return None
+    freq = usual_frequency(days)
+    return Freshness(s, days[0], today or local_today(), freq, STALE_AFTER_DAYS[freq])
+
+
+def stale_series(today: date | None = None, actor=None) -> list[Freshness]:
+    """Every series whose latest price is older than its usual gap allows (for officers:
+    only the markets they manage), the oldest first."""
+    out = []
+    for s in db.session.scalars(db.select(PriceSeries).order_by(PriceSeries.id)):
+        if actor is not None and not can_manage(actor, s.market):
+            continue
+        f = freshness(s, today)
+        if f and f.stale:
+            out.append(f)
+    return sorted(out, key=lambda f: f.data_date)
+
+
+def split_points(points: list[dict], today: date) -> tuple[list[dict], list[dict]]:
+    """(periods already past, periods still ahead) of a forecast: a period whose start lies
+    before today is never presented as a 'next' period."""
+    past = [p for p in points if date.fromisoformat(p["date"]) < today]
+    return past, points[len(past):]
 
 
 def overview() -> list[Latest]:

@@ -58,11 +58,14 @@ def commodity(commodity):
         "history": _("Observed price"), "forecast": _("Forecast with %(a)d%% and %(b)d%% intervals", a=80, b=95),
         "band80": _("%(n)d%% prediction interval", n=80),
         "band95": _("%(n)d%% prediction interval", n=95)})
+    fresh = services.freshness(series)
+    past, ahead = services.split_points(shown.points, fresh.today) if shown and fresh else ([], [])
     return render_template(
         "prices/commodity.html", commodity=item, series=series, all_series=all_series,
         forecasts=forecasts, shown=shown, chart=Markup(svg),
         recent=list(reversed(observations[-20:])), manager=manager,
-        latest=services.latest(series), model_labels=MODEL_LABELS,
+        latest=services.latest(series), model_labels=MODEL_LABELS, fresh=fresh,
+        past_points=past, ahead_points=ahead,
     )
 
 
@@ -121,7 +124,8 @@ def import_page():
                         added=result.added, same=result.unchanged), "success")
                 return redirect(url_for("prices.import_page"))
     return render_template("prices/import.html", problems=problems,
-                           batches=services.list_batches()), status
+                           batches=services.list_batches(),
+                           stale=services.stale_series(actor=current_user)), status
 
 
 @bp.post("/import/<public_id>/rollback")
