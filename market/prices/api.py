@@ -94,9 +94,11 @@ def prices(commodity):
                 "market": s.market.slug, "market_name_vi": s.market.name_vi,
                 "market_name_en": s.market.name_en, "currency": s.currency, "unit": s.unit,
                 "freshness": _freshness_json(s),
+                "production_cost": _margin_json(s),
                 "observations": [{"date": o.observed_on.isoformat(), "price": _num(o.price),
                                   "source": o.source} for o in services.history(s, start, end)],
-            } for s in series]}
+            } for s in series],
+            "production_costs": [_cost_json(c) for c in services.list_costs(item)]}
     return _cached(json.dumps(body, ensure_ascii=False), "application/json")
 
 
@@ -107,6 +109,20 @@ def _freshness_json(s) -> dict:
     return {"data_date": fresh.data_date.isoformat(), "today": fresh.today.isoformat(),
             "age_days": fresh.age_days, "stale_after_days": fresh.stale_after_days,
             "stale": fresh.stale}
+
+
+def _cost_json(c) -> dict:
+    return {"province_code": c.province_code, "season": c.season,
+            "cost_vnd_per_kg": c.cost_vnd_per_kg, "source": c.source, "method": c.method,
+            "published_at": c.published_at.isoformat()}
+
+
+def _margin_json(s) -> dict | None:
+    m = services.margin_for(s)
+    if m is None:
+        return None
+    return dict(_cost_json(m.cost), price_vnd_per_kg=m.price, price_date=m.price_on.isoformat(),
+                margin_vnd_per_kg=m.margin_vnd_per_kg, margin_pct=round(m.margin_pct, 2))
 
 
 def _forecast_json(s, f) -> dict:
@@ -179,8 +195,12 @@ def feed():
                        f" / Dữ liệu đã cũ: giá mới nhất ({fresh.data_date.isoformat()}) đã "
                        f"{fresh.age_days} ngày, quá giới hạn thông thường "
                        f"{fresh.stale_after_days} ngày. ")
+        margin = services.margin_for(s)
+        cost = (f" Cost of production {margin.cost.cost_vnd_per_kg} VND/kg (season "
+                f"{margin.cost.season}, {margin.cost.source}): margin {margin.margin_vnd_per_kg:+d}"
+                f" VND/kg ({margin.margin_pct:+.1f}%) at the latest price." if margin else "")
         summary = (f"{warning}{s.commodity.name_en} ({s.market.name_en}), {s.unit_label}: "
-                   f"{outlook}; model {f.model}, data to {f.last_observation_on.isoformat()}. "
+                   f"{outlook}; model {f.model}, data to {f.last_observation_on.isoformat()}.{cost} "
                    f"{s.commentary_en or s.commentary_vi}")
         entries.append(
             f"<entry><id>urn:htx-market:forecast:{f.public_id}</id>"

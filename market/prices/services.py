@@ -20,10 +20,10 @@ from flask_babel import lazy_gettext as _l
 from market import csv_safe, spreadsheets
 from market.accounts.models import Role
 from market.dbtypes import utcnow
-from market.errors import DomainError, NotFound, PermissionDenied
+from market.errors import Collector, DomainError, NotFound, PermissionDenied
 from market.extensions import db
 from market.geo import services as geo
-from market.parsing import parse_date
+from market.parsing import parse_date, parse_int
 from market.prices.models import (
     Commodity,
     Forecast,
@@ -32,6 +32,7 @@ from market.prices.models import (
     MarketKind,
     PriceObservation,
     PriceSeries,
+    ProductionCost,
 )
 
 if TYPE_CHECKING:
@@ -769,3 +770,113 @@ def load_demo(*, forecast: bool = False, workers: int = 1) -> dict:
             s.published = True
     db.session.flush()
     return counts
+
+
+# --- production costs (giá thành) ----------------------------------------------------------
+
+_SEASON = re.compile(r"^(?P<a>\d{4})(/(?P<b>\d{2}))?$")
+MAX_COST_VND_PER_KG = 10_000_000
+
+
+def can_publish_costs(actor, province_code: int | None = None) -> bool:
+    """Admins for any province; officers for their own."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.has_role(Role.ADMIN):
+        return True
+    return actor.has_role(Role.OFFICER) and (
+        province_code is None or province_code == actor.province_code)
+
+
+def publish_cost(actor, *, commodity_slug: str, province_code, season: str, cost,
+                 source: str, method: str, now: datetime | None = None) -> ProductionCost:
+    """Record (or correct) the cost of production of a commodity in a province and season,
+    whole VND per kg, with its source and method."""
+    if not can_publish_costs(actor):
+        raise PermissionDenied(_l("Only officers of the Department of Industry and Trade may "
+                                  "publish production costs."))
+    errors = Collector()
+    commodity = db.session.scalar(db.select(Commodity).filter_by(slug=commodity_slug or ""))
+    if commodity is None:
+        errors.add("commodity", _l("Choose a commodity."))
+    try:
+        province = geo.province(int(province_code)) if province_code not in (None, "") else None
+    except (TypeError, ValueError):
+        province = None
+    if province is None:
+        errors.add("province_code", _l("Choose a province."))
+    elif not can_publish_costs(actor, province.code):
+        errors.add("province_code", _l("You may publish costs only for your own province."))
+    season = (season or "").strip()
+    m = _SEASON.match(season)
+    if not m or (m["b"] and int(m["b"]) != (int(m["a"]) + 1) % 100):
+        errors.add("season", _l("Give the season as a year (2025) or a crop year (2025/26)."))
+    text = str(cost if cost is not None else "").strip()
+    if re.fullmatch(r"\d{1,3}([.,\s]\d{3})+", text):  # 65.000 or 65,000: thousands
+        text = re.sub(r"[.,\s]", "", text)
+    amount = parse_int(text) or 0
+    if not 0 < amount <= MAX_COST_VND_PER_KG:
+        errors.add("cost", _l("Give the cost in whole dong per kg, for example 65000."))
+    source, method = (source or "").strip(), (method or "").strip()
+    if not source or len(source) > 255:
+        errors.add("source", _l("Say where the estimate comes from (up to 255 characters)."))
+    if not method or len(method) > 2000:
+        errors.add("method", _l("Say how it was worked out (up to 2,000 characters)."))
+    errors.raise_if_any()
+    row = db.session.scalar(db.select(ProductionCost).filter_by(
+        commodity_id=commodity.id, province_code=province.code, season=season))
+    if row is None:
+        row = ProductionCost(commodity_id=commodity.id, province_code=province.code,
+                             season=season)
+        db.session.add(row)
+    row.cost_vnd_per_kg, row.source, row.method = amount, source, method
+    row.published_at = now or utcnow()
+    row.published_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    return row
+
+
+def all_commodities() -> list[Commodity]:
+    return list(db.session.scalars(db.select(Commodity).order_by(Commodity.slug)))
+
+
+def list_costs(commodity: Commodity | None = None, province_code: int | None = None):
+    query = db.select(ProductionCost).join(Commodity)
+    if commodity is not None:
+        query = query.where(ProductionCost.commodity_id == commodity.id)
+    if province_code is not None:
+        query = query.where(ProductionCost.province_code == province_code)
+    return list(db.session.scalars(query.order_by(
+        Commodity.slug, ProductionCost.province_code, ProductionCost.season.desc())))
+
+
+@dataclass
+class Margin:
+    cost: ProductionCost
+    price: int
+    price_on: date
+
+    @property
+    def margin_vnd_per_kg(self) -> int:
+        return int(self.price) - self.cost.cost_vnd_per_kg
+
+    @property
+    def margin_pct(self) -> float:
+        return self.margin_vnd_per_kg / self.cost.cost_vnd_per_kg * 100
+
+
+def margin_for(s: PriceSeries, item: Latest | None = None) -> Margin | None:
+    """The latest season's production cost in the series' province beside its latest price,
+    for farm-gate series in VND/kg."""
+    if s.currency != "VND" or s.unit != "kg" or s.market.province_code is None:
+        return None
+    item = item or latest(s)
+    if item is None:
+        return None
+    costs = list_costs(s.commodity, s.market.province_code)
+    return Margin(costs[0], int(item.price), item.on) if costs else None
+
+
+def province_name(code: int, locale: str) -> str:
+    place = geo.province(code)
+    return place.name(locale) if place else str(code)

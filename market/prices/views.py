@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from market.errors import DomainError
+from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.i18n import current_lang
 from market.prices import chart, services
@@ -58,13 +58,16 @@ def commodity(commodity):
         "history": _("Observed price"), "forecast": _("Forecast with %(a)d%% and %(b)d%% intervals", a=80, b=95),
         "band80": _("%(n)d%% prediction interval", n=80),
         "band95": _("%(n)d%% prediction interval", n=95)})
+    latest = services.latest(series)
     fresh = services.freshness(series)
     past, ahead = services.split_points(shown.points, fresh.today) if shown and fresh else ([], [])
     return render_template(
         "prices/commodity.html", commodity=item, series=series, all_series=all_series,
         forecasts=forecasts, shown=shown, chart=Markup(svg),
         recent=list(reversed(observations[-20:])), manager=manager,
-        latest=services.latest(series), model_labels=MODEL_LABELS, fresh=fresh,
+        latest=latest, model_labels=MODEL_LABELS, fresh=fresh,
+        margin=services.margin_for(series, latest), province_name=services.province_name,
+        can_publish_costs=services.can_publish_costs(current_user),
         past_points=past, ahead_points=ahead,
     )
 
@@ -142,6 +145,46 @@ def rollback(public_id):
         db.session.commit()
         flash(_("The import was rolled back; forecasts will be refreshed."), "success")
     return redirect(url_for("prices.import_page"))
+
+
+COST_FIELDS = ("commodity", "province_code", "season", "cost", "source", "method")
+
+
+@bp.route("/costs", methods=["GET", "POST"])
+@login_required
+def costs():
+    """Officers publish production costs (giá thành) for their province."""
+    if not services.can_publish_costs(current_user):
+        abort(403)
+    from market.geo import services as geo
+
+    values = {k: request.form.get(k, "") for k in COST_FIELDS} if request.method == "POST" \
+        else {"commodity": request.args.get("commodity", ""),
+              "province_code": str(current_user.province_code or "")}
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            services.publish_cost(current_user, commodity_slug=values["commodity"],
+                                  province_code=values["province_code"], season=values["season"],
+                                  cost=values["cost"], source=values["source"],
+                                  method=values["method"])
+        except ValidationError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, 422
+        else:
+            db.session.commit()
+            flash(_("Production cost published."), "success")
+            return redirect(url_for("prices.costs", commodity=values["commodity"]))
+    from market.accounts.models import Role
+
+    admin = current_user.has_role(Role.ADMIN)
+    provinces = geo.provinces() if admin else [p for p in [geo.province(
+        current_user.province_code)] if p]
+    return render_template(
+        "prices/costs.html", values=values, errors=errors, provinces=provinces,
+        commodities=services.all_commodities(), province_name=services.province_name,
+        costs=services.list_costs(province_code=None if admin else current_user.province_code),
+    ), status
 
 
 @bp.app_template_filter("commodity_price")

@@ -113,6 +113,7 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "prices.import_page": (PRICE_MANAGERS, {}),
     "prices.rollback": (PRICE_MANAGERS, {"public_id": "batch_id"}),
     "prices.publication": (PRICE_MANAGERS, {"commodity": "commodity", "market": "market"}),
+    "prices.costs": (PRICE_MANAGERS, {}),
     "orders.confirm_transfer": (ADMIN, {}),
     "orders.admin_payouts": (ADMIN, {}),
 }
