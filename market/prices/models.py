@@ -198,3 +198,41 @@ class ProductionCost(db.Model):
         sa.UniqueConstraint("commodity_id", "province_code", "season"),
         sa.CheckConstraint("cost_vnd_per_kg > 0", name="cost_positive"),
     )
+
+
+class AlertKind(str, enum.Enum):
+    ABOVE = "above"  # the price reaches the threshold or more
+    BELOW = "below"  # the price falls to the threshold or less
+    MOVE = "move"  # the price moves by the percentage or more since the last alert
+
+
+class PriceAlert(db.Model):
+    """A user's subscription to one series: emailed (through the outbox) when a newly
+    recorded price triggers it, at most once a day."""
+
+    __tablename__ = "price_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(16), unique=True, default=_public_id)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("price_series.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    threshold: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
+    move_pct: Mapped[float | None] = mapped_column(sa.Float)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
+    # The price a percentage move is measured from (at subscription, then at each alert).
+    reference_price: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
+    # The observation that last triggered it (a price triggers once) and the local day of
+    # the last email (at most one a day).
+    last_observation_on: Mapped[date | None] = mapped_column(sa.Date)
+    last_sent_on: Mapped[date | None] = mapped_column(sa.Date)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    series = relationship(PriceSeries)
+    user = relationship("User")
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('above', 'below', 'move')", name="kind_known"),
+    )

@@ -25,11 +25,13 @@ from market.extensions import db
 from market.geo import services as geo
 from market.parsing import parse_date, parse_int
 from market.prices.models import (
+    AlertKind,
     Commodity,
     Forecast,
     ImportBatch,
     Market,
     MarketKind,
+    PriceAlert,
     PriceObservation,
     PriceSeries,
     ProductionCost,
@@ -329,6 +331,7 @@ def import_prices(actor, filename: str, content: bytes, *, source: str = "",
     for s in touched.values():
         s.forecast_stale = True
     db.session.flush()
+    check_alerts(touched, today=None)
     result.batch = batch
     result.series = list(touched.values())
     return result
@@ -880,3 +883,150 @@ def margin_for(s: PriceSeries, item: Latest | None = None) -> Margin | None:
 def province_name(code: int, locale: str) -> str:
     place = geo.province(code)
     return place.name(locale) if place else str(code)
+
+
+# --- price alerts ---------------------------------------------------------------------------
+
+ALERT_SALT = "price-alert-unsubscribe"
+MAX_ALERTS_PER_USER = 50
+
+
+def subscribe_alert(actor, s: PriceSeries, *, kind: str, value, locale: str) -> PriceAlert:
+    """A signed-in user (cooperative staff, buyer, anyone with an account) asks to be emailed
+    when this series' price reaches a threshold or moves by a percentage."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_l("Sign in to subscribe to price alerts."))
+    errors = Collector()
+    if kind not in {k.value for k in AlertKind}:
+        errors.add("kind", _l("Choose when to be alerted."))
+    number = _parse_price(str(value or "").strip().replace(",", "."))
+    if number is None or number <= 0:
+        errors.add("value", _l("Give a positive number, with a dot for decimals."))
+    elif kind == AlertKind.MOVE.value and not 0 < number <= 100:
+        errors.add("value", _l("Give a percentage between 0 and 100."))
+    count = db.session.scalar(db.select(db.func.count()).select_from(PriceAlert).where(
+        PriceAlert.user_id == actor.id, PriceAlert.active.is_(True)))
+    if count >= MAX_ALERTS_PER_USER:
+        errors.add("kind", _l("You have reached the limit of %(n)d alerts.",
+                              n=MAX_ALERTS_PER_USER))
+    errors.raise_if_any()
+    item = latest(s)
+    alert = PriceAlert(
+        user_id=actor.id, series_id=s.id, kind=kind, locale=locale if locale in ("vi", "en")
+        else "vi", threshold=None if kind == AlertKind.MOVE.value else number,
+        move_pct=float(number) if kind == AlertKind.MOVE.value else None,
+        reference_price=Decimal(item.price) if item else None,
+        last_observation_on=item.on if item else None)
+    db.session.add(alert)
+    db.session.flush()
+    return alert
+
+
+def alerts_of(actor, s: PriceSeries | None = None) -> list[PriceAlert]:
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    query = db.select(PriceAlert).where(PriceAlert.user_id == actor.id,
+                                        PriceAlert.active.is_(True))
+    if s is not None:
+        query = query.where(PriceAlert.series_id == s.id)
+    return list(db.session.scalars(query.order_by(PriceAlert.id)))
+
+
+def _serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=ALERT_SALT)
+
+
+def unsubscribe_token(alert: PriceAlert) -> str:
+    return _serializer().dumps(alert.public_id)
+
+
+def alert_for_token(token: str) -> PriceAlert:
+    from itsdangerous import BadSignature
+
+    try:
+        public_id = _serializer().loads(token)
+    except BadSignature:
+        raise NotFound(_l("This unsubscribe link is not valid.")) from None
+    alert = db.session.scalar(db.select(PriceAlert).filter_by(public_id=str(public_id)))
+    if alert is None:
+        raise NotFound(_l("This unsubscribe link is not valid."))
+    return alert
+
+
+def unsubscribe(token: str) -> PriceAlert:
+    alert = alert_for_token(token)
+    alert.active = False
+    db.session.flush()
+    return alert
+
+
+def _absolute(endpoint: str, **values) -> str:
+    """An absolute link for an email, also outside a request (the flask command)."""
+    from flask import current_app, has_request_context
+
+    from market.urls import absolute_url_for
+
+    if has_request_context():
+        return absolute_url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return absolute_url_for(endpoint, **values)
+
+
+def _unsubscribe_url(alert: PriceAlert) -> str:
+    return _absolute("prices.alert_unsubscribe", lang=alert.locale,
+                     token=unsubscribe_token(alert))
+
+
+def _series_url(alert: PriceAlert) -> str:
+    return _absolute("prices.commodity", lang=alert.locale,
+                     commodity=alert.series.commodity.slug, market=alert.series.market.slug)
+
+
+def _triggered(alert: PriceAlert, price: Decimal) -> bool:
+    if alert.kind == AlertKind.ABOVE.value:
+        return price >= alert.threshold
+    if alert.kind == AlertKind.BELOW.value:
+        return price <= alert.threshold
+    ref = alert.reference_price
+    return bool(ref) and abs(price - ref) / ref * 100 >= Decimal(str(alert.move_pct))
+
+
+def check_alerts(series_ids=None, today: date | None = None) -> int:
+    """Email every active alert that a price recorded since it last fired triggers, at most
+    once a (Vietnam) day per alert. Returns the number of emails queued."""
+    from market.notifications import services as notifications
+
+    today = today or local_today()
+    query = db.select(PriceAlert).where(PriceAlert.active.is_(True))
+    if series_ids is not None:
+        query = query.where(PriceAlert.series_id.in_(list(series_ids)))
+    sent = 0
+    for alert in db.session.scalars(query.order_by(PriceAlert.id)).all():
+        if alert.last_sent_on == today:
+            continue
+        item = latest(alert.series)
+        if item is None or (alert.last_observation_on and item.on <= alert.last_observation_on):
+            continue
+        price = Decimal(item.price)
+        alert.last_observation_on = item.on
+        if not _triggered(alert, price):
+            continue
+        s = alert.series
+        names = {"commodity": s.commodity.name(alert.locale), "market": s.market.name(alert.locale),
+                 "price": f"{price:,.0f}" if s.currency == "VND" else f"{price:,.2f}",
+                 "unit": s.unit_label, "date": item.on.isoformat()}
+        subject = _l("Price alert: %(commodity)s, %(market)s at %(price)s %(unit)s", **names)
+        body = _l("Hello,\n\nThe price of %(commodity)s in %(market)s was %(price)s %(unit)s on "
+                  "%(date)s, which meets the alert you set.\n\nPrices and forecasts: %(page)s\n"
+                  "Stop these alerts: %(unsubscribe)s\n",
+                  page=_series_url(alert), unsubscribe=_unsubscribe_url(alert), **names)
+        notifications.enqueue(alert.user.email, alert.locale, subject, body)
+        alert.last_sent_on = today
+        alert.reference_price = price
+        sent += 1
+    db.session.flush()
+    return sent
+

@@ -13,6 +13,7 @@ from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.i18n import current_lang
 from market.prices import chart, services
+from market.urls import with_query
 
 bp = Blueprint("prices", __name__, url_prefix="/<lang:lang>/prices", template_folder="templates")
 
@@ -68,6 +69,7 @@ def commodity(commodity):
         latest=latest, model_labels=MODEL_LABELS, fresh=fresh,
         margin=services.margin_for(series, latest), province_name=services.province_name,
         can_publish_costs=services.can_publish_costs(current_user),
+        alerts=services.alerts_of(current_user, series), alert_values={k: request.args.get(k, "") for k in ("kind", "value")},
         past_points=past, ahead_points=ahead,
     )
 
@@ -145,6 +147,34 @@ def rollback(public_id):
         db.session.commit()
         flash(_("The import was rolled back; forecasts will be refreshed."), "success")
     return redirect(url_for("prices.import_page"))
+
+
+@bp.post("/<commodity>/<market>/alerts")
+@login_required
+def alert_subscribe(commodity, market):
+    series = services.get_series(commodity, market)
+    values = {"kind": request.form.get("kind", ""), "value": request.form.get("value", "")}
+    try:
+        services.subscribe_alert(current_user, series, kind=values["kind"],
+                                 value=values["value"], locale=current_lang())
+    except ValidationError as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(str(message), "error")
+        return redirect(with_query(url_for("prices.commodity", commodity=commodity),
+                                   {"market": market, **values}) + "#alerts")
+    db.session.commit()
+    flash(_("Alert saved: we will email you when it triggers, at most once a day."), "success")
+    return redirect(url_for("prices.commodity", commodity=commodity, market=market) + "#alerts")
+
+
+@bp.route("/alerts/unsubscribe/<token>", methods=["GET", "POST"])
+def alert_unsubscribe(token):
+    alert = services.alert_for_token(token)
+    if request.method == "POST":
+        services.unsubscribe(token)
+        db.session.commit()
+    return render_template("prices/unsubscribe.html", alert=alert, token=token)
 
 
 COST_FIELDS = ("commodity", "province_code", "season", "cost", "source", "method")

@@ -1,4 +1,4 @@
-"""Prices: calibrated-band coverage on forecasts; production costs per commodity, province, season
+"""Prices: calibrated-band coverage on forecasts; production costs; price alerts
 
 Revision ID: 0016_price_costs_alerts
 Revises: 0010_order_client_ref
@@ -39,8 +39,37 @@ def upgrade():
                             name=op.f('uq_price_production_costs_commodity_id_province_code_season')),
     )
 
+    op.create_table(
+        'price_alerts',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('public_id', sa.String(length=16), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('series_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=10), nullable=False),
+        sa.Column('threshold', sa.Numeric(precision=14, scale=4), nullable=True),
+        sa.Column('move_pct', sa.Float(), nullable=True),
+        sa.Column('locale', sa.String(length=5), nullable=False),
+        sa.Column('reference_price', sa.Numeric(precision=14, scale=4), nullable=True),
+        sa.Column('last_observation_on', sa.Date(), nullable=True),
+        sa.Column('last_sent_on', sa.Date(), nullable=True),
+        sa.Column('active', sa.Boolean(), nullable=False),
+        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("kind IN ('above', 'below', 'move')",
+                           name=op.f('ck_price_alerts_kind_known')),
+        sa.ForeignKeyConstraint(['series_id'], ['price_series.id'],
+                                name=op.f('fk_price_alerts_series_id_price_series')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE',
+                                name=op.f('fk_price_alerts_user_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_price_alerts')),
+        sa.UniqueConstraint('public_id', name=op.f('uq_price_alerts_public_id')),
+    )
+    with op.batch_alter_table('price_alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_price_alerts_series_id'), ['series_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_price_alerts_user_id'), ['user_id'], unique=False)
+
 
 def downgrade():
+    op.drop_table('price_alerts')
     op.drop_table('price_production_costs')
     with op.batch_alter_table('price_forecasts', schema=None) as batch_op:
         batch_op.drop_column('coverage95')

@@ -114,6 +114,9 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "prices.rollback": (PRICE_MANAGERS, {"public_id": "batch_id"}),
     "prices.publication": (PRICE_MANAGERS, {"commodity": "commodity", "market": "market"}),
     "prices.costs": (PRICE_MANAGERS, {}),
+    "prices.alert_subscribe": (SIGNED_IN, {"commodity": "commodity", "market": "market"}),
+    # Whoever holds the signed link (it names one alert); a forged token is a 404.
+    "prices.alert_unsubscribe": (PUBLIC, {"token": "alert_token"}),
     "orders.confirm_transfer": (ADMIN, {}),
     "orders.admin_payouts": (ADMIN, {}),
 }
@@ -144,6 +147,7 @@ FORMS = {
     "ocop.review_action": {"reason": "Hồ sơ hợp lệ."},
     "prices.rollback": {},
     "prices.publication": {"action": "publish", "commentary_vi": "x", "commentary_en": "x"},
+    "prices.alert_subscribe": {"kind": "above", "value": "100000"},
 }
 
 
@@ -180,6 +184,7 @@ def world(make, app):
                                   csv_bytes(daily_rows(n=20)), source="test")
     db.session.commit()
     series = prices.series_of(prices.get_commodity("coffee_robusta"))[0]
+    alert = prices.subscribe_alert(users["buyer"], series, kind="above", value="1", locale="vi")
     values = {
         "coop_slug": coop_a.slug, "pending_coop_slug": pending.slug,
         "product_slug": product.slug, "category_slug": category.slug,
@@ -189,7 +194,7 @@ def world(make, app):
         "cod_vendor_order_id": cod.vendor_orders[0].public_id,
         "dispute_id": dispute.public_id, "image_id": image.id,
         "staff_member_id": member.public_id, "invitation_token": token,
-        "batch_id": result.batch.public_id, "transfer_reference": paid.transfer_reference,
+        "batch_id": result.batch.public_id, "alert_token": prices.unsubscribe_token(alert), "transfer_reference": paid.transfer_reference,
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,
