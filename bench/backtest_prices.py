@@ -146,6 +146,101 @@ def evaluate(key, s) -> dict:
     return out
 
 
+# --- exogenous signal: regression with ARIMA errors ------------------------------------------
+# The domestic farm-gate robusta price is set each morning from the previous night's London
+# futures close: log domestic(t) = b * log futures(t-1) + u(t), u ARIMA(1,1,0) (statsmodels
+# SARIMAX with exog; with d=1 the regression is on differences). At an origin the exogenous
+# value of the first period is known (the close of the origin day); later ones are carried
+# forward (the futures' own forecast is naive).
+
+def _exog_on_calendar(index: pd.DatetimeIndex, dates, values, lag: int = 1) -> np.ndarray:
+    """For every day of `index`, the log close of `lag` days before (the last trading day's
+    close on or before then): never a close from after the day."""
+    x = pd.Series(np.log(np.asarray(values, dtype=float)), index=pd.to_datetime(dates))
+    x = x.groupby(x.index.normalize()).last().sort_index()
+    full = pd.date_range(min(x.index[0], index[0]), max(x.index[-1], index[-1]), freq="D")
+    shifted = x.reindex(full).ffill().shift(lag)
+    return shifted.reindex(index).to_numpy()
+
+
+def choose_lag(y: np.ndarray, index, exog, end: int, lags=(1, 2, 3)) -> int:
+    """The lag whose futures change best correlates with the domestic change between
+    consecutive observations, on the data before `end` only (before the evaluation)."""
+    best, best_r = 1, -2.0
+    obs = np.flatnonzero(~np.isnan(y[:end]))
+    for lag in lags:
+        x = _exog_on_calendar(index, exog["dates"], exog["values"], lag)
+        dy, dx = np.diff(y[obs]), np.diff(x[obs])
+        ok = ~np.isnan(dx)
+        if ok.sum() > 30:
+            r = float(np.corrcoef(dy[ok], dx[ok])[0, 1])
+            if r > best_r:
+                best, best_r = lag, r
+    return best
+
+
+def exog_backtest(y: np.ndarray, x: np.ndarray, o0: int, origins, scale, order=(1, 1, 0),
+                  lag: int = 1):
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    window = F.FIT_WINDOW["D"]
+    start = max(0, o0 - window)
+    while start < o0 and np.isnan(x[start]):
+        start += 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = SARIMAX(y[start:o0], exog=x[start:o0], order=order, trend="n").fit(
+            disp=False, maxiter=200)
+        errors = F.Errors()
+        for o in origins:
+            lo = max(start, o - window)
+            res = SARIMAX(y[lo:o], exog=x[lo:o], order=order, trend="n").filter(fit.params)
+            # x[t] is the close of day t - lag: known at the origin (end of day o-1) for
+            # t <= o - 1 + lag; later periods carry the last known close forward.
+            future_x = np.empty((F.HORIZON, 1))
+            last = x[o - 1]
+            for k in range(F.HORIZON):
+                t = o + k
+                if k < lag and t < len(x) and not np.isnan(x[t]):
+                    last = x[t]
+                future_x[k, 0] = last
+            fc = res.get_forecast(F.HORIZON, exog=future_x)
+            mean = np.asarray(fc.predicted_mean, dtype=float)
+            sd = np.sqrt(np.asarray(fc.var_pred_mean, dtype=float))
+            for k in range(F.HORIZON):
+                t = o + k
+                if t >= len(y) or np.isnan(y[t]):
+                    continue
+                a, p = math.exp(y[t]), math.exp(mean[k])
+                errors.add(k + 1, abs(a - p) / scale, 200 * abs(a - p) / (a + p),
+                           (y[t] - mean[k]) / sd[k])
+    return errors, dict(zip(fit.model.param_names, map(float, fit.params)))
+
+
+def evaluate_exog(key, s, exog) -> dict:
+    """The univariate choice, naive and the regression on the futures from the same origins."""
+    freq = F.infer_frequency(s["dates"])
+    series = F.regularise(s["dates"], s["values"], freq)
+    y = np.log(series.to_numpy())
+    count, min_train = F._backtest_plan(freq)
+    origins = F.origins_for(y, freq, EVAL_ORIGINS[freq], max(min_train + count, len(y) // 3))
+    o0 = origins[0]
+    lag = choose_lag(y, series.index, exog, o0)
+    x = _exog_on_calendar(series.index, exog["dates"], exog["values"], lag)
+    scale = F.mase_scale(y[:o0])
+    choice = F.choose(y[:o0], freq)
+    chosen = F.make_model(choice.model, freq)
+    chosen._freq = freq
+    naive = F.Naive(halflife=F.VOL_HALFLIFE[freq])
+    naive._freq = freq
+    exog_errors, params = exog_backtest(y, x, o0, origins, scale, lag=lag)
+    return {"key": key, "chosen": choice.model, "origins": len(origins), "params": params,
+            "lag": lag, "first_origin": str(series.index[o0].date()),
+            "methods": {"chosen": F.backtest(chosen, y, o0, origins, scale),
+                        "naive": F.backtest(naive, y, o0, origins, scale),
+                        "arimax_futures": exog_errors}}
+
+
 def _fmt(x):
     return "   -  " if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:6.3f}"
 
@@ -154,8 +249,27 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="+")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--exog", help="a CSV of one exogenous series (e.g. ICE London robusta "
+                        "futures): daily VND series are also forecast by regression on its "
+                        "previous trading day's close")
     args = parser.parse_args(argv)
     series = read_series(args.files)
+    if args.exog:
+        exog = next(iter(read_series([args.exog]).values()))
+        for key, s in series.items():
+            if F.infer_frequency(s["dates"]) != "D" or s["unit"] != "VND/kg":
+                continue
+            r = evaluate_exog(key, s, exog)
+            print(f"\n## {key[0]} / {key[1]} with {Path(args.exog).name} as exogenous "
+                  f"(origins={r['origins']} from {r['first_origin']}, univariate choice "
+                  f"{r['chosen']}, lag {r['lag']} days chosen before the evaluation window)")
+            print("params: " + ", ".join(f"{k}={v:.3f}" for k, v in r["params"].items()))
+            print("  h |     chosen |      naive | arimax_futures | arimax/naive")
+            for h in (1, 2, 4, 8, 12):
+                m = {n: e.mase([h]) for n, e in r["methods"].items()}
+                print(f"{h:3d} | {m['chosen']:10.3f} | {m['naive']:10.3f} | "
+                      f"{m['arimax_futures']:14.3f} | {m['arimax_futures'] / m['naive']:12.3f}")
+        return
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(evaluate, series.keys(), series.values()))
