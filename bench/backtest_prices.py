@@ -146,76 +146,7 @@ def evaluate(key, s) -> dict:
     return out
 
 
-# --- exogenous signal: regression with ARIMA errors ------------------------------------------
-# The domestic farm-gate robusta price is set each morning from the previous night's London
-# futures close: log domestic(t) = b * log futures(t-1) + u(t), u ARIMA(1,1,0) (statsmodels
-# SARIMAX with exog; with d=1 the regression is on differences). At an origin the exogenous
-# value of the first period is known (the close of the origin day); later ones are carried
-# forward (the futures' own forecast is naive).
-
-def _exog_on_calendar(index: pd.DatetimeIndex, dates, values, lag: int = 1) -> np.ndarray:
-    """For every day of `index`, the log close of `lag` days before (the last trading day's
-    close on or before then): never a close from after the day."""
-    x = pd.Series(np.log(np.asarray(values, dtype=float)), index=pd.to_datetime(dates))
-    x = x.groupby(x.index.normalize()).last().sort_index()
-    full = pd.date_range(min(x.index[0], index[0]), max(x.index[-1], index[-1]), freq="D")
-    shifted = x.reindex(full).ffill().shift(lag)
-    return shifted.reindex(index).to_numpy()
-
-
-def choose_lag(y: np.ndarray, index, exog, end: int, lags=(1, 2, 3)) -> int:
-    """The lag whose futures change best correlates with the domestic change between
-    consecutive observations, on the data before `end` only (before the evaluation)."""
-    best, best_r = 1, -2.0
-    obs = np.flatnonzero(~np.isnan(y[:end]))
-    for lag in lags:
-        x = _exog_on_calendar(index, exog["dates"], exog["values"], lag)
-        dy, dx = np.diff(y[obs]), np.diff(x[obs])
-        ok = ~np.isnan(dx)
-        if ok.sum() > 30:
-            r = float(np.corrcoef(dy[ok], dx[ok])[0, 1])
-            if r > best_r:
-                best, best_r = lag, r
-    return best
-
-
-def exog_backtest(y: np.ndarray, x: np.ndarray, o0: int, origins, scale, order=(1, 1, 0),
-                  lag: int = 1):
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
-
-    window = F.FIT_WINDOW["D"]
-    start = max(0, o0 - window)
-    while start < o0 and np.isnan(x[start]):
-        start += 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = SARIMAX(y[start:o0], exog=x[start:o0], order=order, trend="n").fit(
-            disp=False, maxiter=200)
-        errors = F.Errors()
-        for o in origins:
-            lo = max(start, o - window)
-            res = SARIMAX(y[lo:o], exog=x[lo:o], order=order, trend="n").filter(fit.params)
-            # x[t] is the close of day t - lag: known at the origin (end of day o-1) for
-            # t <= o - 1 + lag; later periods carry the last known close forward.
-            future_x = np.empty((F.HORIZON, 1))
-            last = x[o - 1]
-            for k in range(F.HORIZON):
-                t = o + k
-                if k < lag and t < len(x) and not np.isnan(x[t]):
-                    last = x[t]
-                future_x[k, 0] = last
-            fc = res.get_forecast(F.HORIZON, exog=future_x)
-            mean = np.asarray(fc.predicted_mean, dtype=float)
-            sd = np.sqrt(np.asarray(fc.var_pred_mean, dtype=float))
-            for k in range(F.HORIZON):
-                t = o + k
-                if t >= len(y) or np.isnan(y[t]):
-                    continue
-                a, p = math.exp(y[t]), math.exp(mean[k])
-                errors.add(k + 1, abs(a - p) / scale, 200 * abs(a - p) / (a + p),
-                           (y[t] - mean[k]) / sd[k])
-    return errors, dict(zip(fit.model.param_names, map(float, fit.params)))
-
+# --- exogenous signal: the production code's regression with ARIMA errors (F.Arimax) ---------
 
 def evaluate_exog(key, s, exog) -> dict:
     """The univariate choice, naive and the regression on the futures from the same origins."""
@@ -225,16 +156,20 @@ def evaluate_exog(key, s, exog) -> dict:
     count, min_train = F._backtest_plan(freq)
     origins = F.origins_for(y, freq, EVAL_ORIGINS[freq], max(min_train + count, len(y) // 3))
     o0 = origins[0]
-    lag = choose_lag(y, series.index, exog, o0)
-    x = _exog_on_calendar(series.index, exog["dates"], exog["values"], lag)
     scale = F.mase_scale(y[:o0])
+    lag = F.choose_lag(y, series.index, exog["dates"], exog["values"], o0)
+    x = F.exog_on_calendar(series.index, exog["dates"], exog["values"], lag)
     choice = F.choose(y[:o0], freq)
     chosen = F.make_model(choice.model, freq)
     chosen._freq = freq
     naive = F.Naive(halflife=F.VOL_HALFLIFE[freq])
     naive._freq = freq
-    exog_errors, params = exog_backtest(y, x, o0, origins, scale, lag=lag)
-    return {"key": key, "chosen": choice.model, "origins": len(origins), "params": params,
+    arimax = F.Arimax(x, lag)
+    arimax._freq = freq
+    exog_errors = F.backtest(arimax, y, o0, origins, scale)
+    names = ["x1", "ar.L1", "sigma2"]
+    return {"key": key, "chosen": choice.model, "origins": len(origins),
+            "params": dict(zip(names, map(float, arimax.params))),
             "lag": lag, "first_origin": str(series.index[o0].date()),
             "methods": {"chosen": F.backtest(chosen, y, o0, origins, scale),
                         "naive": F.backtest(naive, y, o0, origins, scale),

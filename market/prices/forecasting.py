@@ -219,6 +219,100 @@ def _arima(order):
     return lambda y: SARIMAX(y, order=order, trend="n")
 
 
+# --- an exogenous signal: regression with ARIMA errors ----------------------------------------
+# The domestic farm-gate robusta price is set each morning from the London futures close:
+# log domestic(t) = b * log futures(t - lag) + u(t), u ARIMA(1,1,0) (statsmodels SARIMAX with
+# exog; with d=1 the regression is on differences). At an origin (end of day o-1) the closes
+# up to day o-1 are known, so x[t] is known for t <= o-1+lag; later periods carry the last
+# known close forward (the futures' own forecast is naive).
+
+EXOG_LAGS = (1, 2, 3)
+
+
+def exog_on_calendar(index: pd.DatetimeIndex, dates, values, lag: int = 1,
+                     extra: int = HORIZON) -> np.ndarray:
+    """For every day of `index` and `extra` days after it, the log close of `lag` days before
+    (the last trading day's close on or before then); NaN where none is known yet."""
+    x = pd.Series(np.log(np.asarray(values, dtype=float)), index=pd.to_datetime(dates))
+    x = x.groupby(x.index.normalize()).last().sort_index()
+    end = index[-1] + pd.Timedelta(days=extra)
+    full = pd.date_range(min(x.index[0], index[0]), max(x.index[-1], end), freq="D")
+    known = x.reindex(full)
+    last_close = x.index[-1]
+    filled = known.ffill()
+    filled[filled.index > last_close] = np.nan  # no close known after the last one
+    shifted = filled.shift(lag)
+    return shifted.reindex(pd.date_range(index[0], end, freq="D")).to_numpy()
+
+
+def choose_lag(y: np.ndarray, index, dates, values, end: int, lags=EXOG_LAGS) -> int:
+    """The lag whose futures change best correlates with the domestic change between
+    consecutive observations, on y[:end] only."""
+    best, best_r = 1, -2.0
+    obs = np.flatnonzero(~np.isnan(y[:end]))
+    for lag in lags:
+        x = exog_on_calendar(index, dates, values, lag)[: len(y)]
+        dy, dx = np.diff(y[obs]), np.diff(x[obs])
+        ok = ~np.isnan(dx)
+        if ok.sum() > 30:
+            r = float(np.corrcoef(dy[ok], dx[ok])[0, 1])
+            if r > best_r:
+                best, best_r = lag, r
+    return best
+
+
+class Arimax:
+    """Regression on an exogenous series with ARIMA(1,1,0) errors; parameters fitted once,
+    then filtered origin by origin."""
+
+    name = "arimax_futures"
+    label = "Regression on the London futures close with ARIMA(1,1,0) errors"
+
+    def __init__(self, x: np.ndarray, lag: int, halflife: int = 60):
+        self.x, self.lag, self.halflife = x, lag, halflife
+
+    def _model(self, y, x):
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        return SARIMAX(y, exog=x, order=(1, 1, 0), trend="n")
+
+    def fit_range(self, y: np.ndarray, start: int, end: int) -> Arimax:
+        while start < end and np.isnan(self.x[start]):
+            start += 1
+        if end - start < 60:
+            raise ValueError("too little overlap with the exogenous series")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.params = self._model(y[start:end], self.x[start:end]).fit(
+                disp=False, maxiter=200).params
+        self._window = end - start
+        return self
+
+    def start(self, y: np.ndarray) -> None:
+        self.y = y
+
+    def forecast(self, origin: int, steps: int):
+        lo = max(0, origin - self._window)
+        while lo < origin and np.isnan(self.x[lo]):
+            lo += 1
+        future = np.empty((steps, 1))
+        last = self.x[origin - 1]
+        for k in range(steps):
+            t = origin + k
+            if k < self.lag and t < len(self.x) and not np.isnan(self.x[t]):
+                last = self.x[t]
+            future[k, 0] = last
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = self._model(self.y[lo:origin], self.x[lo:origin]).filter(self.params)
+            fc = res.get_forecast(steps, exog=future)
+            mean = np.asarray(fc.predicted_mean, dtype=float)
+            sd = np.sqrt(np.maximum(np.asarray(fc.var_pred_mean, dtype=float), 1e-12))
+        if not np.all(np.isfinite(mean)):
+            raise FloatingPointError("forecast diverged")
+        return mean, sd
+
+
 def candidates(freq: str, n_obs: int) -> list:
     season, hl = SEASON[freq], VOL_HALFLIFE[freq]
     models = [Naive(halflife=hl)]
@@ -294,7 +388,10 @@ def backtest(model, y: np.ndarray, fit_end: int, origins: list[int], scale: floa
              steps: int = HORIZON) -> Errors:
     """Fit on y[:fit_end] (within the fit window), then forecast from every origin."""
     start = max(0, fit_end - FIT_WINDOW.get(getattr(model, "_freq", "M"), 10 ** 6))
-    model.fit(y[start:fit_end])
+    if hasattr(model, "fit_range"):
+        model.fit_range(y, start, fit_end)
+    else:
+        model.fit(y[start:fit_end])
     model.start(y)
     errors = Errors()
     for o in origins:
@@ -446,11 +543,12 @@ def _backtest_plan(freq: str):
     return {"D": (60, 120), "W": (30, 60), "M": (36, 48)}[freq]
 
 
-def choose(y: np.ndarray, freq: str) -> Choice:
-    """Pick the model with the lowest mean MASE over horizons 1..12 by rolling origin."""
+def choose(y: np.ndarray, freq: str, extra: list | None = None) -> Choice:
+    """Pick the model with the lowest mean MASE over horizons 1..12 by rolling origin.
+    `extra` models (an exogenous regression) compete with the univariate ones."""
     n_obs = int((~np.isnan(y)).sum())
     count, min_train = _backtest_plan(freq)
-    models = candidates(freq, n_obs)
+    models = candidates(freq, n_obs) + list(extra or [])
     origins = origins_for(y, freq, count, max(min_train, len(y) // 3))
     if len(origins) < 4:
         origins = origins_for(y, freq, count, max(4, len(y) // 2))
@@ -502,9 +600,12 @@ class Result:
     coverage95: float | None = None
 
 
-def forecast(dates, values, freq: str | None = None, steps: int = HORIZON) -> Result | None:
+def forecast(dates, values, freq: str | None = None, steps: int = HORIZON,
+             exog=None) -> Result | None:
     """Point forecasts with 80% and 95% intervals for the next `steps` periods, or None when
-    the series is too short."""
+    the series is too short. `exog` = (dates, values) of an exogenous daily series (the
+    London futures for domestic coffee): for a daily series a regression on it competes in
+    the backtest and is used only if it beats the univariate choice."""
     freq = freq or infer_frequency(dates)
     series = regularise(dates, values, freq)
     n_obs = int(series.notna().sum())
@@ -513,10 +614,18 @@ def forecast(dates, values, freq: str | None = None, steps: int = HORIZON) -> Re
     # Trailing gaps are kept: forecasts start after the last observed period.
     series = series.loc[: series.last_valid_index()]
     y = np.log(series.to_numpy())
-    choice = choose(y, freq)
-    model = make_model(choice.model, freq)
-    start = max(0, len(y) - FIT_WINDOW[freq])
-    model.fit(y[start:])
+    extra = []
+    if exog is not None and freq == "D" and len(exog[0]) >= MIN_FOR_MODELS["D"]:
+        lag = choose_lag(y, series.index, exog[0], exog[1], len(y))
+        extra = [Arimax(exog_on_calendar(series.index, exog[0], exog[1], lag, steps), lag)]
+    choice = choose(y, freq, extra)
+    if extra and choice.model == Arimax.name:
+        model = extra[0]
+        model.fit_range(y, max(0, len(y) - FIT_WINDOW[freq]), len(y))
+    else:
+        model = make_model(choice.model, freq)
+        start = max(0, len(y) - FIT_WINDOW[freq])
+        model.fit(y[start:])
     model.start(y)
     mean, sd = model.forecast(len(y), steps)
     quantiles = choice.quantiles or {h: (Z80 * choice.interval_scale, Z95 * choice.interval_scale)

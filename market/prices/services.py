@@ -328,8 +328,10 @@ def import_prices(actor, filename: str, content: bytes, *, source: str = "",
             source=batch.source, batch_id=batch.id,
             imported_by_id=getattr(actor, "id", None),
         ))
-    for s in touched.values():
+    for s in list(touched.values()):
         s.forecast_stale = True
+        for dependent in _dependents(s):
+            dependent.forecast_stale = True
     db.session.flush()
     check_alerts(touched, today=None)
     result.batch = batch
@@ -401,8 +403,10 @@ def _forecast_job(job):
     """Pure numerics for one series (runs in a worker process when `workers` > 1)."""
     from market.prices import forecasting  # numpy, pandas, statsmodels: only when needed
 
-    dates, values, freqs = job
-    return [forecasting.forecast(dates, values, freq) for freq in freqs]
+    dates, values, freqs, *rest = job
+    exog = rest[0] if rest else None
+    return [forecasting.forecast(dates, values, freq, exog=exog if freq == "D" else None)
+            for freq in freqs]
 
 
 def job_digest(job) -> str:
@@ -410,11 +414,40 @@ def job_digest(job) -> str:
     for and the horizon. Forecasts shipped with the demo data are reused only for this."""
     from market.prices import forecasting
 
-    dates, values, freqs = job
+    dates, values, freqs, *rest = job
     h = hashlib.sha256(f"{','.join(freqs)};{forecasting.HORIZON}\n".encode())
     for day, value in zip(dates, values):
         h.update(f"{day.isoformat()},{value:.4f}\n".encode())
+    for xdates, xvalues in rest:  # an exogenous series, when there is one
+        h.update(b"exog\n")
+        for day, value in zip(xdates, xvalues):
+            h.update(f"{day.isoformat()},{value:.4f}\n".encode())
     return h.hexdigest()
+
+
+# Daily farm-gate series of these commodities are also forecast by regression on another
+# series when the department has imported it (commodity -> market of that series): the
+# domestic robusta price follows the London futures close. Used only where the backtest
+# says it beats the univariate choice.
+EXOGENOUS = {"coffee_robusta": "ice_london_futures"}
+
+
+def _exogenous_for(s: PriceSeries) -> PriceSeries | None:
+    market = EXOGENOUS.get(s.commodity.slug)
+    if market is None or s.currency != "VND" or s.market.kind not in (
+            MarketKind.PROVINCE.value, MarketKind.LOCAL.value):
+        return None
+    return db.session.scalar(db.select(PriceSeries).join(Market).where(
+        PriceSeries.commodity_id == s.commodity_id, Market.slug == market))
+
+
+def _dependents(s: PriceSeries) -> list[PriceSeries]:
+    """Series whose forecasts use `s` as their exogenous signal."""
+    if EXOGENOUS.get(s.commodity.slug) != s.market.slug:
+        return []
+    return [d for d in db.session.scalars(db.select(PriceSeries).where(
+        PriceSeries.commodity_id == s.commodity_id, PriceSeries.id != s.id))
+        if _exogenous_for(d) is not None]
 
 
 def _plan(stale_only: bool) -> list[tuple[PriceSeries, int, tuple]]:
@@ -432,7 +465,13 @@ def _plan(stale_only: bool) -> list[tuple[PriceSeries, int, tuple]]:
         if len(obs) >= forecasting.MIN_OBSERVATIONS:
             native = forecasting.infer_frequency(dates)
             freqs = [native] + ({"D": ["W", "M"], "W": ["M"]}.get(native, []))
-        plan.append((s, len(obs), (dates, values, freqs)))
+        job = (dates, values, freqs)
+        exog = _exogenous_for(s) if freqs and freqs[0] == "D" else None
+        if exog is not None:
+            xobs = _observations(exog)
+            if xobs:
+                job += (([o.observed_on for o in xobs], [float(o.price) for o in xobs]),)
+        plan.append((s, len(obs), job))
     return plan
 
 
@@ -467,7 +506,8 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
             plan.append(entry)
     computed = _compute([job for _, _, job in plan], workers)
     ready += [(entry, results, now) for entry, results in zip(plan, computed)]
-    for (s, n_read, (_, _, freqs)), made_results, made_at in ready:
+    for (s, n_read, job), made_results, made_at in ready:
+        freqs = job[2]
         for old in db.session.scalars(db.select(Forecast).filter_by(series_id=s.id,
                                                                     is_current=True)):
             old.is_current = False
