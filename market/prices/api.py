@@ -8,6 +8,7 @@ import json
 from datetime import date
 
 from flask import Blueprint, Response, request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -190,11 +191,16 @@ def feed():
             outlook = "every forecast period already lies in the past"
         warning = ""
         if fresh and fresh.stale:
-            warning = (f"Out of date: the latest price ({fresh.data_date.isoformat()}) is "
-                       f"{fresh.age_days} days old, the usual limit {fresh.stale_after_days} days."
-                       f" / Dữ liệu đã cũ: giá mới nhất ({fresh.data_date.isoformat()}) đã "
-                       f"{fresh.age_days} ngày, quá giới hạn thông thường "
-                       f"{fresh.stale_after_days} ngày. ")
+            # The feed is read in both languages: the warning is given in both.
+            message = _l("Out of date: the latest price (%(date)s) is %(days)d days old; this "
+                         "series is usually updated at least every %(limit)d days.",
+                         date=fresh.data_date.isoformat(), days=fresh.age_days,
+                         limit=fresh.stale_after_days)
+            parts = []
+            for locale in ("en", "vi"):
+                with force_locale(locale):
+                    parts.append(str(message))
+            warning = " / ".join(parts) + " "
         margin = services.margin_for(s)
         cost = (f" Cost of production {margin.cost.cost_vnd_per_kg} VND/kg (season "
                 f"{margin.cost.season}, {margin.cost.source}): margin {margin.margin_vnd_per_kg:+d}"
