@@ -8,6 +8,7 @@ import json
 from datetime import date
 
 from flask import Blueprint, Response, request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -93,14 +94,46 @@ def prices(commodity):
             "series": [{
                 "market": s.market.slug, "market_name_vi": s.market.name_vi,
                 "market_name_en": s.market.name_en, "currency": s.currency, "unit": s.unit,
+                "freshness": _freshness_json(s),
+                "production_cost": _margin_json(s),
                 "observations": [{"date": o.observed_on.isoformat(), "price": _num(o.price),
                                   "source": o.source} for o in services.history(s, start, end)],
-            } for s in series]}
+            } for s in series],
+            "production_costs": [_cost_json(c) for c in services.list_costs(item)]}
     return _cached(json.dumps(body, ensure_ascii=False), "application/json")
 
 
+def _freshness_json(s) -> dict:
+    fresh = services.freshness(s)
+    if fresh is None:
+        return {"data_date": None, "stale": None}
+    return {"data_date": fresh.data_date.isoformat(), "today": fresh.today.isoformat(),
+            "age_days": fresh.age_days, "stale_after_days": fresh.stale_after_days,
+            "stale": fresh.stale}
+
+
+def _cost_json(c) -> dict:
+    return {"province_code": c.province_code, "season": c.season,
+            "cost_vnd_per_kg": c.cost_vnd_per_kg, "source": c.source, "method": c.method,
+            "published_at": c.published_at.isoformat()}
+
+
+def _margin_json(s) -> dict | None:
+    m = services.margin_for(s)
+    if m is None:
+        return None
+    return dict(_cost_json(m.cost), price_vnd_per_kg=m.price, price_date=m.price_on.isoformat(),
+                margin_vnd_per_kg=m.margin_vnd_per_kg, margin_pct=round(m.margin_pct, 2))
+
+
 def _forecast_json(s, f) -> dict:
+    today = services.local_today()
+    past, _ = services.split_points(f.points, today)
     return {
+        "as_of": f.last_observation_on.isoformat(),
+        "freshness": _freshness_json(s),
+        "periods_in_past": len(past),
+        "calibrated_coverage": {"80": f.coverage80, "95": f.coverage95},
         "market": s.market.slug, "currency": s.currency, "unit": s.unit,
         "frequency": {"D": "daily", "W": "weekly", "M": "monthly"}[f.frequency],
         "aggregate_of_daily": not f.native, "model": f.model,
@@ -110,7 +143,7 @@ def _forecast_json(s, f) -> dict:
                      "naive_mase": f.naive_mase},
         "newer_data_pending": s.forecast_stale,
         "commentary": {"vi": s.commentary_vi, "en": s.commentary_en},
-        "points": f.points,
+        "points": [dict(p, in_past=p in past) for p in f.points],
     }
 
 
@@ -147,10 +180,33 @@ def feed():
         s = f.series
         link = absolute_url_for("prices.commodity", lang="vi", commodity=s.commodity.slug,
                                 market=s.market.slug)
-        first = f.points[0]
-        summary = (f"{s.commodity.name_en} ({s.market.name_en}), {s.unit_label}: next period "
-                   f"{first['mean']:.2f} (80%: {first['lo80']:.2f}-{first['hi80']:.2f}); "
-                   f"model {f.model}, data to {f.last_observation_on.isoformat()}. "
+        fresh = services.freshness(s)
+        past, ahead = services.split_points(f.points, services.local_today())
+        if ahead:
+            first = ahead[0]
+            what = "next period" if not past else f"first period still ahead ({first['date']})"
+            outlook = (f"{what} {first['mean']:.2f} "
+                       f"(80%: {first['lo80']:.2f}-{first['hi80']:.2f})")
+        else:
+            outlook = "every forecast period already lies in the past"
+        warning = ""
+        if fresh and fresh.stale:
+            # The feed is read in both languages: the warning is given in both.
+            message = _l("Out of date: the latest price (%(date)s) is %(days)d days old; this "
+                         "series is usually updated at least every %(limit)d days.",
+                         date=fresh.data_date.isoformat(), days=fresh.age_days,
+                         limit=fresh.stale_after_days)
+            parts = []
+            for locale in ("en", "vi"):
+                with force_locale(locale):
+                    parts.append(str(message))
+            warning = " / ".join(parts) + " "
+        margin = services.margin_for(s)
+        cost = (f" Cost of production {margin.cost.cost_vnd_per_kg} VND/kg (season "
+                f"{margin.cost.season}, {margin.cost.source}): margin {margin.margin_vnd_per_kg:+d}"
+                f" VND/kg ({margin.margin_pct:+.1f}%) at the latest price." if margin else "")
+        summary = (f"{warning}{s.commodity.name_en} ({s.market.name_en}), {s.unit_label}: "
+                   f"{outlook}; model {f.model}, data to {f.last_observation_on.isoformat()}.{cost} "
                    f"{s.commentary_en or s.commentary_vi}")
         entries.append(
             f"<entry><id>urn:htx-market:forecast:{f.public_id}</id>"

@@ -12,6 +12,7 @@ from market.extensions import db
 def init_app(app) -> None:
     app.cli.add_command(import_prices)
     app.cli.add_command(forecast)
+    app.cli.add_command(prices_alerts)
 
 
 @click.command("import-prices")
@@ -61,6 +62,17 @@ def forecast(everything, watch, jobs):
             return
         everything = False
         time.sleep(watch)
+
+
+@click.command("prices-alerts")
+def prices_alerts():
+    """Queue the price-alert emails that the latest recorded prices trigger (at most one a
+    day per subscription; imports check their own series already)."""
+    from market.prices import services
+
+    sent = services.check_alerts()
+    db.session.commit()
+    click.echo(f"price alerts: {sent} emails queued")
 
 
 def seed_prices() -> None:

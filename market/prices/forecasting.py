@@ -219,6 +219,100 @@ def _arima(order):
     return lambda y: SARIMAX(y, order=order, trend="n")
 
 
+# --- an exogenous signal: regression with ARIMA errors ----------------------------------------
+# The domestic farm-gate robusta price is set each morning from the London futures close:
+# log domestic(t) = b * log futures(t - lag) + u(t), u ARIMA(1,1,0) (statsmodels SARIMAX with
+# exog; with d=1 the regression is on differences). At an origin (end of day o-1) the closes
+# up to day o-1 are known, so x[t] is known for t <= o-1+lag; later periods carry the last
+# known close forward (the futures' own forecast is naive).
+
+EXOG_LAGS = (1, 2, 3)
+
+
+def exog_on_calendar(index: pd.DatetimeIndex, dates, values, lag: int = 1,
+                     extra: int = HORIZON) -> np.ndarray:
+    """For every day of `index` and `extra` days after it, the log close of `lag` days before
+    (the last trading day's close on or before then); NaN where none is known yet."""
+    x = pd.Series(np.log(np.asarray(values, dtype=float)), index=pd.to_datetime(dates))
+    x = x.groupby(x.index.normalize()).last().sort_index()
+    end = index[-1] + pd.Timedelta(days=extra)
+    full = pd.date_range(min(x.index[0], index[0]), max(x.index[-1], end), freq="D")
+    known = x.reindex(full)
+    last_close = x.index[-1]
+    filled = known.ffill()
+    filled[filled.index > last_close] = np.nan  # no close known after the last one
+    shifted = filled.shift(lag)
+    return shifted.reindex(pd.date_range(index[0], end, freq="D")).to_numpy()
+
+
+def choose_lag(y: np.ndarray, index, dates, values, end: int, lags=EXOG_LAGS) -> int:
+    """The lag whose futures change best correlates with the domestic change between
+    consecutive observations, on y[:end] only."""
+    best, best_r = 1, -2.0
+    obs = np.flatnonzero(~np.isnan(y[:end]))
+    for lag in lags:
+        x = exog_on_calendar(index, dates, values, lag)[: len(y)]
+        dy, dx = np.diff(y[obs]), np.diff(x[obs])
+        ok = ~np.isnan(dx)
+        if ok.sum() > 30:
+            r = float(np.corrcoef(dy[ok], dx[ok])[0, 1])
+            if r > best_r:
+                best, best_r = lag, r
+    return best
+
+
+class Arimax:
+    """Regression on an exogenous series with ARIMA(1,1,0) errors; parameters fitted once,
+    then filtered origin by origin."""
+
+    name = "arimax_futures"
+    label = "Regression on the London futures close with ARIMA(1,1,0) errors"
+
+    def __init__(self, x: np.ndarray, lag: int, halflife: int = 60):
+        self.x, self.lag, self.halflife = x, lag, halflife
+
+    def _model(self, y, x):
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        return SARIMAX(y, exog=x, order=(1, 1, 0), trend="n")
+
+    def fit_range(self, y: np.ndarray, start: int, end: int) -> Arimax:
+        while start < end and np.isnan(self.x[start]):
+            start += 1
+        if end - start < 60:
+            raise ValueError("too little overlap with the exogenous series")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.params = self._model(y[start:end], self.x[start:end]).fit(
+                disp=False, maxiter=200).params
+        self._window = end - start
+        return self
+
+    def start(self, y: np.ndarray) -> None:
+        self.y = y
+
+    def forecast(self, origin: int, steps: int):
+        lo = max(0, origin - self._window)
+        while lo < origin and np.isnan(self.x[lo]):
+            lo += 1
+        future = np.empty((steps, 1))
+        last = self.x[origin - 1]
+        for k in range(steps):
+            t = origin + k
+            if k < self.lag and t < len(self.x) and not np.isnan(self.x[t]):
+                last = self.x[t]
+            future[k, 0] = last
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = self._model(self.y[lo:origin], self.x[lo:origin]).filter(self.params)
+            fc = res.get_forecast(steps, exog=future)
+            mean = np.asarray(fc.predicted_mean, dtype=float)
+            sd = np.sqrt(np.maximum(np.asarray(fc.var_pred_mean, dtype=float), 1e-12))
+        if not np.all(np.isfinite(mean)):
+            raise FloatingPointError("forecast diverged")
+        return mean, sd
+
+
 def candidates(freq: str, n_obs: int) -> list:
     season, hl = SEASON[freq], VOL_HALFLIFE[freq]
     models = [Naive(halflife=hl)]
@@ -294,7 +388,10 @@ def backtest(model, y: np.ndarray, fit_end: int, origins: list[int], scale: floa
              steps: int = HORIZON) -> Errors:
     """Fit on y[:fit_end] (within the fit window), then forecast from every origin."""
     start = max(0, fit_end - FIT_WINDOW.get(getattr(model, "_freq", "M"), 10 ** 6))
-    model.fit(y[start:fit_end])
+    if hasattr(model, "fit_range"):
+        model.fit_range(y, start, fit_end)
+    else:
+        model.fit(y[start:fit_end])
     model.start(y)
     errors = Errors()
     for o in origins:
@@ -312,6 +409,117 @@ def backtest(model, y: np.ndarray, fit_end: int, origins: list[int], scale: floa
 
 # --- choosing and forecasting --------------------------------------------------------------
 
+# --- conformal calibration ------------------------------------------------------------------
+# Split conformal prediction on the rolling-origin residuals: for each horizon h the band is
+# mean +- q_h * sd, where q_h is the conformal quantile of |standardised error| over the
+# backtest origins at that horizon. Each series and horizon gets its own multipliers, so a band
+# that was too narrow (or too wide) for this series is widened (or narrowed) to hold on it.
+
+LEVELS = (0.8, 0.95)
+MIN_CALIBRATION = 15  # fewer residuals at a horizon than this: borrow from its neighbours
+
+
+def conformal_quantile(scores, level: float) -> float:
+    """The ceil((n+1) level)-th smallest score (the split-conformal quantile)."""
+    a = np.sort(np.abs(np.asarray(scores, dtype=float)))
+    n = len(a)
+    if n == 0:
+        return float("nan")
+    k = min(n, math.ceil((n + 1) * level))
+    return float(a[k - 1])
+
+
+def _scores_near(z: dict, h: int) -> list:
+    """|z| at horizon h, widened to h-1..h+1, h-2..h+2, ... until there are enough."""
+    for width in range(HORIZON):
+        vals = [v for k in range(h - width, h + width + 1) for v in z.get(k, [])]
+        if len(vals) >= MIN_CALIBRATION:
+            return vals
+    return [v for vals in z.values() for v in vals]
+
+
+def calibrate(z: dict, steps: int = HORIZON) -> dict:
+    """{h: (q80, q95)} from standardised errors {h: [z, ...]}; the multipliers never shrink
+    with the horizon (a farther period is never more certain)."""
+    out, prev = {}, (0.0, 0.0)
+    for h in range(1, steps + 1):
+        vals = _scores_near(z, h)
+        if len(vals) < 10:
+            q = (Z80 * 1.2, Z95 * 1.2)
+        else:
+            q = (conformal_quantile(vals, LEVELS[0]), conformal_quantile(vals, LEVELS[1]))
+        q = (max(q[0], prev[0], 1e-6), max(q[1], prev[1], q[0], 1e-6))
+        out[h] = prev = q
+    return out
+
+
+# Adaptive conformal inference (Gibbs & Candes 2021): the miscoverage level is nudged after
+# every revealed outcome (alpha <- alpha + gamma (target - miss)), and the quantile is taken
+# over the most recent residuals only, so that a band follows a change of volatility regime.
+ACI_GAMMA = 0.02
+ACI_WINDOW = 60
+
+
+def adaptive_hits(initial, later, level: float, delay: int = 0,
+                  gamma: float = ACI_GAMMA, window: int = ACI_WINDOW):
+    """Online over `later` (in time order): (hits, final multiplier). Each point's band uses
+    the residuals revealed before it (`delay` points of lag: an h-step outcome is known h
+    periods later) and the adapted level."""
+    scores = [abs(v) for v in initial]
+    later = [abs(v) for v in later]
+    alpha, target = 1 - level, 1 - level
+    hits = []
+    for i, v in enumerate(later):
+        known = scores + later[: max(0, i - delay)]
+        q = conformal_quantile(known[-window:], min(max(1 - alpha, 0.5), 0.999)) \
+            if len(known) >= 10 else (Z80 if level < 0.9 else Z95) * 1.2
+        hit = v <= q
+        hits.append(hit)
+        if i - delay >= 0:  # the outcome of point i - delay is revealed now
+            alpha += gamma * (target - (0.0 if hits[i - delay] else 1.0))
+    known = (scores + later)[-window:]
+    final = conformal_quantile(known, min(max(1 - alpha, 0.5), 0.999)) if len(known) >= 10 \
+        else (Z80 if level < 0.9 else Z95) * 1.2
+    return hits, final
+
+
+def adaptive_calibrate(z: dict, steps: int = HORIZON, step: int = 1) -> dict:
+    """{h: (q80, q95)}: adaptive conformal multipliers after running through the backtest
+    residuals in time order (monotone in h, as `calibrate`)."""
+    out, prev = {}, (0.0, 0.0)
+    for h in range(1, steps + 1):
+        vals = z.get(h, [])
+        if len(vals) < MIN_CALIBRATION:
+            vals = _scores_near(z, h)
+        if len(vals) < 10:
+            q = (Z80 * 1.2, Z95 * 1.2)
+        else:
+            delay = max(0, math.ceil(h / step) - 1)
+            head = vals[: len(vals) // 3]
+            q = (adaptive_hits(head, vals[len(head):], LEVELS[0], delay)[1],
+                 adaptive_hits(head, vals[len(head):], LEVELS[1], delay)[1])
+        q = (max(q[0], prev[0], 1e-6), max(q[1], prev[1], q[0], 1e-6))
+        out[h] = prev = q
+    return out
+
+
+def held_out_coverage(z: dict) -> tuple[float | None, float | None]:
+    """Calibrate on the earlier half of each horizon's residuals, count hits on the later."""
+    early = {h: v[: len(v) // 2] for h, v in z.items()}
+    q = calibrate(early)
+    hits80, hits95 = [], []
+    for h, v in z.items():
+        if h not in q or len(v) < 4:
+            continue
+        half = len(v) // 2
+        delay = max(0, h - 1)
+        hits80 += adaptive_hits(v[:half], v[half:], LEVELS[0], delay)[0]
+        hits95 += adaptive_hits(v[:half], v[half:], LEVELS[1], delay)[0]
+    if len(hits80) < 10:
+        return None, None
+    return float(np.mean(hits80)), float(np.mean(hits95))
+
+
 @dataclass
 class Choice:
     model: str
@@ -321,6 +529,13 @@ class Choice:
     naive_mase: float | None
     interval_scale: float
     scores: dict
+    # Conformal multipliers of the model's standard deviation, per horizon: {h: (q80, q95)}.
+    quantiles: dict = field(default_factory=dict)
+    # How often the calibrated bands held on the later half of the backtest origins when
+    # calibrated on the earlier half only (a held-out check), pooled over horizons.
+    coverage80: float | None = None
+    coverage95: float | None = None
+    residuals: dict = field(default_factory=dict)  # the backtest's {h: [z, ...]}, time order
 
 
 def _backtest_plan(freq: str):
@@ -328,11 +543,12 @@ def _backtest_plan(freq: str):
     return {"D": (60, 120), "W": (30, 60), "M": (36, 48)}[freq]
 
 
-def choose(y: np.ndarray, freq: str) -> Choice:
-    """Pick the model with the lowest mean MASE over horizons 1..12 by rolling origin."""
+def choose(y: np.ndarray, freq: str, extra: list | None = None) -> Choice:
+    """Pick the model with the lowest mean MASE over horizons 1..12 by rolling origin.
+    `extra` models (an exogenous regression) compete with the univariate ones."""
     n_obs = int((~np.isnan(y)).sum())
     count, min_train = _backtest_plan(freq)
-    models = candidates(freq, n_obs)
+    models = candidates(freq, n_obs) + list(extra or [])
     origins = origins_for(y, freq, count, max(min_train, len(y) // 3))
     if len(origins) < 4:
         origins = origins_for(y, freq, count, max(4, len(y) // 2))
@@ -362,8 +578,11 @@ def choose(y: np.ndarray, freq: str) -> Choice:
         interval_scale = float(np.clip(c, 1.0, 2.0))
     else:
         interval_scale = 1.2
+    cov80, cov95 = held_out_coverage(errors.z)
+    step = 2 if freq == "D" else 1
     return Choice(best, results[best][0].label, errors.mase(), errors.smape_mean(), naive,
-                  interval_scale, scores)
+                  interval_scale, scores, adaptive_calibrate(errors.z, step=step), cov80, cov95,
+                  errors.z)
 
 
 @dataclass
@@ -377,11 +596,16 @@ class Result:
     backtest_smape: float | None
     naive_mase: float | None
     points: list
+    coverage80: float | None = None
+    coverage95: float | None = None
 
 
-def forecast(dates, values, freq: str | None = None, steps: int = HORIZON) -> Result | None:
+def forecast(dates, values, freq: str | None = None, steps: int = HORIZON,
+             exog=None) -> Result | None:
     """Point forecasts with 80% and 95% intervals for the next `steps` periods, or None when
-    the series is too short."""
+    the series is too short. `exog` = (dates, values) of an exogenous daily series (the
+    London futures for domestic coffee): for a daily series a regression on it competes in
+    the backtest and is used only if it beats the univariate choice."""
     freq = freq or infer_frequency(dates)
     series = regularise(dates, values, freq)
     n_obs = int(series.notna().sum())
@@ -390,19 +614,31 @@ def forecast(dates, values, freq: str | None = None, steps: int = HORIZON) -> Re
     # Trailing gaps are kept: forecasts start after the last observed period.
     series = series.loc[: series.last_valid_index()]
     y = np.log(series.to_numpy())
-    choice = choose(y, freq)
-    model = make_model(choice.model, freq)
-    start = max(0, len(y) - FIT_WINDOW[freq])
-    model.fit(y[start:])
+    extra = []
+    if exog is not None and freq == "D" and len(exog[0]) >= MIN_FOR_MODELS["D"]:
+        lag = choose_lag(y, series.index, exog[0], exog[1], len(y))
+        extra = [Arimax(exog_on_calendar(series.index, exog[0], exog[1], lag, steps), lag)]
+    choice = choose(y, freq, extra)
+    if extra and choice.model == Arimax.name:
+        model = extra[0]
+        model.fit_range(y, max(0, len(y) - FIT_WINDOW[freq]), len(y))
+    else:
+        model = make_model(choice.model, freq)
+        start = max(0, len(y) - FIT_WINDOW[freq])
+        model.fit(y[start:])
     model.start(y)
     mean, sd = model.forecast(len(y), steps)
-    sd = sd * choice.interval_scale
+    quantiles = choice.quantiles or {h: (Z80 * choice.interval_scale, Z95 * choice.interval_scale)
+                                     for h in range(1, steps + 1)}
     points = []
-    for day, m, s in zip(future_dates(series.index[-1], freq, steps), mean, sd):
+    for h, (day, m, s) in enumerate(zip(future_dates(series.index[-1], freq, steps), mean, sd),
+                                    start=1):
+        q80, q95 = quantiles[min(h, max(quantiles))]
         points.append({
             "date": day.isoformat(), "mean": math.exp(m),
-            "lo80": math.exp(m - Z80 * s), "hi80": math.exp(m + Z80 * s),
-            "lo95": math.exp(m - Z95 * s), "hi95": math.exp(m + Z95 * s),
+            "lo80": math.exp(m - q80 * s), "hi80": math.exp(m + q80 * s),
+            "lo95": math.exp(m - q95 * s), "hi95": math.exp(m + q95 * s),
         })
     return Result(freq, choice.model, choice.label, series.index[-1].date(), n_obs,
-                  choice.mase, choice.smape, choice.naive_mase, points)
+                  choice.mase, choice.smape, choice.naive_mase, points,
+                  choice.coverage80, choice.coverage95)

@@ -164,9 +164,75 @@ class Forecast(db.Model):
     # [{"date": "2026-02-02", "mean": .., "lo80": .., "hi80": .., "lo95": .., "hi95": ..}, ...]
     points: Mapped[list] = mapped_column(sa.JSON)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How often the conformally calibrated 80% and 95% bands held in the backtest (held out).
+    coverage80: Mapped[float | None] = mapped_column(sa.Float)
+    coverage95: Mapped[float | None] = mapped_column(sa.Float)
 
     series = relationship(PriceSeries)
 
     __table_args__ = (
         sa.CheckConstraint("frequency IN ('D', 'W', 'M')", name="frequency_known"),
+    )
+
+
+class ProductionCost(db.Model):
+    """An officer's estimate of the cost of producing a commodity in a province and season
+    (giá thành), in whole VND per kg, with where it comes from and how it was worked out."""
+
+    __tablename__ = "price_production_costs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commodity_id: Mapped[int] = mapped_column(sa.ForeignKey("price_commodities.id"))
+    province_code: Mapped[int] = mapped_column(sa.Integer)
+    season: Mapped[str] = mapped_column(sa.String(20))  # e.g. "2025/26"
+    cost_vnd_per_kg: Mapped[int] = mapped_column(sa.BigInteger)
+    source: Mapped[str] = mapped_column(sa.String(255))
+    method: Mapped[str] = mapped_column(sa.Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    commodity = relationship(Commodity)
+
+    __table_args__ = (
+        sa.UniqueConstraint("commodity_id", "province_code", "season"),
+        sa.CheckConstraint("cost_vnd_per_kg > 0", name="cost_positive"),
+    )
+
+
+class AlertKind(str, enum.Enum):
+    ABOVE = "above"  # the price reaches the threshold or more
+    BELOW = "below"  # the price falls to the threshold or less
+    MOVE = "move"  # the price moves by the percentage or more since the last alert
+
+
+class PriceAlert(db.Model):
+    """A user's subscription to one series: emailed (through the outbox) when a newly
+    recorded price triggers it, at most once a day."""
+
+    __tablename__ = "price_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(16), unique=True, default=_public_id)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("price_series.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    threshold: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
+    move_pct: Mapped[float | None] = mapped_column(sa.Float)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
+    # The price a percentage move is measured from (at subscription, then at each alert).
+    reference_price: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 4))
+    # The observation that last triggered it (a price triggers once) and the local day of
+    # the last email (at most one a day).
+    last_observation_on: Mapped[date | None] = mapped_column(sa.Date)
+    last_sent_on: Mapped[date | None] = mapped_column(sa.Date)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    series = relationship(PriceSeries)
+    user = relationship("User")
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('above', 'below', 'move')", name="kind_known"),
     )

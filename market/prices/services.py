@@ -7,6 +7,7 @@ Services take the acting user explicitly (`actor`; None means a trusted shell co
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -19,18 +20,21 @@ from flask_babel import lazy_gettext as _l
 from market import csv_safe, spreadsheets
 from market.accounts.models import Role
 from market.dbtypes import utcnow
-from market.errors import DomainError, NotFound, PermissionDenied
+from market.errors import Collector, DomainError, NotFound, PermissionDenied
 from market.extensions import db
 from market.geo import services as geo
-from market.parsing import parse_date
+from market.parsing import parse_date, parse_int
 from market.prices.models import (
+    AlertKind,
     Commodity,
     Forecast,
     ImportBatch,
     Market,
     MarketKind,
+    PriceAlert,
     PriceObservation,
     PriceSeries,
+    ProductionCost,
 )
 
 if TYPE_CHECKING:
@@ -324,9 +328,12 @@ def import_prices(actor, filename: str, content: bytes, *, source: str = "",
             source=batch.source, batch_id=batch.id,
             imported_by_id=getattr(actor, "id", None),
         ))
-    for s in touched.values():
+    for s in list(touched.values()):
         s.forecast_stale = True
+        for dependent in _dependents(s):
+            dependent.forecast_stale = True
     db.session.flush()
+    check_alerts(touched, today=None)
     result.batch = batch
     result.series = list(touched.values())
     return result
@@ -396,8 +403,10 @@ def _forecast_job(job):
     """Pure numerics for one series (runs in a worker process when `workers` > 1)."""
     from market.prices import forecasting  # numpy, pandas, statsmodels: only when needed
 
-    dates, values, freqs = job
-    return [forecasting.forecast(dates, values, freq) for freq in freqs]
+    dates, values, freqs, *rest = job
+    exog = rest[0] if rest else None
+    return [forecasting.forecast(dates, values, freq, exog=exog if freq == "D" else None)
+            for freq in freqs]
 
 
 def job_digest(job) -> str:
@@ -405,11 +414,40 @@ def job_digest(job) -> str:
     for and the horizon. Forecasts shipped with the demo data are reused only for this."""
     from market.prices import forecasting
 
-    dates, values, freqs = job
+    dates, values, freqs, *rest = job
     h = hashlib.sha256(f"{','.join(freqs)};{forecasting.HORIZON}\n".encode())
     for day, value in zip(dates, values):
         h.update(f"{day.isoformat()},{value:.4f}\n".encode())
+    for xdates, xvalues in rest:  # an exogenous series, when there is one
+        h.update(b"exog\n")
+        for day, value in zip(xdates, xvalues):
+            h.update(f"{day.isoformat()},{value:.4f}\n".encode())
     return h.hexdigest()
+
+
+# Daily farm-gate series of these commodities are also forecast by regression on another
+# series when the department has imported it (commodity -> market of that series): the
+# domestic robusta price follows the London futures close. Used only where the backtest
+# says it beats the univariate choice.
+EXOGENOUS = {"coffee_robusta": "ice_london_futures"}
+
+
+def _exogenous_for(s: PriceSeries) -> PriceSeries | None:
+    market = EXOGENOUS.get(s.commodity.slug)
+    if market is None or s.currency != "VND" or s.market.kind not in (
+            MarketKind.PROVINCE.value, MarketKind.LOCAL.value):
+        return None
+    return db.session.scalar(db.select(PriceSeries).join(Market).where(
+        PriceSeries.commodity_id == s.commodity_id, Market.slug == market))
+
+
+def _dependents(s: PriceSeries) -> list[PriceSeries]:
+    """Series whose forecasts use `s` as their exogenous signal."""
+    if EXOGENOUS.get(s.commodity.slug) != s.market.slug:
+        return []
+    return [d for d in db.session.scalars(db.select(PriceSeries).where(
+        PriceSeries.commodity_id == s.commodity_id, PriceSeries.id != s.id))
+        if _exogenous_for(d) is not None]
 
 
 def _plan(stale_only: bool) -> list[tuple[PriceSeries, int, tuple]]:
@@ -427,7 +465,13 @@ def _plan(stale_only: bool) -> list[tuple[PriceSeries, int, tuple]]:
         if len(obs) >= forecasting.MIN_OBSERVATIONS:
             native = forecasting.infer_frequency(dates)
             freqs = [native] + ({"D": ["W", "M"], "W": ["M"]}.get(native, []))
-        plan.append((s, len(obs), (dates, values, freqs)))
+        job = (dates, values, freqs)
+        exog = _exogenous_for(s) if freqs and freqs[0] == "D" else None
+        if exog is not None:
+            xobs = _observations(exog)
+            if xobs:
+                job += (([o.observed_on for o in xobs], [float(o.price) for o in xobs]),)
+        plan.append((s, len(obs), job))
     return plan
 
 
@@ -462,7 +506,8 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
             plan.append(entry)
     computed = _compute([job for _, _, job in plan], workers)
     ready += [(entry, results, now) for entry, results in zip(plan, computed)]
-    for (s, n_read, (_, _, freqs)), made_results, made_at in ready:
+    for (s, n_read, job), made_results, made_at in ready:
+        freqs = job[2]
         for old in db.session.scalars(db.select(Forecast).filter_by(series_id=s.id,
                                                                     is_current=True)):
             old.is_current = False
@@ -478,6 +523,7 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
                 observations=result.observations, made_at=made_at,
                 backtest_mase=result.backtest_mase, backtest_smape=result.backtest_smape,
                 naive_mase=result.naive_mase, points=result.points,
+                coverage80=result.coverage80, coverage95=result.coverage95,
                 published_at=now if s.published else None,
             ))
             made += 1
@@ -497,7 +543,8 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
 
 SHIPPED_FORECASTS = DATA_DIR / "demo_forecasts.json"
 _RESULT_FIELDS = ("frequency", "model", "label", "last_observation_on", "observations",
-                  "backtest_mase", "backtest_smape", "naive_mase", "points")
+                  "backtest_mase", "backtest_smape", "naive_mase", "points", "coverage80",
+                  "coverage95")
 
 
 def _iso_datetime(text: str) -> datetime:
@@ -509,7 +556,7 @@ def _result(data: dict | None) -> forecasting.Result | None:
 
     if data is None:
         return None
-    values = {k: data[k] for k in _RESULT_FIELDS}
+    values = {k: data.get(k) for k in _RESULT_FIELDS}
     values["last_observation_on"] = date.fromisoformat(values["last_observation_on"])
     return forecasting.Result(**values)
 
@@ -648,6 +695,76 @@ def latest(s: PriceSeries) -> Latest | None:
     return Latest(s, last.price, last.observed_on, change, pct, prev.observed_on if prev else None)
 
 
+# --- freshness ------------------------------------------------------------------------------
+# A series is stale when its latest observation is older than its usual gap allows: daily
+# series (median gap under 5 days) after 7 days, weekly after 14, monthly after 45.
+STALE_AFTER_DAYS = {"D": 7, "W": 14, "M": 45}
+
+
+def local_today() -> date:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def usual_frequency(days: list[date]) -> str:
+    """'D', 'W' or 'M' from the median gap between observations (as forecasting does)."""
+    import statistics
+
+    ordered = sorted(days)
+    if len(ordered) < 2:
+        return "D"
+    median = statistics.median((b - a).days for a, b in itertools.pairwise(ordered))
+    return "M" if median >= 25 else ("W" if median >= 5 else "D")
+
+
+@dataclass
+class Freshness:
+    series: PriceSeries
+    data_date: date  # the latest observation
+    today: date
+    frequency: str
+    stale_after_days: int
+
+    @property
+    def age_days(self) -> int:
+        return (self.today - self.data_date).days
+
+    @property
+    def stale(self) -> bool:
+        return self.age_days > self.stale_after_days
+
+
+def freshness(s: PriceSeries, today: date | None = None) -> Freshness | None:
+    days = list(db.session.scalars(
+        db.select(PriceObservation.observed_on).where(PriceObservation.series_id == s.id)
+        .order_by(PriceObservation.observed_on.desc()).limit(60)))
+    if not days:
+        return None
+    freq = usual_frequency(days)
+    return Freshness(s, days[0], today or local_today(), freq, STALE_AFTER_DAYS[freq])
+
+
+def stale_series(today: date | None = None, actor=None) -> list[Freshness]:
+    """Every series whose latest price is older than its usual gap allows (for officers:
+    only the markets they manage), the oldest first."""
+    out = []
+    for s in db.session.scalars(db.select(PriceSeries).order_by(PriceSeries.id)):
+        if actor is not None and not can_manage(actor, s.market):
+            continue
+        f = freshness(s, today)
+        if f and f.stale:
+            out.append(f)
+    return sorted(out, key=lambda f: f.data_date)
+
+
+def split_points(points: list[dict], today: date) -> tuple[list[dict], list[dict]]:
+    """(periods already past, periods still ahead) of a forecast: a period whose start lies
+    before today is never presented as a 'next' period."""
+    past = [p for p in points if date.fromisoformat(p["date"]) < today]
+    return past, points[len(past):]
+
+
 def overview() -> list[Latest]:
     out = []
     for s in db.session.scalars(db.select(PriceSeries).join(Commodity).join(Market)
@@ -696,3 +813,260 @@ def load_demo(*, forecast: bool = False, workers: int = 1) -> dict:
             s.published = True
     db.session.flush()
     return counts
+
+
+# --- production costs (giá thành) ----------------------------------------------------------
+
+_SEASON = re.compile(r"^(?P<a>\d{4})(/(?P<b>\d{2}))?$")
+MAX_COST_VND_PER_KG = 10_000_000
+
+
+def can_publish_costs(actor, province_code: int | None = None) -> bool:
+    """Admins for any province; officers for their own."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.has_role(Role.ADMIN):
+        return True
+    return actor.has_role(Role.OFFICER) and (
+        province_code is None or province_code == actor.province_code)
+
+
+def publish_cost(actor, *, commodity_slug: str, province_code, season: str, cost,
+                 source: str, method: str, now: datetime | None = None) -> ProductionCost:
+    """Record (or correct) the cost of production of a commodity in a province and season,
+    whole VND per kg, with its source and method."""
+    if not can_publish_costs(actor):
+        raise PermissionDenied(_l("Only officers of the Department of Industry and Trade may "
+                                  "publish production costs."))
+    errors = Collector()
+    commodity = db.session.scalar(db.select(Commodity).filter_by(slug=commodity_slug or ""))
+    if commodity is None:
+        errors.add("commodity", _l("Choose a commodity."))
+    try:
+        province = geo.province(int(province_code)) if province_code not in (None, "") else None
+    except (TypeError, ValueError):
+        province = None
+    if province is None:
+        errors.add("province_code", _l("Choose a province."))
+    elif not can_publish_costs(actor, province.code):
+        errors.add("province_code", _l("You may publish costs only for your own province."))
+    season = (season or "").strip()
+    m = _SEASON.match(season)
+    if not m or (m["b"] and int(m["b"]) != (int(m["a"]) + 1) % 100):
+        errors.add("season", _l("Give the season as a year (2025) or a crop year (2025/26)."))
+    text = str(cost if cost is not None else "").strip()
+    if re.fullmatch(r"\d{1,3}([.,\s]\d{3})+", text):  # 65.000 or 65,000: thousands
+        text = re.sub(r"[.,\s]", "", text)
+    amount = parse_int(text) or 0
+    if not 0 < amount <= MAX_COST_VND_PER_KG:
+        errors.add("cost", _l("Give the cost in whole dong per kg, for example 65000."))
+    source, method = (source or "").strip(), (method or "").strip()
+    if not source or len(source) > 255:
+        errors.add("source", _l("Say where the estimate comes from (up to 255 characters)."))
+    if not method or len(method) > 2000:
+        errors.add("method", _l("Say how it was worked out (up to 2,000 characters)."))
+    errors.raise_if_any()
+    row = db.session.scalar(db.select(ProductionCost).filter_by(
+        commodity_id=commodity.id, province_code=province.code, season=season))
+    if row is None:
+        row = ProductionCost(commodity_id=commodity.id, province_code=province.code,
+                             season=season)
+        db.session.add(row)
+    row.cost_vnd_per_kg, row.source, row.method = amount, source, method
+    row.published_at = now or utcnow()
+    row.published_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    return row
+
+
+def all_commodities() -> list[Commodity]:
+    return list(db.session.scalars(db.select(Commodity).order_by(Commodity.slug)))
+
+
+def list_costs(commodity: Commodity | None = None, province_code: int | None = None):
+    query = db.select(ProductionCost).join(Commodity)
+    if commodity is not None:
+        query = query.where(ProductionCost.commodity_id == commodity.id)
+    if province_code is not None:
+        query = query.where(ProductionCost.province_code == province_code)
+    return list(db.session.scalars(query.order_by(
+        Commodity.slug, ProductionCost.province_code, ProductionCost.season.desc())))
+
+
+@dataclass
+class Margin:
+    cost: ProductionCost
+    price: int
+    price_on: date
+
+    @property
+    def margin_vnd_per_kg(self) -> int:
+        return int(self.price) - self.cost.cost_vnd_per_kg
+
+    @property
+    def margin_pct(self) -> float:
+        return self.margin_vnd_per_kg / self.cost.cost_vnd_per_kg * 100
+
+
+def margin_for(s: PriceSeries, item: Latest | None = None) -> Margin | None:
+    """The latest season's production cost in the series' province beside its latest price,
+    for farm-gate series in VND/kg."""
+    if s.currency != "VND" or s.unit != "kg" or s.market.province_code is None:
+        return None
+    item = item or latest(s)
+    if item is None:
+        return None
+    costs = list_costs(s.commodity, s.market.province_code)
+    return Margin(costs[0], int(item.price), item.on) if costs else None
+
+
+def province_name(code: int, locale: str) -> str:
+    place = geo.province(code)
+    return place.name(locale) if place else str(code)
+
+
+# --- price alerts ---------------------------------------------------------------------------
+
+ALERT_SALT = "price-alert-unsubscribe"
+MAX_ALERTS_PER_USER = 50
+
+
+def subscribe_alert(actor, s: PriceSeries, *, kind: str, value, locale: str) -> PriceAlert:
+    """A signed-in user (cooperative staff, buyer, anyone with an account) asks to be emailed
+    when this series' price reaches a threshold or moves by a percentage."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_l("Sign in to subscribe to price alerts."))
+    errors = Collector()
+    if kind not in {k.value for k in AlertKind}:
+        errors.add("kind", _l("Choose when to be alerted."))
+    number = _parse_price(str(value or "").strip().replace(",", "."))
+    if number is None or number <= 0:
+        errors.add("value", _l("Give a positive number, with a dot for decimals."))
+    elif kind == AlertKind.MOVE.value and not 0 < number <= 100:
+        errors.add("value", _l("Give a percentage between 0 and 100."))
+    count = db.session.scalar(db.select(db.func.count()).select_from(PriceAlert).where(
+        PriceAlert.user_id == actor.id, PriceAlert.active.is_(True)))
+    if count >= MAX_ALERTS_PER_USER:
+        errors.add("kind", _l("You have reached the limit of %(n)d alerts.",
+                              n=MAX_ALERTS_PER_USER))
+    errors.raise_if_any()
+    item = latest(s)
+    alert = PriceAlert(
+        user_id=actor.id, series_id=s.id, kind=kind, locale=locale if locale in ("vi", "en")
+        else "vi", threshold=None if kind == AlertKind.MOVE.value else number,
+        move_pct=float(number) if kind == AlertKind.MOVE.value else None,
+        reference_price=Decimal(item.price) if item else None,
+        last_observation_on=item.on if item else None)
+    db.session.add(alert)
+    db.session.flush()
+    return alert
+
+
+def alerts_of(actor, s: PriceSeries | None = None) -> list[PriceAlert]:
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    query = db.select(PriceAlert).where(PriceAlert.user_id == actor.id,
+                                        PriceAlert.active.is_(True))
+    if s is not None:
+        query = query.where(PriceAlert.series_id == s.id)
+    return list(db.session.scalars(query.order_by(PriceAlert.id)))
+
+
+def _serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=ALERT_SALT)
+
+
+def unsubscribe_token(alert: PriceAlert) -> str:
+    return _serializer().dumps(alert.public_id)
+
+
+def alert_for_token(token: str) -> PriceAlert:
+    from itsdangerous import BadSignature
+
+    try:
+        public_id = _serializer().loads(token)
+    except BadSignature:
+        raise NotFound(_l("This unsubscribe link is not valid.")) from None
+    alert = db.session.scalar(db.select(PriceAlert).filter_by(public_id=str(public_id)))
+    if alert is None:
+        raise NotFound(_l("This unsubscribe link is not valid."))
+    return alert
+
+
+def unsubscribe(token: str) -> PriceAlert:
+    alert = alert_for_token(token)
+    alert.active = False
+    db.session.flush()
+    return alert
+
+
+def _absolute(endpoint: str, **values) -> str:
+    """An absolute link for an email, also outside a request (the flask command)."""
+    from flask import current_app, has_request_context
+
+    from market.urls import absolute_url_for
+
+    if has_request_context():
+        return absolute_url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return absolute_url_for(endpoint, **values)
+
+
+def _unsubscribe_url(alert: PriceAlert) -> str:
+    return _absolute("prices.alert_unsubscribe", lang=alert.locale,
+                     token=unsubscribe_token(alert))
+
+
+def _series_url(alert: PriceAlert) -> str:
+    return _absolute("prices.commodity", lang=alert.locale,
+                     commodity=alert.series.commodity.slug, market=alert.series.market.slug)
+
+
+def _triggered(alert: PriceAlert, price: Decimal) -> bool:
+    if alert.kind == AlertKind.ABOVE.value:
+        return price >= alert.threshold
+    if alert.kind == AlertKind.BELOW.value:
+        return price <= alert.threshold
+    ref = alert.reference_price
+    return bool(ref) and abs(price - ref) / ref * 100 >= Decimal(str(alert.move_pct))
+
+
+def check_alerts(series_ids=None, today: date | None = None) -> int:
+    """Email every active alert that a price recorded since it last fired triggers, at most
+    once a (Vietnam) day per alert. Returns the number of emails queued."""
+    from market.notifications import services as notifications
+
+    today = today or local_today()
+    query = db.select(PriceAlert).where(PriceAlert.active.is_(True))
+    if series_ids is not None:
+        query = query.where(PriceAlert.series_id.in_(list(series_ids)))
+    sent = 0
+    for alert in db.session.scalars(query.order_by(PriceAlert.id)).all():
+        if alert.last_sent_on == today:
+            continue
+        item = latest(alert.series)
+        if item is None or (alert.last_observation_on and item.on <= alert.last_observation_on):
+            continue
+        price = Decimal(item.price)
+        alert.last_observation_on = item.on
+        if not _triggered(alert, price):
+            continue
+        s = alert.series
+        names = {"commodity": s.commodity.name(alert.locale), "market": s.market.name(alert.locale),
+                 "price": f"{price:,.0f}" if s.currency == "VND" else f"{price:,.2f}",
+                 "unit": s.unit_label, "date": item.on.isoformat()}
+        subject = _l("Price alert: %(commodity)s, %(market)s at %(price)s %(unit)s", **names)
+        body = _l("Hello,\n\nThe price of %(commodity)s in %(market)s was %(price)s %(unit)s on "
+                  "%(date)s, which meets the alert you set.\n\nPrices and forecasts: %(page)s\n"
+                  "Stop these alerts: %(unsubscribe)s\n",
+                  page=_series_url(alert), unsubscribe=_unsubscribe_url(alert), **names)
+        notifications.enqueue(alert.user.email, alert.locale, subject, body)
+        alert.last_sent_on = today
+        alert.reference_price = price
+        sent += 1
+    db.session.flush()
+    return sent
+

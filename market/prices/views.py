@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from market import confirm
-from market.errors import DomainError
+from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.i18n import current_lang
 from market.prices import chart, services
+from market.urls import with_query
 
 bp = Blueprint("prices", __name__, url_prefix="/<lang:lang>/prices", template_folder="templates")
 
@@ -23,6 +24,8 @@ MODEL_LABELS = {
     "ets_ann": _l("exponential smoothing, ETS(A,N,N), on log prices"),
     "arima_110": _l("ARIMA(1,1,0) on log prices"),
     "arima_011": _l("ARIMA(0,1,1) on log prices"),
+    "arimax_futures": _l("a regression on the latest London robusta futures close, with "
+                         "ARIMA(1,1,0) errors, on log prices"),
 }
 HISTORY_SPAN = {"D": timedelta(days=120), "W": timedelta(days=730), "M": timedelta(days=365 * 8)}
 
@@ -59,11 +62,18 @@ def commodity(commodity):
         "history": _("Observed price"), "forecast": _("Forecast with %(a)d%% and %(b)d%% intervals", a=80, b=95),
         "band80": _("%(n)d%% prediction interval", n=80),
         "band95": _("%(n)d%% prediction interval", n=95)})
+    latest = services.latest(series)
+    fresh = services.freshness(series)
+    past, ahead = services.split_points(shown.points, fresh.today) if shown and fresh else ([], [])
     return render_template(
         "prices/commodity.html", commodity=item, series=series, all_series=all_series,
         forecasts=forecasts, shown=shown, chart=Markup(svg),
         recent=list(reversed(observations[-20:])), manager=manager,
-        latest=services.latest(series), model_labels=MODEL_LABELS,
+        latest=latest, model_labels=MODEL_LABELS, fresh=fresh,
+        margin=services.margin_for(series, latest), province_name=services.province_name,
+        can_publish_costs=services.can_publish_costs(current_user),
+        alerts=services.alerts_of(current_user, series), alert_values={k: request.args.get(k, "") for k in ("kind", "value")},
+        past_points=past, ahead_points=ahead,
     )
 
 
@@ -122,7 +132,8 @@ def import_page():
                         added=result.added, same=result.unchanged), "success")
                 return redirect(url_for("prices.import_page"))
     return render_template("prices/import.html", problems=problems,
-                           batches=services.list_batches()), status
+                           batches=services.list_batches(),
+                           stale=services.stale_series(actor=current_user)), status
 
 
 @bp.post("/import/<public_id>/rollback")
@@ -144,6 +155,74 @@ def rollback(public_id):
         db.session.commit()
         flash(_("The import was rolled back; forecasts will be refreshed."), "success")
     return redirect(url_for("prices.import_page"))
+
+
+@bp.post("/<commodity>/<market>/alerts")
+@login_required
+def alert_subscribe(commodity, market):
+    series = services.get_series(commodity, market)
+    values = {"kind": request.form.get("kind", ""), "value": request.form.get("value", "")}
+    try:
+        services.subscribe_alert(current_user, series, kind=values["kind"],
+                                 value=values["value"], locale=current_lang())
+    except ValidationError as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(str(message), "error")
+        return redirect(with_query(url_for("prices.commodity", commodity=commodity),
+                                   {"market": market, **values}) + "#alerts")
+    db.session.commit()
+    flash(_("Alert saved: we will email you when it triggers, at most once a day."), "success")
+    return redirect(url_for("prices.commodity", commodity=commodity, market=market) + "#alerts")
+
+
+@bp.route("/alerts/unsubscribe/<token>", methods=["GET", "POST"])
+def alert_unsubscribe(token):
+    alert = services.alert_for_token(token)
+    if request.method == "POST":
+        services.unsubscribe(token)
+        db.session.commit()
+    return render_template("prices/unsubscribe.html", alert=alert, token=token)
+
+
+COST_FIELDS = ("commodity", "province_code", "season", "cost", "source", "method")
+
+
+@bp.route("/costs", methods=["GET", "POST"])
+@login_required
+def costs():
+    """Officers publish production costs (giá thành) for their province."""
+    if not services.can_publish_costs(current_user):
+        abort(403)
+    from market.geo import services as geo
+
+    values = {k: request.form.get(k, "") for k in COST_FIELDS} if request.method == "POST" \
+        else {"commodity": request.args.get("commodity", ""),
+              "province_code": str(current_user.province_code or "")}
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            services.publish_cost(current_user, commodity_slug=values["commodity"],
+                                  province_code=values["province_code"], season=values["season"],
+                                  cost=values["cost"], source=values["source"],
+                                  method=values["method"])
+        except ValidationError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, 422
+        else:
+            db.session.commit()
+            flash(_("Production cost published."), "success")
+            return redirect(url_for("prices.costs", commodity=values["commodity"]))
+    from market.accounts.models import Role
+
+    admin = current_user.has_role(Role.ADMIN)
+    provinces = geo.provinces() if admin else [p for p in [geo.province(
+        current_user.province_code)] if p]
+    return render_template(
+        "prices/costs.html", values=values, errors=errors, provinces=provinces,
+        commodities=services.all_commodities(), province_name=services.province_name,
+        costs=services.list_costs(province_code=None if admin else current_user.province_code),
+    ), status
 
 
 @bp.app_template_filter("commodity_price")

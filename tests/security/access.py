@@ -131,6 +131,10 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "prices.import_page": (PRICE_MANAGERS, {}),
     "prices.rollback": (PRICE_MANAGERS, {"public_id": "batch_id"}),
     "prices.publication": (PRICE_MANAGERS, {"commodity": "commodity", "market": "market"}),
+    "prices.costs": (PRICE_MANAGERS, {}),
+    "prices.alert_subscribe": (SIGNED_IN, {"commodity": "commodity", "market": "market"}),
+    # Whoever holds the signed link (it names one alert); a forged token is a 404.
+    "prices.alert_unsubscribe": (PUBLIC, {"token": "alert_token"}),
     "orders.confirm_transfer": (ADMIN, {}),
     "orders.transfer_detail": (ADMIN, {"reference": "transfer_reference"}),
     "orders.import_statement": (ADMIN, {}),
@@ -185,6 +189,7 @@ FORMS = {
     "ocop.review_action": {"reason": "Hồ sơ hợp lệ."},
     "prices.rollback": {"confirmed": "1"},
     "prices.publication": {"action": "publish", "commentary_vi": "x", "commentary_en": "x"},
+    "prices.alert_subscribe": {"kind": "above", "value": "100000"},
 }
 
 
@@ -230,6 +235,7 @@ def world(make, app):
         f"tax_code,name\n{factories.registration_code()},HTX Danh Bạ\n".encode(), "r.csv")
     db.session.commit()
     series = prices.series_of(prices.get_commodity("coffee_robusta"))[0]
+    alert = prices.subscribe_alert(users["buyer"], series, kind="above", value="1", locale="vi")
     values = {
         "coop_slug": coop_a.slug, "pending_coop_slug": pending.slug,
         "product_slug": product.slug, "category_slug": category.slug,
@@ -239,7 +245,8 @@ def world(make, app):
         "cod_vendor_order_id": cod.vendor_orders[0].public_id,
         "dispute_id": dispute.public_id, "image_id": image.id,
         "staff_member_id": member.public_id, "invitation_token": token,
-        "batch_id": result.batch.public_id, "transfer_reference": paid.transfer_reference,
+        "batch_id": result.batch.public_id, "alert_token": prices.unsubscribe_token(alert),
+        "transfer_reference": paid.transfer_reference,
         "address_id": address.public_id, "reset_token": reset_token,
         "guest_order_link": links.make_token(guest_order),
         "statement_pair": f"{by_statement.transfer_reference}:{by_statement.total}",

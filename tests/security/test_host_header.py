@@ -58,8 +58,11 @@ def test_atom_feed_entries_use_the_public_base_url(app, client, monkeypatch):
         series=series, public_id="f1", model="ets",
         published_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         last_observation_on=dt.date(2025, 12, 31),
-        points=[{"mean": 1.0, "lo80": 0.5, "hi80": 1.5}])
+        points=[{"date": "2026-01-01", "mean": 1.0, "lo80": 0.5, "hi80": 1.5}])
     monkeypatch.setattr(services, "published_feed", lambda: [forecast])
+    # The stub series has no rows: no freshness or production cost to look up.
+    monkeypatch.setattr(services, "freshness", lambda s, today=None: None)
+    monkeypatch.setattr(services, "margin_for", lambda s, item=None: None)
     assert api.services is services
     atom = client.get("/prices/feed.atom", headers=EVIL).get_data(as_text=True)
     assert "evil.example" not in atom
