@@ -96,6 +96,19 @@ def screenshot(page, name: str, width: int | None = None) -> Path:
     return path
 
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def doc_screenshot(page, name: str, width: int | None = None) -> Path:
+    """A screenshot for the docs: saved like `screenshot`, and copied to docs/screenshots/
+    when MARKET_DOC_SCREENSHOTS=1 (the committed images change only when asked)."""
+    path = screenshot(page, name, width)
+    if os.environ.get("MARKET_DOC_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, DOCS / path.name)
+    return path
+
+
 _SIGN_IN_WORDS = {"vi": ("Mật khẩu", "Đăng nhập", "Đăng xuất"),
                   "en": ("Password", "Sign in", "Sign out")}
 

@@ -4,7 +4,6 @@ shipped parcel and its tracking link. Nothing may overflow a 390 px screen.
 
 With MARKET_DOC_SCREENSHOTS=1 the screenshots are also written to docs/screenshots/
 (the README shows the order page)."""
-import os
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,8 @@ from market.catalog import services as catalog
 from market.demo.seed import _svg
 from market.orders import links, services
 from tests import factories
+from tests.e2e.conftest import doc_screenshot
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SIZES = [(lang, width) for lang in ("vi", "en") for width in (390, 1280)]
 
 
@@ -57,13 +56,6 @@ def shop(live_app):
         db.session.remove()
 
 
-def _save(page, name):
-    path = DOCS / f"{name}.png"
-    if os.environ.get("MARKET_DOC_SCREENSHOTS") == "1":
-        DOCS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(path), full_page=True)
-
-
 def _fits(page, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "page overflows"
 
@@ -81,7 +73,7 @@ def test_buyer_pages(live_server, chromium, shop, lang, width):
     expect(link).to_have_attribute("href", "https://donhang.ghn.vn/?order_code=GY8H6K7D")
     expect(page.locator(".parcel")).to_have_count(2)
     _fits(page, width)
-    _save(page, f"buyer-order-{lang}-{width}")
+    doc_screenshot(page, f"buyer-order-{lang}-{width}")
 
     for slug, quantity in zip(shop["slugs"], (2, 1, 1)):
         page.goto(f"{live_server}/{lang}/p/{slug}")
@@ -93,7 +85,7 @@ def test_buyer_pages(live_server, chromium, shop, lang, width):
         box = button.bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44
     _fits(page, width)
-    _save(page, f"buyer-cart-{lang}-{width}")
+    doc_screenshot(page, f"buyer-cart-{lang}-{width}")
 
     page.goto(f"{live_server}/{lang}/checkout")
     page.locator("#name").fill("Lê Thị Hoa")
@@ -102,5 +94,5 @@ def test_buyer_pages(live_server, chromium, shop, lang, width):
     page.locator("#province_code").select_option("66")
     expect(page.locator("[data-shipping-total]")).not_to_have_text("—")
     _fits(page, width)
-    _save(page, f"buyer-checkout-{lang}-{width}")
+    doc_screenshot(page, f"buyer-checkout-{lang}-{width}")
     context.close()

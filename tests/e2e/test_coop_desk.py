@@ -3,14 +3,11 @@ desktop (1280 px): a cooperative opens its dashboard, then prints a packing slip
 media: no navigation, the commune and province written out); the admin imports a bank
 statement and sees which lines matched an order and why the others did not.
 
-MARKET_DOCS_SCREENSHOTS=1 also writes the screenshots to docs/screenshots/."""
+MARKET_DOC_SCREENSHOTS=1 also writes the screenshots to docs/screenshots/."""
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -18,23 +15,15 @@ from playwright.sync_api import expect
 from market.accounts.models import Role
 from market.ocop import services as ocop
 from tests import factories
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import doc_screenshot, sign_in
 from tests.ocop import util as ocop_util
 
 _runs = itertools.count(1)
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = (390, 1280)
 
 
 def _run() -> int:
     return next(_runs)
-
-
-def _shot(page, name: str, width: int) -> None:
-    path = screenshot(page, f"{name}-{width}", width=width)
-    if os.environ.get("MARKET_DOCS_SCREENSHOTS") == "1":
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, DOCS / f"{name}-{width}.png")
 
 
 def _no_overflow(page) -> None:
@@ -83,7 +72,7 @@ def test_cooperative_opens_the_dashboard_and_prints_a_packing_slip(live_server, 
         expect(todo.locator(".todo-stock")).to_contain_text("Mật ong hoa cà phê")
         expect(todo.locator(".todo-ocop")).to_contain_text("DEMO-E2E-OCOP-")
         _no_overflow(page)
-        _shot(page, f"coop-dashboard-{lang}", width)
+        doc_screenshot(page, f"coop-dashboard-{lang}-{width}", width)
 
     page.goto(f"{live_server}/vi/vendor/orders")
     page.locator("tr", has_text=number).get_by_role("link", name="Phiếu đóng gói").click()
@@ -105,7 +94,7 @@ def test_cooperative_opens_the_dashboard_and_prints_a_packing_slip(live_server, 
         expect(slip).to_contain_text("0912345678")
         expect(slip).to_contain_text("1,7 kg" if lang == "vi" else "1.7 kg")
         expect(slip.locator(".slip-cod-amount")).to_be_visible()
-        _shot(page, f"packing-slip-{lang}", width)
+        doc_screenshot(page, f"packing-slip-{lang}-{width}", width)
         page.emulate_media(media="screen")
 
 
@@ -153,7 +142,7 @@ def test_admin_imports_a_statement_and_sees_matched_and_unmatched_lines(
         if lang == "vi":
             expect(result).to_contain_text("Số tiền khác với tổng tiền của đơn.")
         _no_overflow(page)
-        _shot(page, f"admin-transfers-import-{lang}", width)
+        doc_screenshot(page, f"admin-transfers-import-{lang}-{width}", width)
     page.get_by_role("button", name="Xác nhận 1 khoản chuyển khoản").click()
     expect(page.get_by_text("Đã xác nhận 1 khoản chuyển khoản.")).to_be_visible()
     expect(page.locator("table.awaiting")).not_to_contain_text(first.transfer_reference)
