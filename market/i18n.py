@@ -78,10 +78,9 @@ def format_vnd(amount: int, locale: str | None = None) -> str:
 DATETIME_PATTERNS = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
 
 
-def format_localtime(value, _style=None) -> str:
+def format_localtime(value) -> str:
     """A stored UTC time in Asia/Ho_Chi_Minh (BABEL_DEFAULT_TIMEZONE), in the page's one
-    format. Templates written before there was one pass a style ('short', 'medium'): it
-    is ignored, so every page shows times alike."""
+    format, so every page shows times alike."""
     if value is None:
         return ""
     return format_datetime(value, DATETIME_PATTERNS.get(current_lang(), DATETIME_PATTERNS["vi"]))
