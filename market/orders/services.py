@@ -616,6 +616,10 @@ class Parcel:
     carrier_name: str
     tracking_url: str | None
 
+    @property
+    def cancellable(self) -> bool:  # the same rule as cancel_order's
+        return self.vendor_order.status in OPEN_STATES
+
 
 @dataclass
 class OrderView:
