@@ -438,3 +438,15 @@ def test_emails_get_absolute_links_outside_a_request_too(app):
     url = _link_in(_mails("worker@example.vn")[0].body)
     assert url.startswith(app.config["PUBLIC_BASE_URL"] + "/vi/orders/link/")
     assert links.order_id_from(url.rsplit("/", 1)[1]) == order.public_id
+
+
+def test_only_parts_still_open_offer_to_be_cancelled(client, make):
+    buyer = make.user()
+    a, b = make.cooperative(), make.cooperative()
+    order = make.order([(make.product(a), 1), (make.product(b), 1)], method="cod", buyer=buyer)
+    login(client, buyer)
+    page = client.get(f"/en/orders/{order.public_id}").get_data(as_text=True)
+    assert page.count("Cancel this part") == 2
+    services.transition(order.vendor_orders[0], "packed", actor=make.staff(a))
+    page = client.get(f"/en/orders/{order.public_id}").get_data(as_text=True)
+    assert page.count("Cancel this part") == 1
