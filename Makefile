@@ -111,7 +111,7 @@ port-check:
 	@$(PYTHON) scripts/serve.py check-port $(HOST) $(PORT)
 
 SERVE = $(BIN)/python scripts/serve.py run $(HOST) $(PORT) -- \
-  $(BIN)/gunicorn --workers 2 --log-level warning $(GUNICORN_ARGS) 'market:create_app()'
+  $(BIN)/gunicorn --workers 2 --no-control-socket --log-level warning $(GUNICORN_ARGS) 'market:create_app()'
 
 serve:
 	@$(SERVE)
@@ -130,8 +130,12 @@ demo-forecasts: $(VENV)/.installed-runtime
 chromium:
 	@scripts/ensure-chromium
 
+# The suite runs on every core (pytest-xdist), one test file per worker at a time so that
+# module fixtures (a search index per engine, a live server) are built once; PYTEST_WORKERS=0
+# runs it in one process.
+PYTEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev translations chromium
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Re-extract messages after changing UI strings; then translate the new vi entries.
 i18n-update: $(VENV)/.installed-runtime

@@ -22,6 +22,11 @@ from tests import factories
 
 def _test_database_url(tmp: Path) -> str:
     url = os.environ.get("DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1... under `pytest -n N`
+    if url and worker:
+        # Each xdist worker drops and rebuilds its schema: one PostgreSQL database each.
+        from tests.servers import side_database_url
+        return side_database_url(tmp, worker)
     return url if url else f"sqlite:///{tmp / 'test.db'}"
 
 

@@ -41,7 +41,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 2, timeout: float = 30.0):
+def gunicorn(env: dict, workers: int = 2, timeout: float = 90.0):
     """Yield the base URL of gunicorn serving `market:create_app()` with `env` added to the
     environment; stopped (and its log shown on failure) afterwards."""
     port = free_port()
@@ -49,7 +49,10 @@ def gunicorn(env: dict, workers: int = 2, timeout: float = 30.0):
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
+            # No control socket: gunicorn 27 puts one per user in ~/.gunicorn, which
+             # servers started side by side (xdist workers, several nodes) would share.
+             [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
+             "--no-control-socket",
              "--bind", f"127.0.0.1:{port}", "market:create_app()"],
             cwd=PROJECT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
