@@ -94,9 +94,13 @@ def search_worker(once, interval):
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run every job once and exit.")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between ticks.")
-def worker(once, interval):
-    """Run the background jobs: search indexing, order expiry, email, forecasts, OCOP expiry."""
-    from market.worker import run
+@click.option("--threads", default=2, show_default=True, help="Worker threads.")
+def worker(once, threads):
+    """Consume the task queue: search indexing, order expiry, email, forecasts, OCOP expiry."""
+    from market import worker as consumer
 
-    run(current_app.config, ticks=1 if once else None, interval=interval)
+    if once:
+        for name, result in consumer.run_once().items():
+            click.echo(f"{name}: {result}")
+        return
+    consumer.consume(current_app._get_current_object(), workers=threads)
