@@ -72,3 +72,25 @@ def gunicorn(env: dict, workers: int = 2, timeout: float = 30.0):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def s3_server(bucket: str = "htx-media"):
+    """A real S3 endpoint on loopback (moto in server mode) with `bucket` created; yields the
+    environment a process needs to use it (endpoint, bucket, credentials)."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    env = {"MARKET_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}", "MARKET_MEDIA_S3_BUCKET": bucket,
+           "AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret",
+           "AWS_DEFAULT_REGION": "us-east-1"}
+    try:
+        boto3.client("s3", endpoint_url=env["MARKET_S3_ENDPOINT_URL"], region_name="us-east-1",
+                     aws_access_key_id="test-key", aws_secret_access_key="test-secret",
+                     ).create_bucket(Bucket=bucket)
+        yield env
+    finally:
+        server.stop()
