@@ -67,7 +67,7 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
-    def keys(self, prefix: str = "") -> Iterator[str]:
+    def names(self, prefix: str = "") -> Iterator[str]:
         if not self.root.is_dir():
             return
         for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
@@ -121,7 +121,7 @@ class S3Storage:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
-    def keys(self, prefix: str = "") -> Iterator[str]:
+    def names(self, prefix: str = "") -> Iterator[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self.prefix + prefix)
         for page in pages:

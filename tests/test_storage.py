@@ -64,7 +64,7 @@ def test_the_interface_round_trips_on_both_storages(kind, tmp_path, s3_env, monk
     store.put("products/1/a.jpg", b"abc")
     store.put("products/2/b.png", b"defg")
     assert store.get("products/1/a.jpg") == b"abc" and store.exists("products/2/b.png")
-    assert sorted(store.keys("products/")) == ["products/1/a.jpg", "products/2/b.png"]
+    assert sorted(store.names("products/")) == ["products/1/a.jpg", "products/2/b.png"]
     store.delete("products/1/a.jpg")
     assert store.get("products/1/a.jpg") is None and not store.exists("products/1/a.jpg")
     with pytest.raises(ValueError):
