@@ -105,6 +105,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "REDIS_URL": _env("REDIS_URL"),
         "QUEUE_PATH": _env("QUEUE_PATH"),
         "QUEUE_KICKS": _env("QUEUE_KICKS"),
+        # How long a worker's claim on a mail or a job lasts: a worker that died is taken
+        # over after this (keep it well above the longest job).
+        "QUEUE_LEASE_SECONDS": int(_env("QUEUE_LEASE_SECONDS", "600")),
         # Media on S3-compatible object storage (market/storage.py) when a bucket is set;
         # local disk (MEDIA_DIR, PRIVATE_DIR) otherwise.
         "MEDIA_S3_BUCKET": _env("MEDIA_S3_BUCKET"),

@@ -28,16 +28,25 @@ ROW_LEASE = timedelta(minutes=10)
 JOB_LEASE = timedelta(minutes=10)
 
 
+def _lease(default: timedelta) -> timedelta:
+    """QUEUE_LEASE_SECONDS when set (how soon a dead worker's claims are taken over)."""
+    from flask import current_app, has_app_context
+
+    seconds = current_app.config.get("QUEUE_LEASE_SECONDS") if has_app_context() else None
+    return timedelta(seconds=int(seconds)) if seconds else default
+
+
 def worker_id() -> str:
     """This process on this machine (a fresh suffix per call: two threads differ too)."""
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:10]}"
 
 
-def claim_rows(model, condition, *, limit: int = 50, lease: timedelta = ROW_LEASE,
+def claim_rows(model, condition, *, limit: int = 50, lease: timedelta | None = None,
                now=None) -> tuple[str, list[int]]:
     """Claim up to `limit` rows of `model` (which has `claimed_at` and `claimed_by`) matching
     `condition`, oldest first, and commit the claim. Returns (token, ids claimed)."""
     now = now or utcnow()
+    lease = lease or _lease(ROW_LEASE)
     session = db.session()
     if session.in_transaction():
         session.commit()
@@ -79,8 +88,9 @@ def _take(name: str, holder: str, ttl: timedelta) -> bool:
 
 
 @contextmanager
-def exclusive(name: str, ttl: timedelta = JOB_LEASE):
+def exclusive(name: str, ttl: timedelta | None = None):
     """`with exclusive("search") as mine:` -- `mine` is True for one worker at a time."""
+    ttl = ttl or _lease(JOB_LEASE)
     session = db.session()
     if session.in_transaction():
         session.commit()
