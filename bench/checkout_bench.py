@@ -1,13 +1,15 @@
 """Checkout throughput: N concurrent clients place orders through gunicorn on loopback.
 
     .venv/bin/python bench/checkout_bench.py [--database-url URL] [--clients 20]
-        [--orders 2000] [--rounds 3] [--workers 4]
+        [--orders 2000] [--rounds 3] [--workers 4] [--nodes 1]
 
 Builds a throw-away database (PostgreSQL when --database-url/DATABASE_URL is given, else a
 SQLite file under bench/out/), seeds 200 products across 20 cooperatives, starts gunicorn,
 and fires JSON checkouts (POST /api/v1/orders, one Idempotency-Key each) from a bounded pool
 of client threads. Some products have tiny stock, so many checkouts race for the last units.
 Reports orders/s and median/p95 latency per round and checks that no product was oversold.
+`--nodes 2` starts two gunicorn app nodes (each with --workers) on two ports, as two machines
+behind a load balancer would be, and spreads the clients over them (client i -> node i mod N).
 """
 from __future__ import annotations
 
@@ -103,6 +105,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument("--nodes", type=int, default=1, help="gunicorn app nodes (ports port..)")
     args = parser.parse_args()
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -112,23 +115,27 @@ def main() -> None:
     products = setup(url)
     env = dict(os.environ, DATABASE_URL=url, MARKET_RATELIMIT_DISABLED="1",
                MARKET_INSTANCE_PATH=str(out / "instance"))
-    server = subprocess.Popen(
+    ports = [args.port + i for i in range(args.nodes)]
+    servers = [subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--threads", "2",
-         "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning", "market:create_app()"],
-        cwd=ROOT, env=env)
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "market:create_app()"],
+        cwd=ROOT, env=env) for port in ports]
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+        for port in ports:
+            for _ in range(300):
+                try:
+                    http.client.HTTPConnection("127.0.0.1", port, timeout=1).request(
+                        "GET", "/healthz")
+                    break
+                except OSError:
+                    time.sleep(0.1)
         rows = []
         for n in range(args.rounds):
             results, lock, todo = [], threading.Lock(), [args.orders]
             threads = [threading.Thread(target=client_loop,
-                                        args=(args.port, products, todo, results, lock))
-                       for _ in range(args.clients)]
+                                        args=(ports[i % len(ports)], products, todo, results,
+                                              lock))
+                       for i in range(args.clients)]
             start = time.perf_counter()
             for t in threads:
                 t.start()
@@ -149,8 +156,10 @@ def main() -> None:
         print("median of rounds: %.1f orders/s, median %.1f ms, p95 %.1f ms" % tuple(
             statistics.median(col) for col in zip(*rows)))
     finally:
-        server.terminate()
-        server.wait()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait()
 
 
 if __name__ == "__main__":

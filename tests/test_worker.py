@@ -202,3 +202,37 @@ def test_two_flask_workers_send_every_mail_exactly_once(committed_app):
     assert len(set(ids)) == MAILS, f"sent twice: {[i for i, n in Counter(ids).items() if n > 1]}"
     counts, _ = _sent_counts(app)
     assert counts == {"sent": MAILS}
+
+
+# --- the schedule and the kicks -------------------------------------------------------------
+
+def _due(app, when) -> set[str]:
+    return {task.name for task in app.extensions["queue"].read_periodic(when)}
+
+
+def test_the_schedule_runs_each_job_when_the_docs_say(app):
+    from datetime import datetime
+
+    assert _due(app, datetime(2026, 5, 1, 3, 1)) == {"periodic.sweep"}
+    assert _due(app, datetime(2026, 5, 1, 3, 10)) == {"periodic.sweep", "periodic.forecast"}
+    assert "periodic.price-alerts" in _due(app, datetime(2026, 5, 1, 3, 37))
+    # 00:05 in Vietnam is 17:05 UTC (UTC+7 all year); Huey's clock is UTC.
+    assert "periodic.ocop-daily" in _due(app, datetime(2026, 5, 1, 17, 5))
+    assert "periodic.ocop-daily" not in _due(app, datetime(2026, 5, 1, 0, 5))
+
+
+@pytest.mark.committed
+def test_a_committed_mail_kicks_the_queue_and_a_rolled_back_one_does_not(committed_app):
+    app, _, _ = committed_app
+    app.config["QUEUE_KICKS"] = True
+    queue = app.extensions["queue"]
+    queue.flush()
+    with app.app_context():
+        notifications.enqueue("x@example.vn", "vi", "Chào", "Nội dung")
+        db.session.rollback()
+        assert queue.pending_count() == 0
+        notifications.enqueue("x@example.vn", "vi", "Chào", "Nội dung")
+        db.session.commit()
+        assert [t.name for t in queue.pending()] == ["job.send-mail"]
+        db.session.remove()
+    queue.flush()

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 
 from flask import Flask, current_app, has_app_context
-from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey import RedisHuey, SqliteHuey, crontab
 
 from market.extensions import db
 
@@ -101,12 +101,12 @@ def run_job(name: str):
 def make_queue(app: Flask):
     """The app's Huey instance, with its tasks (kept in app.extensions["queue"])."""
     config = app.config
-    if config.get("QUEUE_IMMEDIATE"):
-        huey = MemoryHuey(QUEUE_NAME, immediate=True)
-    elif config.get("REDIS_URL"):
-        huey = RedisHuey(QUEUE_NAME, url=config["REDIS_URL"])
+    # results=False: nobody waits for a job's return value, so none is stored (they would
+    # pile up in Redis or the SQLite file).
+    if config.get("REDIS_URL"):
+        huey = RedisHuey(QUEUE_NAME, url=config["REDIS_URL"], results=False)
     else:
-        huey = SqliteHuey(QUEUE_NAME, filename=config["QUEUE_PATH"])
+        huey = SqliteHuey(QUEUE_NAME, filename=config["QUEUE_PATH"], results=False)
 
     def in_app(name):
         def body():
