@@ -207,7 +207,8 @@ def cluster(tmp_root):
                     "slugs": [p.slug for p in products], "ids": [p.id for p in products]}
             db.session.remove()
         with ThreadPoolExecutor(2) as pool:  # both nodes boot at once
-            nodes = list(pool.map(lambda _: start_gunicorn(env, workers=2), range(2)))
+            nodes = list(pool.map(lambda _: start_gunicorn(env, workers=2, timeout=120),
+                                  range(2)))
         flask = str(Path(sys.executable).parent / "flask")
         workers = []
         for i in range(2):
