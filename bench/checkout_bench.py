@@ -169,8 +169,8 @@ def main() -> None:
                   f"{statistics.median(latencies) * 1000:.1f} ms; p95 {p95 * 1000:.1f} ms")
         negative, mismatched = sold_out_check(url, products)
         print(f"oversold products: {negative}; stock/sales mismatches: {mismatched}")
-        print("median of rounds: %.1f orders/s, median %.1f ms, p95 %.1f ms" % tuple(
-            statistics.median(col) for col in zip(*rows)))
+        rate, median, p95 = (statistics.median(col) for col in zip(*rows))
+        print(f"median of rounds: {rate:.1f} orders/s, median {median:.1f} ms, p95 {p95:.1f} ms")
     finally:
         for server in servers:
             server.terminate()
