@@ -1,17 +1,20 @@
 """Checkout throughput: N concurrent clients place orders through gunicorn on loopback.
 
     .venv/bin/python bench/checkout_bench.py [--database-url URL] [--clients 20]
-        [--orders 2000] [--rounds 3] [--workers 4]
+        [--orders 2000] [--rounds 3] [--workers 4] [--nodes 1]
 
 Builds a throw-away database (PostgreSQL when --database-url/DATABASE_URL is given, else a
 SQLite file under bench/out/), seeds 200 products across 20 cooperatives, starts gunicorn,
 and fires JSON checkouts (POST /api/v1/orders, one Idempotency-Key each) from a bounded pool
 of client threads. Some products have tiny stock, so many checkouts race for the last units.
 Reports orders/s and median/p95 latency per round and checks that no product was oversold.
+`--nodes 2` starts two gunicorn app nodes (each with --workers) on two ports, as two machines
+behind a load balancer would be, and spreads the clients over them (client i -> node i mod N).
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import http.client
 import json
 import os
@@ -54,6 +57,22 @@ def setup(database_url: str) -> list[tuple[str, int]]:
                 products.append((product.slug, stock))
         db.session.commit()
     return products
+
+
+def wait_ready(port: int, workers: int, timeout: float = 180.0) -> None:
+    """Until /healthz answers 200 a few times per worker (gunicorn binds the port before its
+    workers have imported the app; on a busy machine that takes a while)."""
+    deadline, answered = time.monotonic() + timeout, 0
+    while answered < 3 * workers:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"port {port}: no answer in {timeout:.0f} s")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/healthz")
+            answered += conn.getresponse().status == 200
+            conn.close()
+        except OSError:
+            time.sleep(0.2)
 
 
 def client_loop(port, products, todo, results, lock):
@@ -103,6 +122,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument("--nodes", type=int, default=1, help="gunicorn app nodes (ports port..)")
     args = parser.parse_args()
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -110,25 +130,25 @@ def main() -> None:
     if url.startswith("sqlite"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     products = setup(url)
+    # Every checkout uses one email address: lift the per-client cap on open orders.
     env = dict(os.environ, DATABASE_URL=url, MARKET_RATELIMIT_DISABLED="1",
+               MARKET_MAX_OPEN_ORDERS_PER_CLIENT="100000000",
                MARKET_INSTANCE_PATH=str(out / "instance"))
-    server = subprocess.Popen(
+    ports = [args.port + i for i in range(args.nodes)]
+    servers = [subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--threads", "2",
-         "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning", "market:create_app()"],
-        cwd=ROOT, env=env)
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "market:create_app()"],
+        cwd=ROOT, env=env) for port in ports]
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+        for port in ports:  # every worker answers before the clock starts
+            wait_ready(port, args.workers)
         rows = []
         for n in range(args.rounds):
             results, lock, todo = [], threading.Lock(), [args.orders]
             threads = [threading.Thread(target=client_loop,
-                                        args=(args.port, products, todo, results, lock))
-                       for _ in range(args.clients)]
+                                        args=(ports[i % len(ports)], products, todo, results,
+                                              lock))
+                       for i in range(args.clients)]
             start = time.perf_counter()
             for t in threads:
                 t.start()
@@ -138,6 +158,9 @@ def main() -> None:
             ok = [e for s, e in results if s == 201]
             refused = sum(1 for s, _ in results if s == 409)
             other = sum(1 for s, _ in results if s not in (201, 409))
+            if other:
+                print("other statuses:", dict(collections.Counter(
+                    s for s, _ in results if s not in (201, 409))))
             latencies = sorted(e for _, e in results)
             p95 = latencies[int(len(latencies) * 0.95) - 1]
             rows.append((len(ok) / wall, statistics.median(latencies) * 1000, p95 * 1000))
@@ -146,11 +169,13 @@ def main() -> None:
                   f"{statistics.median(latencies) * 1000:.1f} ms; p95 {p95 * 1000:.1f} ms")
         negative, mismatched = sold_out_check(url, products)
         print(f"oversold products: {negative}; stock/sales mismatches: {mismatched}")
-        print("median of rounds: %.1f orders/s, median %.1f ms, p95 %.1f ms" % tuple(
-            statistics.median(col) for col in zip(*rows)))
+        rate, median, p95 = (statistics.median(col) for col in zip(*rows))
+        print(f"median of rounds: {rate:.1f} orders/s, median {median:.1f} ms, p95 {p95:.1f} ms")
     finally:
-        server.terminate()
-        server.wait()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     security_headers.init_app(app)
+    from market.jobs import queue
+
+    queue.init_app(app)
     if app.config["PROXY_COUNT"] > 0:
         # Only then is X-Forwarded-For believed (for rate limits and logs); without a proxy
         # a client could name any address it likes.

@@ -15,6 +15,8 @@ def init_app(app) -> None:
     app.cli.add_command(reindex)
     app.cli.add_command(search_worker)
     app.cli.add_command(worker)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-demo")
@@ -94,9 +96,48 @@ def search_worker(once, interval):
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run every job once and exit.")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between ticks.")
-def worker(once, interval):
-    """Run the background jobs: search indexing, order expiry, email, forecasts, OCOP expiry."""
-    from market.worker import run
+@click.option("--threads", default=2, show_default=True, help="Worker threads.")
+def worker(once, threads):
+    """Consume the task queue: search indexing, order expiry, email, forecasts, OCOP expiry."""
+    from market import worker as consumer
 
-    run(current_app.config, ticks=1 if once else None, interval=interval)
+    if once:
+        for name, result in consumer.run_once().items():
+            click.echo(f"{name}: {result}")
+        return
+    consumer.consume(current_app._get_current_object(), workers=threads)
+
+
+@click.command("backup")
+@click.argument("dest", required=False)
+@click.option("--media-dest", help="Also sync the files to this directory or s3://bucket/prefix.")
+def backup_command(dest, media_dest):
+    """Back up the database and every media and private file into a folder under DEST
+    (default MARKET_BACKUP_DIR or instance/backups)."""
+    from market import backup
+
+    app = current_app._get_current_object()
+    folder = backup.backup(app, dest or backup.default_dir(app), media_dest=media_dest)
+    click.echo(f"backup written to {folder}")
+
+
+@click.command("restore")
+@click.argument("folder")
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(folder, yes):
+    """Replace the database and put back the files from a backup FOLDER (`latest` takes the
+    newest under MARKET_BACKUP_DIR or instance/backups)."""
+    from market import backup
+
+    app = current_app._get_current_object()
+    if folder == "latest":
+        folder = backup.latest(backup.default_dir(app))
+        if folder is None:
+            raise click.ClickException("no backup found")
+    if not yes:
+        click.confirm(f"Replace the database with {folder}?", abort=True)
+    try:
+        done = backup.restore(app, folder)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("restored: " + ", ".join(f"{k} {v}" for k, v in done.items()))

@@ -97,6 +97,26 @@ def load_config(overrides: dict | None = None) -> dict:
         "SMTP_USERNAME": _env("SMTP_USERNAME"),
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "MAIL_FROM": _env("MAIL_FROM", "no-reply@htx.vn"),
+        "SMTP_STARTTLS": _bool(_env("SMTP_STARTTLS", "1")),
+        # The task queue (market/jobs/queue.py, Huey): Redis when REDIS_URL is set (several
+        # machines), else a SQLite file in the instance directory (one machine, nothing to
+        # install). QUEUE_KICKS: requests that queue mail or search changes wake a worker at
+        # once (default on with Redis; without it the workers' per-minute sweep sends them).
+        "REDIS_URL": _env("REDIS_URL"),
+        "QUEUE_PATH": _env("QUEUE_PATH"),
+        "QUEUE_KICKS": _env("QUEUE_KICKS"),
+        # How long a worker's claim on a mail or a job lasts: a worker that died is taken
+        # over after this (keep it well above the longest job).
+        "QUEUE_LEASE_SECONDS": int(_env("QUEUE_LEASE_SECONDS", "600")),
+        # Media on S3-compatible object storage (market/storage.py) when a bucket is set;
+        # local disk (MEDIA_DIR, PRIVATE_DIR) otherwise.
+        "MEDIA_S3_BUCKET": _env("MEDIA_S3_BUCKET"),
+        "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
+        "S3_REGION": _env("S3_REGION", "us-east-1"),
+        "MEDIA_S3_PUBLIC_URL": _env("MEDIA_S3_PUBLIC_URL"),
+        # >0: private files are handed out as presigned URLs this many seconds long instead
+        # of being streamed through the checked view.
+        "MEDIA_S3_PRESIGN_SECONDS": int(_env("MEDIA_S3_PRESIGN_SECONDS", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
@@ -108,6 +128,11 @@ def load_config(overrides: dict | None = None) -> dict:
     config.update(overrides or {})
     if not config.get("PRIVATE_DIR"):
         config["PRIVATE_DIR"] = str(Path(config["INSTANCE_DIR"]) / "private")
+    if not config.get("QUEUE_PATH"):
+        config["QUEUE_PATH"] = str(Path(config["INSTANCE_DIR"]) / "queue.db")
+    kicks = config.get("QUEUE_KICKS")
+    config["QUEUE_KICKS"] = bool(config.get("REDIS_URL")) if kicks is None else (
+        kicks if isinstance(kicks, bool) else _bool(kicks))
     if not config.get("SEARCH_INDEX_PATH"):
         config["SEARCH_INDEX_PATH"] = str(Path(config["INSTANCE_DIR"]) / "search")
     if not config.get("RATELIMIT_STORAGE_URI"):

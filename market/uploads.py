@@ -2,7 +2,8 @@
 cap the size and the pixel count, re-encode images without their metadata, store under random
 names inside the given root. Public files (product photos) live under MEDIA_DIR, served to
 anyone by /media/; private ones (OCOP decisions, dispute photos) under PRIVATE_DIR, served
-only by views that check the viewer (`send_private`)."""
+only by views that check the viewer (`send_private`). Each root is a storage
+(market/storage.py): that directory, or its area of the S3 bucket when one is configured."""
 from __future__ import annotations
 
 import io
@@ -18,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
 
 from market.errors import ValidationError
+from market.storage import LocalStorage, clean_key, storage_for
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -75,14 +77,9 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def _folder(root: str, subdir: str) -> Path:
-    """root/subdir, created; a subdir that would leave root is a programming error."""
-    base = Path(root).resolve()
-    folder = (base / subdir).resolve()
-    if folder != base and base not in folder.parents:
-        raise ValueError(f"{subdir!r} leaves {root!r}")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _key(subdir: str, name: str) -> str:
+    """subdir/name inside the storage; a subdir that would leave it is a programming error."""
+    return clean_key(f"{clean_key(subdir)}/{name}")
 
 
 def save_image(stream, media_dir: str, subdir: str, field: str = "image") -> StoredImage:
@@ -94,15 +91,16 @@ def save_image(stream, media_dir: str, subdir: str, field: str = "image") -> Sto
         image.thumbnail((MAX_SIDE, MAX_SIDE))
     ext = IMAGE_FORMATS[fmt]
     name = secrets.token_hex(12)
-    folder = _folder(media_dir, subdir)
-    (folder / f"{name}.{ext}").write_bytes(_encode(image, fmt))
+    storage = storage_for(media_dir)
+    filename = _key(subdir, f"{name}.{ext}")
+    storage.put(filename, _encode(image, fmt))
     thumbnails = {}
     for label, size in THUMBNAIL_SIZES.items():
         thumb = image.copy()
         thumb.thumbnail(size)
-        (folder / f"{name}-{label}.{ext}").write_bytes(_encode(thumb, fmt))
-        thumbnails[label] = f"{subdir}/{name}-{label}.{ext}"
-    return StoredImage(f"{subdir}/{name}.{ext}", thumbnails, image.width, image.height)
+        thumbnails[label] = _key(subdir, f"{name}-{label}.{ext}")
+        storage.put(thumbnails[label], _encode(thumb, fmt))
+    return StoredImage(filename, thumbnails, image.width, image.height)
 
 
 def save_document(stream, media_dir: str, subdir: str, field: str = "document") -> str:
@@ -111,10 +109,9 @@ def save_document(stream, media_dir: str, subdir: str, field: str = "document") 
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
             raise ValidationError({field: _l("The PDF file is damaged or incomplete.")})
-        folder = _folder(media_dir, subdir)
-        name = f"{secrets.token_hex(12)}.pdf"
-        (folder / name).write_bytes(data)
-        return f"{subdir}/{name}"
+        key = _key(subdir, f"{secrets.token_hex(12)}.pdf")
+        storage_for(media_dir).put(key, data)
+        return key
     if len(data) > MAX_IMAGE_BYTES:
         raise ValidationError({field: _l("The file is larger than %(mb)d MB.", mb=5)})
     try:
@@ -130,10 +127,12 @@ def stored_files(filename: str) -> list[str]:
 
 
 def remove_files(root: str, relative_names) -> None:
+    storage = storage_for(root)
     for name in relative_names:
-        path = Path(root) / name
-        if Path(root).resolve() in path.resolve().parents:
-            path.unlink(missing_ok=True)
+        try:
+            storage.delete(clean_key(name))
+        except ValueError:  # a name outside the storage is never ours to delete
+            continue
 
 
 def remove_on_rollback(session, root: str, relative_names) -> None:
@@ -196,12 +195,20 @@ def move_legacy_private(media_dir: str, private_dir: str) -> int:
 def send_private(private_dir: str, relative: str, *, legacy_media_dir: str | None = None):
     """The response for a private file the caller has already allowed this viewer to see.
     A file an older version left under MEDIA_DIR is moved first."""
-    if legacy_media_dir and not (Path(private_dir) / relative).is_file():
-        old = Path(legacy_media_dir) / relative
-        if relative.split("/", 1)[0] in PRIVATE_SUBDIRS and old.is_file():
-            move_legacy_private(legacy_media_dir, private_dir)
-    response = send_from_directory(private_dir, relative, max_age=0)
+    storage = storage_for(private_dir)
+    if not isinstance(storage, LocalStorage):
+        response = storage.serve(relative, private=True)
+    else:
+        response = _send_local_private(private_dir, relative, legacy_media_dir)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+def _send_local_private(private_dir: str, relative: str, legacy_media_dir: str | None):
+    if legacy_media_dir and not (Path(private_dir) / relative).is_file():
+        old = Path(legacy_media_dir) / relative
+        if relative.split("/", 1)[0] in PRIVATE_SUBDIRS and old.is_file():
+            move_legacy_private(legacy_media_dir, private_dir)
+    return send_from_directory(private_dir, relative, max_age=0)

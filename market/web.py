@@ -8,7 +8,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask.globals import request_ctx
@@ -84,7 +83,9 @@ def media(filename):
     name = public_media_path(filename)
     if name is None:
         return not_found(None)
-    response = send_from_directory(current_app.config["MEDIA_DIR"], name)
+    from market.storage import storage_for
+
+    response = storage_for(current_app.config["MEDIA_DIR"]).serve(name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Whatever a file turns out to be (SVG, whatever its name's case), opened on its own
     # it must never run script in our origin.

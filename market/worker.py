@@ -1,51 +1,32 @@
-"""`flask worker`: the production background loop, one process for every periodic job.
+"""`flask worker`: the task queue's consumer (Huey, market/jobs/queue.py).
 
-At start-up it expires past-due OCOP certificates; then, every tick, it drains the search
-outbox, cancels unpaid orders whose reservation ran out, and sends queued emails; every
-`forecast_every` ticks it refreshes stale price forecasts, and once a day (on the date
-change in Vietnam) it expires OCOP certificates again. Each job commits on its own, so one
-failing job never blocks the others."""
+It runs the periodic jobs (search outbox, order expiry and mail every minute, stale
+forecasts every 10 minutes, price alerts twice an hour, OCOP expiry daily at 00:05 in
+Vietnam) and the jobs that requests queue (mail and search changes as soon as they are
+committed). At start-up it expires past-due OCOP certificates. Start as many workers on as
+many machines as you like: each job is claimed (market/jobs/claims.py), none is done twice.
+`--once` runs every job once and exits (cron, tests)."""
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 
-from market.extensions import db
+from market.jobs.queue import JOBS, run_job
 
 log = logging.getLogger("market.worker")
 
 
-def _run(name: str, job: Callable[[], object]) -> None:
-    try:
-        result = job()
-        db.session.commit()
-        if result:
-            log.info("%s: %s", name, result)
-    except Exception:
-        db.session.rollback()
-        log.exception("%s failed", name)
+def run_once() -> dict:
+    """Every job once, in order; returns what each did (None: another worker had it)."""
+    return {name: run_job(name) for name in JOBS}
 
 
-def run(config, *, ticks: int | None = None, interval: float = 5.0,
-        forecast_every: int = 120) -> None:
-    from market.notifications.services import send_pending, sender_from_config
-    from market.ocop.services import expire_due, today_in_vietnam
-    from market.orders.services import expire_unpaid
-    from market.prices.services import refresh_forecasts
-    from market.search import indexer
-
-    _run("ocop-expire", expire_due)
-    last_day, tick = today_in_vietnam(), 0
-    while ticks is None or tick < ticks:
-        _run("search", indexer.drain)
-        _run("orders-expire", expire_unpaid)
-        _run("send-mail", lambda: send_pending(sender_from_config(config)))
-        if tick % forecast_every == 0:
-            _run("forecast", lambda: refresh_forecasts(stale_only=True))
-        if today_in_vietnam() != last_day:
-            last_day = today_in_vietnam()
-            _run("ocop-expire", expire_due)
-        tick += 1
-        if ticks is None or tick < ticks:
-            time.sleep(interval)
+def consume(app, *, workers: int = 2) -> None:
+    """Run the consumer until SIGTERM/SIGINT (blocks; call from the main thread)."""
+    with app.app_context():
+        run_job("ocop-expire")
+    huey = app.extensions["queue"]
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                    initial_delay=0.2, max_delay=2.0,
+                                    check_worker_health=True)
+    log.info("worker consuming %s with %d threads", type(huey).__name__, workers)
+    consumer.run()

@@ -40,38 +40,119 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def gunicorn(env: dict, workers: int = 2, timeout: float = 90.0):
-    """Yield the base URL of gunicorn serving `market:create_app()` with `env` added to the
-    environment; stopped (and its log shown on failure) afterwards."""
-    port = free_port()
+def wait_healthy(base: str, proc, log: Path, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{base} did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+def start_gunicorn(env: dict, workers: int = 2, timeout: float = 90.0, port: int | None = None):
+    """Start gunicorn serving `market:create_app()` in its own process group (so a test can
+    kill the master and its workers at once); returns (process, base URL, log path)."""
+    port = port or free_port()
     log = Path(env.get("MARKET_INSTANCE_PATH", "/tmp")) / f"gunicorn-{port}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             # No control socket: gunicorn 27 puts one per user in ~/.gunicorn, which
-             # servers started side by side (xdist workers, several nodes) would share.
-             [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
-             "--no-control-socket",
-             "--bind", f"127.0.0.1:{port}", "market:create_app()"],
-            cwd=PROJECT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+            # servers started side by side (xdist workers, several nodes) would share.
+            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
+             "--no-control-socket", "--bind", f"127.0.0.1:{port}", "market:create_app()"],
+            cwd=PROJECT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_healthy(base, proc, log, timeout)
+    except RuntimeError:
+        stop(proc)
+        raise
+    return proc, base, log
+
+
+def stop(proc, kill: bool = False) -> None:
+    """End a process started in its own group, and its children (SIGKILL when `kill`)."""
+    import signal
+
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL if kill else signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def gunicorn(env: dict, workers: int = 2, timeout: float = 90.0):
+    """Yield the base URL of gunicorn serving `market:create_app()` with `env` added to the
+    environment; stopped afterwards."""
+    proc, base, _log = start_gunicorn(env, workers, timeout)
+    try:
         yield base
     finally:
-        proc.terminate()
+        stop(proc)
+
+
+@contextmanager
+def redis_server():
+    """Debian's redis-server on a free loopback port, nothing persisted; yields its URL."""
+    import shutil
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("no redis-server binary")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--protected-mode", "yes"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + 10
+    while True:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc, kill=True)
+            raise RuntimeError("redis-server did not start")
+        time.sleep(0.1)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(proc)
+
+
+@contextmanager
+def s3_server(bucket: str = "htx-media"):
+    """A real S3 endpoint on loopback (moto in server mode) with `bucket` created; yields the
+    environment a process needs to use it (endpoint, bucket, credentials)."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    env = {"MARKET_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}", "MARKET_MEDIA_S3_BUCKET": bucket,
+           "AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret",
+           "AWS_DEFAULT_REGION": "us-east-1"}
+    try:
+        boto3.client("s3", endpoint_url=env["MARKET_S3_ENDPOINT_URL"], region_name="us-east-1",
+                     aws_access_key_id="test-key", aws_secret_access_key="test-secret",
+                     ).create_bucket(Bucket=bucket)
+        yield env
+    finally:
+        server.stop()

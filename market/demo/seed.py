@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from market.accounts import services as accounts
@@ -15,6 +14,7 @@ from market.demo.catalog_data import CATEGORIES, COOPERATIVES, PRODUCTS
 from market.extensions import db
 from market.geo import services as geo
 from market.i18n import fold, slugify
+from market.storage import storage_for
 from market.vendors import services as vendors
 from market.vendors.models import Cooperative, CooperativeStatus
 
@@ -94,8 +94,7 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
         categories[slug] = category
 
     coops = []
-    images = Path(media_dir) / "demo"
-    images.mkdir(parents=True, exist_ok=True)
+    media = storage_for(media_dir)
     for index, (name, province_name, old_place, sector, brand, keys, members) in enumerate(COOPERATIVES):
         code = _registration_code(index)
         coop = db.session.scalar(db.select(Cooperative).filter_by(registration_code=code))
@@ -135,8 +134,8 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
                     "status": ProductStatus.ACTIVE.value,
                 })
                 filename = f"demo/{slug}.svg"
-                (Path(media_dir) / filename).write_text(
-                    _svg(full_vi, coop.name[:48], CATEGORY_COLOURS[cat]), encoding="utf-8")
+                media.put(filename, _svg(full_vi, coop.name[:48],
+                                         CATEGORY_COLOURS[cat]).encode("utf-8"))
                 catalog.add_image(product, filename, alt_vi=f"Ảnh minh họa {full_vi}",
                                   alt_en=f"Illustration of {name_en}")
                 counts["products"] += 1

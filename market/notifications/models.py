@@ -23,3 +23,7 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     last_error: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Which worker is sending it, since when (market/jobs/claims.py): two workers never
+    # send one mail; a worker that died leaves its claim to expire.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(sa.String(120), default="")

@@ -39,6 +39,9 @@ class SMTPSender:
     def send(self, mail: OutboxEmail) -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, mail.recipient, mail.subject
+        # One Message-ID per outbox row: a mail sent again after a crash is the same message.
+        domain = self.sender.rpartition("@")[2] or "htx.vn"
+        message["Message-ID"] = f"<outbox-{mail.id}@{domain}>"
         message.set_content(mail.body)
         with smtplib.SMTP(self.host, self.port, timeout=20) as smtp:
             if self.starttls:
@@ -58,19 +61,34 @@ def sender_from_config(config) -> LogSender | SMTPSender:
 
 
 def send_pending(sender, limit: int = 100) -> int:
-    """Send queued mails oldest first; a failure is counted and retried on the next run."""
+    """Send queued mails oldest first; a failure is counted and retried on the next run.
+
+    Safe with any number of workers at once: each mail is claimed first (one worker wins,
+    market/jobs/claims.py), sent, and marked sent in its own commit, so a crash never re-sends
+    a sent mail except one caught between the SMTP server's "250 OK" and that commit (its
+    claim expires after ROW_LEASE; the Message-ID, fixed per outbox row, lets receivers
+    drop such a duplicate)."""
+    import sqlalchemy as sa
+
+    from market.extensions import begin_write
+    from market.jobs.claims import claim_rows
+
+    token, ids = claim_rows(OutboxEmail, sa.and_(OutboxEmail.sent_at.is_(None),
+                                                 OutboxEmail.attempts < MAX_ATTEMPTS),
+                            limit=limit)
     sent = 0
-    pending = db.session.scalars(
-        db.select(OutboxEmail).where(OutboxEmail.sent_at.is_(None),
-                                     OutboxEmail.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxEmail.id).limit(limit)
-    ).all()
-    for mail in pending:
+    for mail_id in ids:
+        begin_write(db.session())
+        mail = db.session.get(OutboxEmail, mail_id, populate_existing=True)
+        if mail is None or mail.sent_at is not None or mail.claimed_by != token:
+            db.session.commit()
+            continue
         mail.attempts += 1
         try:
             sender.send(mail)
         except (OSError, smtplib.SMTPException) as exc:
             mail.last_error = str(exc)[:300]
+            mail.claimed_at = None  # free for the next run's retry
         else:
             mail.sent_at = utcnow()
             sent += 1

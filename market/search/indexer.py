@@ -258,6 +258,9 @@ def drain_if_needed(exc=None) -> None:
     if not g.pop("search_needs_drain", False) or exc is not None:
         return
     if not current_app.config.get("SEARCH_INLINE_INDEXING", True):
+        from market.jobs.queue import kick
+
+        kick("search")  # a worker applies it (or its next sweep does)
         return
     try:
         drain()
