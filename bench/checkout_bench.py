@@ -136,7 +136,7 @@ def main() -> None:
                MARKET_INSTANCE_PATH=str(out / "instance"))
     ports = [args.port + i for i in range(args.nodes)]
     servers = [subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--threads", "2",
+        [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--threads", "2", "--no-control-socket",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "market:create_app()"],
         cwd=ROOT, env=env) for port in ports]
     try:

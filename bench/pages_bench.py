@@ -127,7 +127,7 @@ def main():
                MARKET_INSTANCE_PATH=str(OUT / "instance"), MARKET_MEDIA_DIR=str(OUT / "media"),
                MARKET_RATELIMIT_DISABLED="1")
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind",
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--no-control-socket", "--bind",
          f"127.0.0.1:{args.port}", "--log-level", "warning", "market:create_app()"],
         cwd=ROOT, env=env)
     try:
