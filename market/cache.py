@@ -59,8 +59,10 @@ PAGES: dict[str, tuple[str, ...]] = {
 # Query arguments those pages understand; any other makes the request uncached, so random
 # query strings cannot fill the cache (and the search box's ?q= echo is never stored).
 QUERY_ARGS = frozenset({"page", "sort", "market", "freq"})
-# What an anonymous visitor's session may hold for a page to be served from the cache.
-ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent"})
+# What an anonymous visitor's session may hold for a page to be served from the cache
+# (Flask-Login marks any non-empty session without a sign-in `_fresh: False`); a sign-in
+# adds `_user_id`, a cart `cart`, a flash `_flashes`, a guest's order `orders`.
+ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh"})
 CSRF_MARK = "__htx_page_cache_csrf_token__"
 
 # Tables no cached page shows: writing them invalidates nothing.
