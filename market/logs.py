@@ -97,7 +97,7 @@ def init_sentry(app) -> bool:
     from sentry_sdk.integrations.flask import FlaskIntegration
 
     sentry_sdk.init(dsn=dsn, integrations=[FlaskIntegration()],
-                    environment=app.config.get("ENV_NAME"), send_default_pii=False,
+                    environment=app.config.get("ENV_NAME"),
                     traces_sample_rate=app.config.get("SENTRY_TRACES_SAMPLE_RATE", 0.0))
 
     @app.before_request
