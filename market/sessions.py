@@ -31,6 +31,11 @@ def init_app(app) -> None:
     app.config.setdefault("PERMANENT_SESSION_LIFETIME",
                           timedelta(days=app.config["SESSION_IDLE_DAYS"]))
     Session(app)
+    # Flash messages may be lazy strings (Flask-Babel's lazy_gettext): msgpack them as text,
+    # as Flask's cookie serializer does.
+    import msgspec
+
+    app.session_interface.serializer.encoder = msgspec.msgpack.Encoder(enc_hook=str)
 
 
 def renew_id(session) -> None:
