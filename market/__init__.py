@@ -17,8 +17,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(config))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from market import cache, cli, health, i18n, logs, metrics, models, security_headers, \
-        sessions, web  # noqa: F401 (models: tables)
+    from market import (  # noqa: F401 (models: the tables)
+        cache,
+        cli,
+        health,
+        i18n,
+        logs,
+        metrics,
+        models,
+        security_headers,
+        sessions,
+        web,
+    )
     from market.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     logs.init_app(app)  # first: the request id exists before any other hook runs

@@ -135,7 +135,7 @@ def _after_commit(session) -> None:
         return
     try:
         bump(sorted(scopes))
-    except Exception:  # noqa: BLE001 - the commit stands; the TTL bounds what is stale
+    except Exception:
         log.exception("page cache: could not bump generations %s", sorted(scopes))
 
 
@@ -234,7 +234,7 @@ def serve_cached():
             entry = cache.get(key)
             if entry is not None:
                 _local.put(key, entry, current_app.config["PAGE_CACHE_TTL"])
-    except Exception:  # noqa: BLE001 - a cache outage renders pages, it does not fail them
+    except Exception:
         log.exception("page cache: lookup failed")
         return None
     if entry is None:
@@ -270,7 +270,7 @@ def store(response):
     entry = (body, response.mimetype)
     try:
         cache.set(key, entry, timeout=current_app.config["PAGE_CACHE_TTL"])
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("page cache: store failed")
         return response
     _local.put(key, entry, current_app.config["PAGE_CACHE_TTL"])

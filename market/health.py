@@ -10,6 +10,8 @@
 - `/healthz`: as before (the database answers), for `make run` and existing probes."""
 from __future__ import annotations
 
+from datetime import UTC
+
 import sqlalchemy as sa
 from flask import current_app, jsonify
 
@@ -33,10 +35,8 @@ def outbox_stats() -> dict[str, dict]:
         if pending:
             query = query.where(sa.text(pending))
         depth, oldest = db.session.execute(query).one()
-        if oldest is not None and oldest.tzinfo is None:
-            from datetime import timezone
-
-            oldest = oldest.replace(tzinfo=timezone.utc)
+        if oldest is not None and oldest.tzinfo is None:  # SQLite keeps no zone
+            oldest = oldest.replace(tzinfo=UTC)
         age = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
         stats[name] = {"depth": int(depth), "oldest_age_seconds": round(age, 1)}
     return stats

@@ -183,3 +183,29 @@ def test_scope_of_tables():
     assert cache.scope_of("price_observations") == "prices"
     assert cache.scope_of("user_sessions") is None
     assert cache.scope_of("product_reviews_of_the_future") == "catalog"  # unknown: safe side
+
+
+def test_a_price_import_reaches_the_prices_pages_at_once(client, make, page_cache):
+    from datetime import timedelta
+
+    from market.prices import services as prices
+    from tests.prices.conftest import csv_bytes
+
+    officer = make.officer()
+    today = prices.local_today()
+
+    def row(days_ago, price):
+        return ((today - timedelta(days=days_ago)).isoformat(), "coffee_robusta", "dak_lak",
+                "VND/kg", price)
+
+    prices.import_prices(officer, "a.csv", csv_bytes([row(5, 101300)]))
+    db.session.commit()
+    pages = ["/en/prices/", "/en/prices/coffee_robusta?market=dak_lak"]
+    for path in pages:
+        assert "101,300" in get(client, path)[1]
+        assert get(client, path)[0] == "hit"
+    prices.import_prices(officer, "b.csv", csv_bytes([row(1, 104700)]))
+    db.session.commit()
+    for path in pages:
+        state, body = get(client, path)
+        assert state == "miss" and "104,700" in body, path
