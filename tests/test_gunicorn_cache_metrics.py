@@ -26,6 +26,7 @@ def test_cache_and_metrics_across_workers_and_processes(tmp_path):
     database = side_database_url(tmp_path, "gunicorn_cache")
     config = {"SQLALCHEMY_DATABASE_URI": database, "INSTANCE_DIR": str(instance),
               "MEDIA_DIR": str(tmp_path / "media"), "PAGE_CACHE": True,
+              "RATELIMIT_ENABLED": False,
               "SECRET_KEY": "test-secret-key-of-sufficient-length-000"}
     app = create_app(config)  # another process's view of the same machine: same instance dir
     reset_database(app)
@@ -38,7 +39,7 @@ def test_cache_and_metrics_across_workers_and_processes(tmp_path):
     env = {"MARKET_DATABASE_URL": database, "MARKET_INSTANCE_PATH": str(instance),
            "MARKET_MEDIA_DIR": str(tmp_path / "media"), "MARKET_RATELIMIT_DISABLED": "1",
            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "MARKET_LOG_REQUESTS": "0"}
-    with gunicorn(env) as base:
+    with gunicorn(env, timeout=120) as base:  # two workers booting on a busy machine
         results = [fetch(f"{base}/vi/p/{slug}") for _ in range(8)]
         assert all(status == 200 and "185.000" in body for status, _, body in results)
         assert results[0][1] == "miss" and [r[1] for r in results[1:]].count("hit") >= 6

@@ -40,7 +40,7 @@ def test_readyz_is_503_when_redis_is_configured_but_unreachable(tmp_path):
     app = create_app({"TESTING": True, "INSTANCE_DIR": str(tmp_path),
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.db'}",
                       "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
-                      "CACHE_TYPE": "SimpleCache",
+                      "CACHE_TYPE": "SimpleCache", "RATELIMIT_ENABLED": False,
                       "SECRET_KEY": "test-secret-key-of-sufficient-length-000"})
     with app.app_context():
         response = app.test_client().get("/readyz")
@@ -125,7 +125,7 @@ def test_sentry_stays_off_without_a_dsn(app):
 def test_sentry_starts_with_a_dsn(tmp_path, no_sentry):
     app = create_app({"TESTING": True, "INSTANCE_DIR": str(tmp_path),
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.db'}",
-                      "SENTRY_DSN": "http://public@127.0.0.1:9/1",
+                      "SENTRY_DSN": "http://public@127.0.0.1:9/1", "RATELIMIT_ENABLED": False,
                       "SECRET_KEY": "test-secret-key-of-sufficient-length-000"})
     assert app.extensions["htx_sentry"] is True
     assert sentry_sdk.get_client().is_active()

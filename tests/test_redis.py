@@ -39,12 +39,13 @@ def node(tmp_path, redis_url, database_url, name, **extra):
 
 
 @pytest.fixture(scope="module")
-def both_nodes(tmp_path_factory, redis_url, database_url):
+def both_nodes(tmp_path_factory, redis_url, database_url, app):
     tmp = tmp_path_factory.mktemp("nodes")
     one = node(tmp, redis_url, database_url, "one")
     two = node(tmp, redis_url, database_url, "two")
     reset_database(one)
-    return one, two
+    yield one, two
+    create_app({**app.config})  # the shared limiter back on the suite's (local) storage
 
 
 @pytest.fixture
@@ -129,14 +130,18 @@ def test_sign_ins_stay_revocable_on_every_node(nodes, shop):
     assert copy.get("/vi/account/").status_code == 302  # a copied cookie dies with logout
 
 
-def test_rate_limits_count_across_nodes(tmp_path, redis_url, database_url, nodes, shop):
+def test_rate_limits_count_across_nodes(tmp_path, redis_url, database_url, nodes, app):
     one = node(tmp_path, redis_url, database_url, "rl-one", RATELIMIT_ENABLED=True)
     two = node(tmp_path, redis_url, database_url, "rl-two", RATELIMIT_ENABLED=True)
     statuses = []
-    for i in range(6):  # reset requests: 5 a minute per client address
-        client = (one if i % 2 else two).test_client()
-        statuses.append(client.post("/vi/account/password/forgot", data={
-            "email": f"nobody{i}@example.vn"}).status_code)
+    try:
+        for i in range(6):  # reset requests: 5 a minute per client address
+            client = (one if i % 2 else two).test_client()
+            statuses.append(client.post("/vi/account/password/forgot", data={
+                "email": f"nobody{i}@example.vn"}).status_code)
+    finally:
+        # The limiter is one instance shared with the suite's app: switch it off again.
+        create_app({**app.config})
     assert 429 not in statuses[:5] and statuses[5] == 429
 
 
