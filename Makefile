@@ -110,7 +110,12 @@ run serve demo: export MARKET_DEMO ?= 1
 port-check:
 	@$(PYTHON) scripts/serve.py check-port $(HOST) $(PORT)
 
-SERVE = $(BIN)/python scripts/serve.py run $(HOST) $(PORT) -- \
+# /metrics adds up every worker's figures from files in PROMETHEUS_MULTIPROC_DIR (emptied at
+# each start, as prometheus_client's multiprocess mode needs).
+PROMETHEUS_MULTIPROC_DIR ?= $(or $(MARKET_INSTANCE_PATH),instance)/prometheus
+SERVE = rm -rf "$(PROMETHEUS_MULTIPROC_DIR)" && mkdir -p "$(PROMETHEUS_MULTIPROC_DIR)" && \
+  PROMETHEUS_MULTIPROC_DIR="$(PROMETHEUS_MULTIPROC_DIR)" \
+  $(BIN)/python scripts/serve.py run $(HOST) $(PORT) -- \
   $(BIN)/gunicorn --workers 2 --no-control-socket --log-level warning $(GUNICORN_ARGS) 'market:create_app()'
 
 serve:

@@ -98,9 +98,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "MAIL_FROM": _env("MAIL_FROM", "no-reply@htx.vn"),
         "SMTP_STARTTLS": _bool(_env("SMTP_STARTTLS", "1")),
-        # The task queue (market/jobs/queue.py, Huey): Redis when REDIS_URL is set (several
-        # machines), else a SQLite file in the instance directory (one machine, nothing to
-        # install). QUEUE_KICKS: requests that queue mail or search changes wake a worker at
+        # Redis (redis://host:6379/0): the task queue, rate-limit counters, server-side
+        # sessions and the page cache, shared by every node. Unset: everything stays on this
+        # machine. The task queue (market/jobs/queue.py, Huey) is then a SQLite file in the
+        # instance directory (one machine, nothing to install). QUEUE_KICKS: requests that queue mail or search changes wake a worker at
         # once (default on with Redis; without it the workers' per-minute sweep sends them).
         "REDIS_URL": _env("REDIS_URL"),
         "QUEUE_PATH": _env("QUEUE_PATH"),
@@ -117,6 +118,24 @@ def load_config(overrides: dict | None = None) -> dict:
         # >0: private files are handed out as presigned URLs this many seconds long instead
         # of being streamed through the checked view.
         "MEDIA_S3_PRESIGN_SECONDS": int(_env("MEDIA_S3_PRESIGN_SECONDS", "0")),
+        # The anonymous page cache (market/cache.py): on unless MARKET_PAGE_CACHE=0; an
+        # entry lives PAGE_CACHE_TTL seconds at most (changes invalidate it at once).
+        "PAGE_CACHE": _env("PAGE_CACHE"),
+        "PAGE_CACHE_TTL": int(_env("PAGE_CACHE_TTL", "300")),
+        # Flask-Caching's backend: FileSystemCache under <instance>/cache, RedisCache with
+        # REDIS_URL; MARKET_CACHE_TYPE chooses another (SimpleCache, NullCache...).
+        "CACHE_TYPE": _env("CACHE_TYPE"),
+        # /metrics: a bearer token when set, else loopback only (market/metrics.py).
+        "METRICS_TOKEN": _env("METRICS_TOKEN"),
+        # Logs: "json" (one object a line, with the request id) or "text"; LOG_REQUESTS=1
+        # adds a line per request (about a third of a bare route's cost: off by default).
+        "LOG_FORMAT": _env("LOG_FORMAT", "json"),
+        "LOG_REQUESTS": _bool(_env("LOG_REQUESTS", "0")),
+        # Sentry: initialised only when SENTRY_DSN is set.
+        "SENTRY_DSN": _env("SENTRY_DSN"),
+        "SENTRY_TRACES_SAMPLE_RATE": float(_env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        # /readyz reports an outbox whose oldest row is older than this (seconds).
+        "READY_OUTBOX_MAX_AGE": int(_env("READY_OUTBOX_MAX_AGE", "900")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
@@ -136,7 +155,21 @@ def load_config(overrides: dict | None = None) -> dict:
     if not config.get("SEARCH_INDEX_PATH"):
         config["SEARCH_INDEX_PATH"] = str(Path(config["INSTANCE_DIR"]) / "search")
     if not config.get("RATELIMIT_STORAGE_URI"):
-        config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{Path(config['INSTANCE_DIR']) / 'ratelimit.db'}"
+        config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or \
+            f"sqlite:///{Path(config['INSTANCE_DIR']) / 'ratelimit.db'}"
+    if config.get("PAGE_CACHE") is None:  # tests render fresh unless they ask for the cache
+        config["PAGE_CACHE"] = not config.get("TESTING")
+    elif isinstance(config["PAGE_CACHE"], str):
+        config["PAGE_CACHE"] = _bool(config["PAGE_CACHE"])
+    if not config.get("CACHE_TYPE"):
+        config["CACHE_TYPE"] = "RedisCache" if config.get("REDIS_URL") else "FileSystemCache"
+    config.setdefault("CACHE_KEY_PREFIX", "htx:")
+    config.setdefault("CACHE_DEFAULT_TIMEOUT", config["PAGE_CACHE_TTL"])
+    if config["CACHE_TYPE"] == "RedisCache":
+        config.setdefault("CACHE_REDIS_URL", config.get("REDIS_URL"))
+    elif config["CACHE_TYPE"] == "FileSystemCache":
+        config.setdefault("CACHE_DIR", str(Path(config["INSTANCE_DIR"]) / "cache"))
+        config.setdefault("CACHE_THRESHOLD", 20000)
     config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=config["SESSION_IDLE_DAYS"]))
     if config["ENV_NAME"] == "production" and not config.get("TRUSTED_HOSTS"):
         # Flask answers 400 to any other Host header, so nothing built from it leaks out.

@@ -1,5 +1,14 @@
 import click
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -17,6 +26,7 @@ from market.accounts.forms import (
 from market.errors import DomainError, ValidationError
 from market.extensions import db, limiter
 from market.i18n import current_lang
+from market.sessions import renew_id
 from market.urls import absolute_url_for, safe_redirect_target
 
 bp = Blueprint("accounts", __name__, url_prefix="/<lang:lang>/account",
@@ -39,6 +49,7 @@ def sign_in(user, remember: bool = False) -> None:
     services.start_session(user, request.user_agent.string or "")
     db.session.commit()
     login_user(user, remember=remember)
+    renew_id(session)  # after login_user: the session is not empty then
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -84,6 +95,7 @@ def logout():
     services.end_session(current_user._get_current_object())
     db.session.commit()
     logout_user()
+    renew_id(session)
     flash(_("You are signed out."), "info")
     return redirect(url_for("storefront.home"))
 

@@ -39,6 +39,11 @@ PRICE_MANAGERS = ANY_REVIEWER
 POLICY: dict[str, tuple[frozenset, dict]] = {
     "root": (PUBLIC, {}),
     "healthz": (PUBLIC, {}),
+    "livez": (PUBLIC, {}),
+    "readyz": (PUBLIC, {}),
+    # Loopback clients or METRICS_TOKEN's bearer, whoever is signed in (the tests' client is
+    # 127.0.0.1; tests/test_ops.py tries another address and the token).
+    "metrics": (PUBLIC, {}),
     "static": (PUBLIC, {"filename": "css/site.css"}),
     "media": (PUBLIC, {"filename": "missing.jpg"}),
     "communes": (PUBLIC, {"province_code": 66}),

@@ -1,0 +1,211 @@
+"""The anonymous page cache (market/cache.py): a change is visible on the next request after
+its transaction commits (price, stock, text, OCOP, listings, prices pages); signed-in
+visitors, carts and flash messages are never served a cached page; every visitor gets a
+CSRF token of their own from a cached page, and it works."""
+import re
+
+import pytest
+from flask import g, has_app_context
+
+from market import cache
+from market.catalog import services as catalog
+from market.extensions import db
+from market.ocop import services as ocop
+from tests.conftest import login
+from tests.ocop.util import TODAY, submit
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def page_cache(app):
+    app.config["PAGE_CACHE"] = True
+    cache.clear()
+    yield
+    app.config["PAGE_CACHE"] = False
+    cache.clear()
+
+
+def get(client, path):
+    # The tests' app context outlives a request (tests/conftest.py); a real request never
+    # inherits the previous one's CSRF token from `g`.
+    if has_app_context():
+        g.pop("csrf_token", None)
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.headers.get("X-Cache"), response.get_data(as_text=True)
+
+
+@pytest.fixture
+def product(make):
+    coop = make.cooperative(name="HTX Cà phê Ea Tu")
+    p = make.product(coop, price=185_000, stock=40)
+    db.session.commit()
+    return p
+
+
+def test_second_anonymous_request_is_served_from_the_cache(client, product, page_cache):
+    first = get(client, f"/vi/p/{product.slug}")
+    second = get(client, f"/vi/p/{product.slug}")
+    assert first[0] == "miss" and second[0] == "hit"
+    assert "185.000" in second[1] and second[1].count("Cà phê Robusta rang xay") >= 1
+    assert get(client, f"/en/p/{product.slug}")[0] == "miss"  # each language its own entry
+
+
+def test_price_change_is_visible_on_the_next_request(client, product, page_cache):
+    get(client, f"/vi/p/{product.slug}")
+    assert get(client, f"/vi/p/{product.slug}")[0] == "hit"
+    catalog.update_product(product, {"price": "199000"})
+    db.session.commit()
+    state, body = get(client, f"/vi/p/{product.slug}")
+    assert state == "miss" and "199.000" in body and "185.000" not in body
+
+
+def test_uncommitted_change_is_not_cached_as_committed(client, product, page_cache):
+    get(client, f"/vi/p/{product.slug}")
+    catalog.update_product(product, {"price": "199000"})
+    db.session.rollback()  # never committed: nothing to invalidate, nothing changed
+    state, body = get(client, f"/vi/p/{product.slug}")
+    assert state == "hit" and "185.000" in body
+
+
+def test_stock_change_by_adjustment_and_by_an_order(client, make, product, page_cache):
+    get(client, f"/en/p/{product.slug}")
+    catalog.adjust_stock(product, -35, reason="count")
+    db.session.commit()
+    state, body = get(client, f"/en/p/{product.slug}")
+    assert state == "miss" and "only 5 left" in body
+    assert get(client, f"/en/p/{product.slug}")[0] == "hit"
+    # A checkout takes stock with a conditional UPDATE (no unit-of-work flush of Product).
+    make.order([(product, 5)])
+    db.session.commit()
+    state, body = get(client, f"/en/p/{product.slug}")
+    assert state == "miss" and "Out of stock" in body
+
+
+def test_text_change_reaches_product_category_and_home_pages(client, make, page_cache):
+    cat = make.category()
+    p = make.product(category_id=cat.id, name_vi="Tiêu đen Chư Sê")
+    db.session.commit()
+    pages = [f"/vi/p/{p.slug}", f"/vi/category/{cat.slug}", "/vi/",
+             f"/vi/c/{p.cooperative.slug}"]
+    for path in pages:
+        get(client, path)
+        assert get(client, path)[0] == "hit", path
+    catalog.update_product(p, {"name_vi": "Tiêu đỏ Chư Sê"})
+    db.session.commit()
+    for path in pages:
+        state, body = get(client, path)
+        assert state == "miss" and "Tiêu đỏ Chư Sê" in body and "Tiêu đen" not in body, path
+
+
+def test_ocop_verification_shows_the_badge_at_once(client, make, page_cache):
+    coop = make.cooperative()
+    staff, officer = make.staff(coop), make.officer(coop.province_code)
+    p = make.product(coop)
+    cert = submit(staff, [p], today=TODAY)
+    db.session.commit()
+    _, before = get(client, f"/vi/p/{p.slug}")
+    assert 'class="badges"' not in before
+    assert get(client, f"/vi/p/{p.slug}")[0] == "hit"
+    ocop.verify_certificate(cert, officer, today=TODAY)
+    db.session.commit()
+    state, after = get(client, f"/vi/p/{p.slug}")
+    assert state == "miss" and 'class="badges"' in after
+
+
+def test_signed_in_visitors_never_get_or_fill_the_cache(client, app, make, product, page_cache):
+    buyer = make.user(name="Trần Văn Bình")
+    db.session.commit()
+    anon = app.test_client()
+    assert get(anon, f"/vi/p/{product.slug}")[0] == "miss"  # anonymous page stored
+    login(client, buyer)
+    state, body = get(client, f"/vi/p/{product.slug}")
+    assert state is None and "Trần Văn Bình" in body  # rendered for them, not the stored one
+    state, body = get(anon, f"/vi/p/{product.slug}")
+    assert state == "hit" and "Trần Văn Bình" not in body and "Sign out" not in body
+    assert "Đăng xuất" not in body
+
+
+def test_a_guest_with_a_cart_or_a_flash_gets_a_fresh_page(client, app, product, page_cache):
+    get(client, f"/vi/p/{product.slug}")
+    response = client.post("/vi/cart/add", data={"product": product.slug, "quantity": "2"})
+    assert response.status_code == 302
+    # The "Added to your cart" flash and the cart badge belong to this guest only.
+    state, body = get(client, "/vi/")
+    assert state is None and 'class="cart-count"' in body
+    other = app.test_client()
+    state, body = get(other, "/vi/")
+    assert state in ("miss", "hit") and 'class="cart-count"' not in body
+    assert get(client, f"/vi/p/{product.slug}")[0] is None
+
+
+def test_unknown_query_arguments_bypass_the_cache(client, product, page_cache):
+    get(client, "/vi/?page=1")
+    assert get(client, "/vi/?page=1")[0] == "hit"
+    assert get(client, "/vi/?utm_source=x")[0] is None
+    assert get(client, "/vi/?utm_source=x")[0] is None
+
+
+def test_each_visitor_gets_a_working_csrf_token_of_their_own(app, product, page_cache):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        first, second = app.test_client(), app.test_client()
+        state_a, body_a = get(first, f"/vi/p/{product.slug}")
+        state_b, body_b = get(second, f"/vi/p/{product.slug}")
+        assert (state_a, state_b) == ("miss", "hit")
+        token_a, token_b = TOKEN.search(body_a)[1], TOKEN.search(body_b)[1]
+        assert token_a != token_b and cache.CSRF_MARK not in body_b
+        # The first visitor's token is worth nothing in the second's session...
+        g.pop("csrf_token", None)
+        refused = second.post("/vi/cart/add", data={"product": product.slug, "quantity": "1",
+                                                    "csrf_token": token_a})
+        assert refused.status_code == 400
+        # ...and the one the cached page gave the second visitor works.
+        g.pop("csrf_token", None)
+        added = second.post("/vi/cart/add", data={"product": product.slug, "quantity": "1",
+                                                  "csrf_token": token_b})
+        assert added.status_code == 302
+        assert "cart-count" in second.get("/vi/cart").get_data(as_text=True)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_writes_to_private_tables_invalidate_nothing(client, make, product, page_cache):
+    get(client, f"/vi/p/{product.slug}")
+    make.user()  # a new account: no public page shows it
+    db.session.commit()
+    assert get(client, f"/vi/p/{product.slug}")[0] == "hit"
+
+
+def test_scope_of_tables():
+    assert cache.scope_of("products") == "catalog"
+    assert cache.scope_of("price_observations") == "prices"
+    assert cache.scope_of("user_sessions") is None
+    assert cache.scope_of("product_reviews_of_the_future") == "catalog"  # unknown: safe side
+
+
+def test_a_price_import_reaches_the_prices_pages_at_once(client, make, page_cache):
+    from datetime import timedelta
+
+    from market.prices import services as prices
+    from tests.prices.conftest import csv_bytes
+
+    officer = make.officer()
+    today = prices.local_today()
+
+    def row(days_ago, price):
+        return ((today - timedelta(days=days_ago)).isoformat(), "coffee_robusta", "dak_lak",
+                "VND/kg", price)
+
+    prices.import_prices(officer, "a.csv", csv_bytes([row(5, 101300)]))
+    db.session.commit()
+    pages = ["/en/prices/", "/en/prices/coffee_robusta?market=dak_lak"]
+    for path in pages:
+        assert "101,300" in get(client, path)[1]
+        assert get(client, path)[0] == "hit"
+    prices.import_prices(officer, "b.csv", csv_bytes([row(1, 104700)]))
+    db.session.commit()
+    for path in pages:
+        state, body = get(client, path)
+        assert state == "miss" and "104,700" in body, path
