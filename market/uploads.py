@@ -26,7 +26,7 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 25_000_000
 MAX_SIDE = 3000  # stored images are scaled down to this; nobody needs more on a product page
 # The only folders /media/ serves; everything else there (old private files) is refused.
-PUBLIC_MEDIA_DIRS = ("products", "demo")
+PUBLIC_MEDIA_DIRS = ("products", "demo", "reviews", "cooperatives")
 PRIVATE_SUBDIRS = ("ocop", "disputes")
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 THUMBNAIL_SIZES = {"thumb": (320, 320), "medium": (960, 960)}
@@ -105,6 +105,24 @@ def save_image(stream, media_dir: str, subdir: str, field: str = "image") -> Sto
     return StoredImage(f"{subdir}/{name}.{ext}", thumbnails, image.width, image.height)
 
 
+def save_images(streams, root: str, subdir: str, session, field: str = "photos") -> list[str]:
+    """Save every image (re-encoded, with thumbnails) or none: a refused one removes those
+    saved before it; a later rollback of `session`'s transaction removes them all. Returns
+    the stored names (relative to `root`)."""
+    names: list[str] = []
+    files: list[str] = []
+    try:
+        for stream in streams:
+            stored = save_image(stream, root, subdir, field=field)
+            names.append(stored.filename)
+            files.extend(stored_files(stored.filename))
+    except Exception:
+        remove_files(root, files)
+        raise
+    remove_on_rollback(session, root, files)
+    return names
+
+
 def save_document(stream, media_dir: str, subdir: str, field: str = "document") -> str:
     """A scanned decision or certificate: PDF, or an image (re-encoded like any image)."""
     data = _read(stream, MAX_DOCUMENT_BYTES, field)
@@ -140,10 +158,20 @@ def remove_on_rollback(session, root: str, relative_names) -> None:
     """Files saved for a change that is not committed yet: keep them if the session's
     transaction commits, delete them if it ends any other way (rollback, or closed by an
     error before the commit)."""
+    _remove_when(session, root, relative_names, committed=False)
+
+
+def remove_on_commit(session, root: str, relative_names) -> None:
+    """Files of a record being deleted: delete them once the session's transaction commits;
+    keep them if it ends any other way (the record is still there)."""
+    _remove_when(session, root, relative_names, committed=True)
+
+
+def _remove_when(session, root: str, relative_names, *, committed: bool) -> None:
     names = list(relative_names)
     state = {"committed": False, "done": False}
 
-    def committed(_session):
+    def on_commit(_session):
         state["committed"] = True
 
     def ended(_session, transaction):
@@ -152,10 +180,10 @@ def remove_on_rollback(session, root: str, relative_names) -> None:
         if transaction.parent is not None or state["done"]:
             return
         state["done"] = True
-        if not state["committed"]:
+        if state["committed"] == committed:
             remove_files(root, names)
 
-    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_commit", on_commit)
     event.listen(session, "after_transaction_end", ended)
 
 
