@@ -41,7 +41,7 @@ def _write_url(vo, line=1, lang="vi"):
 
 
 def _json_ld(html: str) -> dict:
-    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
     return json.loads(block.group(1))
 
 
@@ -295,7 +295,7 @@ def test_service_rules(make, delivered):
 
 
 def test_cooperative_rating_from_reviews_and_on_time_shipping(make, delivered):
-    vo, staff, buyer, _admin = delivered
+    vo, _staff, buyer, _admin = delivered
     coop_id = vo.cooperative_id
     reviews.create_review(buyer, vo.public_id, 1, stars=4, text="",
                           media_dir=current_app.config["MEDIA_DIR"])
