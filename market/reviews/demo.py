@@ -151,7 +151,7 @@ def seed(media_dir: str, owner_email: str = "owner@demo.htx.vn") -> int:
     added = 0
     for n, (index, who, stars, text, days_ago, answer) in enumerate(REVIEWS):
         buyer = people[who]
-        vo = _delivered(products[index], buyer, f"{PREFIX}-{n}", days_ago, owner)
+        vo = _delivered(products[index], buyer, f"{PREFIX}-order-{n:04d}", days_ago, owner)
         if vo is None:
             continue
         review = reviews.create_review(buyer, vo.public_id, 1, stars=stars, text=text,
@@ -163,6 +163,6 @@ def seed(media_dir: str, owner_email: str = "owner@demo.htx.vn") -> int:
         added += 1
     demo_buyer = accounts.find_by_email("buyer@demo.htx.vn")
     if demo_buyer is not None:
-        _delivered(products[WAITING_FOR_REVIEW], demo_buyer, f"{PREFIX}-waiting", 6, owner)
+        _delivered(products[WAITING_FOR_REVIEW], demo_buyer, f"{PREFIX}-order-wait", 6, owner)
     db.session.flush()
     return added

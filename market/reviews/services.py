@@ -265,11 +265,16 @@ class CooperativeRating:
     shipping: orders.ShippingRecord
 
 
-def cooperative_rating(cooperative_id: int, now: datetime | None = None) -> CooperativeRating:
-    total, count = db.session.execute(
-        db.select(db.func.coalesce(db.func.sum(Product.rating_sum), 0),
-                  db.func.coalesce(db.func.sum(Product.rating_count), 0))
-        .where(Product.cooperative_id == cooperative_id)).one()
+def cooperative_rating(cooperative_id: int, now: datetime | None = None, *,
+                       totals: tuple[int, int] | None = None) -> CooperativeRating:
+    """Reviews' stars over all its products (`totals`: their summed rating_sum and
+    rating_count, when the caller has them already), and its on-time shipping."""
+    if totals is None:
+        totals = db.session.execute(
+            db.select(db.func.coalesce(db.func.sum(Product.rating_sum), 0),
+                      db.func.coalesce(db.func.sum(Product.rating_count), 0))
+            .where(Product.cooperative_id == cooperative_id)).one()
+    total, count = totals
     return CooperativeRating(
         average=round(total / count, 1) if count else None, count=int(count),
         shipping=orders.shipping_record(cooperative_id, days=ON_TIME_DAYS, now=now))

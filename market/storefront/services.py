@@ -76,40 +76,50 @@ def _sorted(query, sort: str):
 
 def cooperative_page(slug: str, filters: ProductFilters, *, page: int = 1,
                      per_page: int = 24) -> CooperativePage:
+    """Everything the page shows, in a fixed number of queries whatever the catalogue size:
+    one summary row per public product (category, stock, rating) gives the badges' ids, the
+    category filter's choices, the filtered total and the reviews' rating."""
     coop = vendors.get_public(slug)
-    badges = ocop.badges_for_cooperative(coop.id)
     public = catalog.public_products_query().where(Product.cooperative_id == coop.id)
-
+    summary = db.session.execute(
+        public.with_only_columns(Product.id, Product.category_id, Product.stock,
+                                 Product.rating_sum, Product.rating_count)).all()
+    badges = ocop.badges_for_products([row.id for row in summary])
+    category_ids = {row.category_id for row in summary if row.category_id is not None}
     categories = list(db.session.scalars(
-        db.select(Category).where(Category.id.in_(
-            public.with_only_columns(Product.category_id).distinct().scalar_subquery()))
-        .order_by(Category.position)))
-    query = public
-    if filters.category:
-        query = query.join(Category, Category.id == Product.category_id).where(
-            Category.slug == filters.category)
-    if filters.stars:
-        query = query.where(Product.id.in_(
-            [pid for pid, badge in badges.items() if badge.stars >= filters.stars] or [0]))
-    if filters.in_stock:
-        query = query.where(Product.stock > 0)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+        db.select(Category).where(Category.id.in_(category_ids)).order_by(Category.position)
+    )) if category_ids else []
+    chosen = next((c for c in categories if c.slug == filters.category), None)
+
+    def matches(row) -> bool:
+        if filters.category and (chosen is None or row.category_id != chosen.id):
+            return False
+        if filters.stars and (row.id not in badges or badges[row.id].stars < filters.stars):
+            return False
+        return not (filters.in_stock and row.stock <= 0)
+
+    ids = [row.id for row in summary if matches(row)]
+    total = len(ids)
     products = list(db.session.scalars(
-        _sorted(query, filters.sort).limit(per_page).offset((max(page, 1) - 1) * per_page)))
+        _sorted(public.where(Product.id.in_(ids)), filters.sort)
+        .limit(per_page).offset((max(page, 1) - 1) * per_page))) if ids else []
 
     certified = {p.id: p for p in db.session.scalars(
-        public.where(Product.id.in_(list(badges) or [0]))
-        .order_by(Product.created_at, Product.id))}
+        public.where(Product.id.in_(list(badges))).order_by(Product.created_at, Product.id)
+    )} if badges else {}
     by_number: dict[str, Certification] = {}
     for product_id, badge in badges.items():
         if product_id not in certified:
-            continue  # a draft or archived product: not named on a public page
+            continue
         cert = by_number.setdefault(badge.certificate_number, Certification(
             badge.certificate_number, badge.stars, badge.level, badge.valid_until, badge))
         cert.products.append(certified[product_id])
     certifications = sorted(by_number.values(), key=lambda c: (-c.stars, c.number))
+    rating = reviews.cooperative_rating(
+        coop.id, totals=(sum(r.rating_sum for r in summary),
+                         sum(r.rating_count for r in summary)))
     return CooperativePage(
         coop=coop, province=geo.province(coop.province_code),
         commune=geo.commune(coop.commune_code) if coop.commune_code else None,
         products=products, total=total, badges=badges, certifications=certifications,
-        categories=categories, rating=reviews.cooperative_rating(coop.id), filters=filters)
+        categories=categories, rating=rating, filters=filters)
