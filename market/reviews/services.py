@@ -301,12 +301,23 @@ def json_ld(product: Product, items: list[ReviewItem], lang: str) -> dict:
     }
 
 
+# The most common Vietnamese family names: a name that starts with one is written family
+# name first ("Nguyễn Thị Lan"); any other is taken as given name first ("Emma Clarke").
+VIETNAMESE_FAMILY_NAMES = frozenset({
+    "nguyễn", "trần", "lê", "phạm", "hoàng", "huỳnh", "phan", "vũ", "võ", "đặng", "bùi", "đỗ",
+    "hồ", "ngô", "dương", "lý", "đinh", "đoàn", "lâm", "trịnh", "mai", "trương", "lương",
+    "cao", "hà", "tạ", "chu", "quách", "thái",
+})
+
+
 def author_name(review: Review) -> str:
-    """The name shown with a review: first name and the initial of the family name (Vietnamese
-    names put the family name first: 'Nguyễn Thị Mai' -> 'Mai N.')."""
+    """The name shown with a review: the given name and the family name's initial
+    ('Nguyễn Thị Lan' -> 'Lan N.', 'Emma Clarke' -> 'Emma C.')."""
     parts = (review.author.name or "").split()
     if not parts:
         return "—"
     if len(parts) == 1:
         return parts[0]
-    return f"{parts[-1]} {parts[0][0]}."
+    if parts[0].lower() in VIETNAMESE_FAMILY_NAMES:
+        return f"{parts[-1]} {parts[0][0]}."
+    return f"{parts[0]} {parts[-1][0]}."

@@ -319,3 +319,14 @@ def test_cooperative_rating_from_reviews_and_on_time_shipping(make, delivered):
 def test_staff_of_another_role_cannot_open_the_vendor_list(client, make):
     login(client, make.user(Role.BUYER))
     assert client.get("/vi/vendor/reviews").status_code == 403
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("Nguyễn Thị Lan", "Lan N."), ("Trần Văn Bình", "Bình T."), ("Emma Clarke", "Emma C."),
+    ("Sarah Jane Mitchell", "Sarah M."), ("Hoa", "Hoa"), ("", "—"),
+])
+def test_authors_are_shown_by_given_name_and_an_initial(name, shown):
+    from types import SimpleNamespace
+
+    review = SimpleNamespace(author=SimpleNamespace(name=name))
+    assert reviews.author_name(review) == shown
