@@ -158,17 +158,36 @@ def remove_on_rollback(session, root: str, relative_names) -> None:
     """Files saved for a change that is not committed yet: keep them if the session's
     transaction commits, delete them if it ends any other way (rollback, or closed by an
     error before the commit)."""
-    _remove_when(session, root, relative_names, committed=False)
+    names = list(relative_names)
+    _when_transaction_ends(session, lambda: remove_files(root, names), committed=False)
 
 
 def remove_on_commit(session, root: str, relative_names) -> None:
     """Files of a record being deleted: delete them once the session's transaction commits;
     keep them if it ends any other way (the record is still there)."""
-    _remove_when(session, root, relative_names, committed=True)
-
-
-def _remove_when(session, root: str, relative_names, *, committed: bool) -> None:
     names = list(relative_names)
+    _when_transaction_ends(session, lambda: remove_files(root, names), committed=True)
+
+
+def move_on_commit(session, root: str, target_root: str, relative_names) -> None:
+    """Files that must stop being public (a hidden review's photos): once the transaction
+    commits, move them from `root` (MEDIA_DIR) to the same names under `target_root`
+    (PRIVATE_DIR), out of /media/'s reach; left alone if it does not commit."""
+    names = list(relative_names)
+
+    def move():
+        for name in names:
+            source = Path(root) / name
+            if source.is_file() and Path(root).resolve() in source.resolve().parents:
+                target = _folder(target_root, str(Path(name).parent)) / Path(name).name
+                shutil.move(str(source), str(target))
+
+    _when_transaction_ends(session, move, committed=True)
+
+
+def _when_transaction_ends(session, action, *, committed: bool) -> None:
+    """Run `action` once when the session's outermost transaction ends, if it committed
+    (committed=True) or if it did not (committed=False)."""
     state = {"committed": False, "done": False}
 
     def on_commit(_session):
@@ -181,7 +200,7 @@ def _remove_when(session, root: str, relative_names, *, committed: bool) -> None
             return
         state["done"] = True
         if state["committed"] == committed:
-            remove_files(root, names)
+            action()
 
     event.listen(session, "after_commit", on_commit)
     event.listen(session, "after_transaction_end", ended)

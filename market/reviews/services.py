@@ -20,7 +20,7 @@ from market.extensions import db
 from market.orders import services as orders
 from market.parsing import parse_int
 from market.reviews.models import Review
-from market.uploads import remove_on_commit, save_images, stored_files
+from market.uploads import move_on_commit, remove_on_commit, save_images, stored_files
 from market.vendors.models import Cooperative
 
 MAX_PHOTOS = 3
@@ -136,8 +136,10 @@ def own_review(user, public_id: str) -> Review:
     return review
 
 
-def delete_review(user, public_id: str, *, media_dir: str) -> Product:
-    """The author deletes their own review (its photos go once the deletion commits)."""
+def delete_review(user, public_id: str, *, media_dir: str,
+                  private_dir: str | None = None) -> Product:
+    """The author deletes their own review (its photos go once the deletion commits; a
+    hidden review's photos are under `private_dir`)."""
     review = own_review(user, public_id)
     product = review.product
     if not review.hidden:
@@ -145,7 +147,8 @@ def delete_review(user, public_id: str, *, media_dir: str) -> Product:
     files = [f for name in review.photos for f in stored_files(name)]
     db.session.delete(review)
     db.session.flush()
-    remove_on_commit(db.session(), media_dir, files)
+    root = private_dir if review.hidden and private_dir else media_dir
+    remove_on_commit(db.session(), root, files)
     return product
 
 
@@ -167,7 +170,10 @@ def reply(user, public_id: str, text: str, now: datetime | None = None) -> Revie
     return review
 
 
-def hide(user, public_id: str, reason: str, now: datetime | None = None) -> Review:
+def hide(user, public_id: str, reason: str, now: datetime | None = None, *,
+         media_dir: str | None = None, private_dir: str | None = None) -> Review:
+    """Hide a review with a reason the author sees. Its photos leave the public media folder
+    (moved to `private_dir` once this commits, kept there as the record)."""
     review = get_review(public_id)
     if not may_moderate(user, review):
         raise NotFound(_l("No such review."))
@@ -180,6 +186,9 @@ def hide(user, public_id: str, reason: str, now: datetime | None = None) -> Revi
                           code="reason_missing", status=422)
     review.hidden_at, review.hidden_reason, review.hidden_by_id = now or utcnow(), reason, user.id
     _move_rating(review.product_id, review.stars, -1)
+    if review.photos and media_dir and private_dir:
+        move_on_commit(db.session(), media_dir, private_dir,
+                       [f for name in review.photos for f in stored_files(name)])
     db.session.flush()
     return review
 

@@ -63,7 +63,8 @@ def delete(public_id):
                             _("Your review, its stars and its photos are removed for good."),
                             _("Delete the review"), _product_url(review.product))
     product = services.delete_review(current_user, public_id,
-                                     media_dir=current_app.config["MEDIA_DIR"])
+                                     media_dir=current_app.config["MEDIA_DIR"],
+                                     private_dir=current_app.config["PRIVATE_DIR"])
     db.session.commit()
     flash(_("Your review is deleted."), "success")
     return redirect(_product_url(product), code=303)
@@ -99,7 +100,9 @@ def hide(public_id):
     form = HideForm()
     review = services.get_review(public_id)
     if form.validate_on_submit():
-        _act(lambda: services.hide(current_user, public_id, form.reason.data),
+        _act(lambda: services.hide(current_user, public_id, form.reason.data,
+                                   media_dir=current_app.config["MEDIA_DIR"],
+                                   private_dir=current_app.config["PRIVATE_DIR"]),
              _("The review is hidden; its author sees why."))
     return redirect(_product_url(review.product, f"review-{review.public_id}"), code=303)
 

@@ -330,3 +330,24 @@ def test_authors_are_shown_by_given_name_and_an_initial(name, shown):
 
     review = SimpleNamespace(author=SimpleNamespace(name=name))
     assert reviews.author_name(review) == shown
+
+
+def test_a_hidden_review_s_photos_stop_being_public(client, make, delivered):
+    from pathlib import Path
+
+    vo, _staff, buyer, _admin = delivered
+    media, private = current_app.config["MEDIA_DIR"], current_app.config["PRIVATE_DIR"]
+    review = reviews.create_review(buyer, vo.public_id, 1, stars=1, text="Ảnh không phù hợp",
+                                   photos=[_png()], media_dir=media)
+    db.session.commit()
+    photo = review.photos[0]
+    assert client.get(f"/media/{photo}").status_code == 200
+    login(client, make.officer(66))
+    client.post(f"/vi/reviews/{review.public_id}/hide", data={"reason": "Ảnh phản cảm."})
+    assert client.get(f"/media/{photo}").status_code == 404
+    assert not (Path(media) / photo).exists() and (Path(private) / photo).is_file()
+    login(client, buyer)  # the author still sees the review and why, without the photo
+    page = client.get(f"/vi/p/{_product(vo).slug}").get_data(as_text=True)
+    assert "Ảnh phản cảm." in page and photo.rsplit(".", 1)[0] not in page
+    client.post(f"/vi/reviews/{review.public_id}/delete", data={"confirmed": "1"})
+    assert not (Path(private) / photo).exists()
