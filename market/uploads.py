@@ -28,7 +28,7 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 25_000_000
 MAX_SIDE = 3000  # stored images are scaled down to this; nobody needs more on a product page
 # The only folders /media/ serves; everything else there (old private files) is refused.
-PUBLIC_MEDIA_DIRS = ("products", "demo")
+PUBLIC_MEDIA_DIRS = ("products", "demo", "reviews", "cooperatives")
 PRIVATE_SUBDIRS = ("ocop", "disputes")
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 THUMBNAIL_SIZES = {"thumb": (320, 320), "medium": (960, 960)}
@@ -103,6 +103,24 @@ def save_image(stream, media_dir: str, subdir: str, field: str = "image") -> Sto
     return StoredImage(filename, thumbnails, image.width, image.height)
 
 
+def save_images(streams, root: str, subdir: str, session, field: str = "photos") -> list[str]:
+    """Save every image (re-encoded, with thumbnails) or none: a refused one removes those
+    saved before it; a later rollback of `session`'s transaction removes them all. Returns
+    the stored names (relative to `root`)."""
+    names: list[str] = []
+    files: list[str] = []
+    try:
+        for stream in streams:
+            stored = save_image(stream, root, subdir, field=field)
+            names.append(stored.filename)
+            files.extend(stored_files(stored.filename))
+    except Exception:
+        remove_files(root, files)
+        raise
+    remove_on_rollback(session, root, files)
+    return names
+
+
 def save_document(stream, media_dir: str, subdir: str, field: str = "document") -> str:
     """A scanned decision or certificate: PDF, or an image (re-encoded like any image)."""
     data = _read(stream, MAX_DOCUMENT_BYTES, field)
@@ -140,9 +158,38 @@ def remove_on_rollback(session, root: str, relative_names) -> None:
     transaction commits, delete them if it ends any other way (rollback, or closed by an
     error before the commit)."""
     names = list(relative_names)
+    _when_transaction_ends(session, lambda: remove_files(root, names), committed=False)
+
+
+def remove_on_commit(session, root: str, relative_names) -> None:
+    """Files of a record being deleted: delete them once the session's transaction commits;
+    keep them if it ends any other way (the record is still there)."""
+    names = list(relative_names)
+    _when_transaction_ends(session, lambda: remove_files(root, names), committed=True)
+
+
+def move_on_commit(session, root: str, target_root: str, relative_names) -> None:
+    """Files that must stop being public (a hidden review's photos): once the transaction
+    commits, move them from `root` (MEDIA_DIR) to the same names under `target_root`
+    (PRIVATE_DIR), out of /media/'s reach; left alone if it does not commit."""
+    names = list(relative_names)
+
+    def move():
+        for name in names:
+            source = Path(root) / name
+            if source.is_file() and Path(root).resolve() in source.resolve().parents:
+                target = _folder(target_root, str(Path(name).parent)) / Path(name).name
+                shutil.move(str(source), str(target))
+
+    _when_transaction_ends(session, move, committed=True)
+
+
+def _when_transaction_ends(session, action, *, committed: bool) -> None:
+    """Run `action` once when the session's outermost transaction ends, if it committed
+    (committed=True) or if it did not (committed=False)."""
     state = {"committed": False, "done": False}
 
-    def committed(_session):
+    def on_commit(_session):
         state["committed"] = True
 
     def ended(_session, transaction):
@@ -151,10 +198,10 @@ def remove_on_rollback(session, root: str, relative_names) -> None:
         if transaction.parent is not None or state["done"]:
             return
         state["done"] = True
-        if not state["committed"]:
-            remove_files(root, names)
+        if state["committed"] == committed:
+            action()
 
-    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_commit", on_commit)
     event.listen(session, "after_transaction_end", ended)
 
 

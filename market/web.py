@@ -30,12 +30,14 @@ def init_app(app) -> None:
     from market.payments.views import bp as payments_bp
     from market.prices.api import bp as prices_api_bp
     from market.prices.views import bp as prices_bp
+    from market.reviews.views import bp as reviews_bp
     from market.storefront.views import bp as storefront_bp
     from market.storefront.views import seo_bp
     from market.vendors.views import bp as vendors_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
-                      orders_api_bp, payments_bp, prices_bp, prices_api_bp, notifications_bp):
+                      orders_api_bp, payments_bp, prices_bp, prices_api_bp, notifications_bp,
+                      reviews_bp):
         app.register_blueprint(blueprint)
 
     from market import department, search

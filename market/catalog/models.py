@@ -53,6 +53,10 @@ class Product(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Reviews (market/reviews): stars summed and counted over visible reviews, kept by the
+    # reviews service in the same transaction as the review change.
+    rating_sum: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    rating_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     cooperative = relationship("Cooperative", lazy="joined", innerjoin=True)
     category = relationship("Category")
@@ -89,6 +93,11 @@ class Product(db.Model):
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    @property
+    def rating_avg(self) -> float | None:
+        """Average stars of the visible reviews (one decimal), None without reviews."""
+        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
 
 
 class StockMovement(db.Model):

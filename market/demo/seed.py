@@ -155,6 +155,9 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
     from market.ocop.demo import seed_ocop
 
     seed_ocop(private_dir)  # verified 3/4/5-star, one pending and one expired certificate
+    from market.reviews.demo import seed as seed_reviews
+
+    counts["reviews"] = seed_reviews(media_dir)  # delivered orders, reviews, replies
     from market.department.demo import seed as seed_department
 
     counts.update(seed_department())  # Đắk Lắk's register and a year of invented orders

@@ -13,7 +13,7 @@ from market.extensions import db
 from market.notifications import events
 from market.orders import ledger, services, states
 from market.orders.models import Dispute, DisputeEvent, VendorOrder, VendorOrderStatus
-from market.uploads import remove_files, remove_on_rollback, save_image, stored_files
+from market.uploads import save_images, stored_files
 
 WINDOW = timedelta(days=7)
 MAX_PHOTOS = 3
@@ -61,20 +61,7 @@ def open_dispute(vendor_order: VendorOrder, buyer, reason: str, photos=(),
 
 
 def _store_photos(streams, private_dir: str) -> list[str]:
-    """Save every photo (re-encoded, with thumbnails) or none: a refused one removes those
-    saved before it; a later rollback of the transaction removes them all."""
-    names: list[str] = []
-    files: list[str] = []
-    try:
-        for stream in streams:
-            stored = save_image(stream, private_dir, PHOTO_SUBDIR, field="photos")
-            names.append(stored.filename)
-            files.extend(stored_files(stored.filename))
-    except Exception:
-        remove_files(private_dir, files)
-        raise
-    remove_on_rollback(db.session(), private_dir, files)
-    return names
+    return save_images(streams, private_dir, PHOTO_SUBDIR, db.session(), field="photos")
 
 
 def may_see(user, dispute: Dispute) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -678,3 +678,89 @@ def to_pack(cooperative_id: int, limit: int = 10) -> tuple[int, list[VendorOrder
     oldest = db.session.scalars(scope.order_by(VendorOrder.created_at, VendorOrder.id)
                                 .limit(limit))
     return count, list(oldest)
+
+
+# --- what reviews and the cooperative's rating need (market/reviews calls these) ---------------
+
+RECEIVED = (S.DELIVERED.value, S.COMPLETED.value)  # the buyer has the goods
+
+
+def buyer_line(user, vendor_order_public_id: str, position: int) -> OrderLine:
+    """Line `position` (1-based) of one of the user's own vendor orders; anyone else's, or a
+    line that does not exist, is 'no such order'."""
+    vo = db.session.scalar(db.select(VendorOrder).filter_by(public_id=vendor_order_public_id))
+    if (vo is None or user is None or not getattr(user, "is_authenticated", False)
+            or vo.order.buyer_id != user.id or not 1 <= position <= len(vo.lines)):
+        raise NotFound(_l("No such order."))
+    return vo.lines[position - 1]
+
+
+def line_vendor_order(line: OrderLine) -> VendorOrder:
+    return db.session.get(VendorOrder, line.vendor_order_id)
+
+
+def received(vendor_order: VendorOrder) -> bool:
+    return vendor_order.status in RECEIVED
+
+
+def line_buyer_id(line: OrderLine) -> int | None:
+    return line_vendor_order(line).order.buyer_id
+
+
+@dataclass
+class ShippingRecord:
+    days: int  # the promise: shipped within this many days of payment or confirmation
+    counted: int  # parts paid/confirmed in the period whose promise has come due
+    on_time: int
+
+    @property
+    def share(self) -> float | None:
+        return self.on_time / self.counted if self.counted else None
+
+
+def shipping_record(cooperative_id: int, *, days: int = 3, period_days: int = 365,
+                    now: datetime | None = None) -> ShippingRecord:
+    """How often the cooperative ships on time, from the order events: of its parts paid
+    (prepaid) or confirmed (cash on delivery) in the last `period_days`, the share shipped
+    within `days` of that moment. A part cancelled before shipping is not counted; one still
+    unshipped after `days` counts as late; one still inside its `days` is not counted yet."""
+    now = now or utcnow()
+    start_states = (S.PAID.value, S.CONFIRMED.value)
+    started = (db.select(OrderEvent.vendor_order_id.label("vo_id"),
+                         db.func.min(OrderEvent.at).label("at"))
+               .join(VendorOrder, VendorOrder.id == OrderEvent.vendor_order_id)
+               .where(VendorOrder.cooperative_id == cooperative_id,
+                      OrderEvent.to_status.in_(start_states))
+               .group_by(OrderEvent.vendor_order_id).subquery())
+    shipped = (db.select(OrderEvent.vendor_order_id.label("vo_id"),
+                         db.func.min(OrderEvent.at).label("at"))
+               .join(VendorOrder, VendorOrder.id == OrderEvent.vendor_order_id)
+               .where(VendorOrder.cooperative_id == cooperative_id,
+                      OrderEvent.to_status == S.SHIPPED.value)
+               .group_by(OrderEvent.vendor_order_id).subquery())
+    rows = db.session.execute(
+        db.select(started.c.at, shipped.c.at, VendorOrder.status)
+        .join(VendorOrder, VendorOrder.id == started.c.vo_id)
+        .outerjoin(shipped, shipped.c.vo_id == started.c.vo_id)
+        .where(started.c.at >= now - timedelta(days=period_days)))
+    promise = timedelta(days=days)
+    counted = on_time = 0
+    for began, sent, status in rows:
+        began, sent = _aware(began), _aware(sent)
+        if sent is None:
+            if status in (S.CANCELLED.value, S.REFUNDED.value) or now - began <= promise:
+                continue
+            counted += 1
+            continue
+        counted += 1
+        on_time += sent - began <= promise
+    return ShippingRecord(days=days, counted=counted, on_time=on_time)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """An aggregate's datetime as aware UTC, whatever the driver returned."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value

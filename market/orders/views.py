@@ -31,6 +31,7 @@ from market.orders.models import Dispute, PaymentMethod, VendorOrderStatus
 from market.payments import services as payments
 from market.payments import transfers, vietqr
 from market.payments.views import bank_account, gateway
+from market.reviews import services as reviews
 from market.uploads import send_private
 from market.urls import absolute_url_for, with_query
 from market.vendors import services as vendors
@@ -329,7 +330,8 @@ def _render_order(order, link_token: str | None = None):
                            and gateway().enabled,
                            cancellable=services.cancellable(order),
                            status_label=services.status_label,
-                           disputes=disputes.for_order(order), dispute_window=disputes.WINDOW)
+                           disputes=disputes.for_order(order), dispute_window=disputes.WINDOW,
+                           line_reviews=reviews.for_order(order, current_user))
 
 
 @bp.get("/orders/<public_id>")

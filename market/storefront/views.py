@@ -5,12 +5,15 @@ from datetime import date
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import format_date
+from flask_login import current_user
 
 from market.catalog import services as catalog
 from market.geo import services as geo
 from market.i18n import LOCALES, current_lang
 from market.ocop import services as ocop
 from market.parsing import parse_page
+from market.reviews import services as reviews
+from market.storefront import services
 from market.urls import absolute_url_for
 from market.vendors import services as vendors
 
@@ -64,17 +67,14 @@ def _sort() -> str:
 
 @bp.get("/c/<slug>")
 def cooperative(slug):
-    coop = vendors.get_public(slug)
     page = _page()
-    sort = _sort()
-    products, total = catalog.public_page(cooperative_id=coop.id, sort=sort, page=page,
-                                          per_page=PAGE_SIZE)
+    filters = services.ProductFilters.parse(request.args)
+    view = services.cooperative_page(slug, filters, page=page, per_page=PAGE_SIZE)
     return render_template(
-        "storefront/cooperative.html",
-        coop=coop, products=products, page=page, pages=_pages(total), total=total, sort=sort,
-        province=geo.province(coop.province_code), commune=geo.commune(coop.commune_code),
-        badges=ocop.badges_for_cooperative(coop.id),
-        seo=_seo("storefront.cooperative", slug=coop.slug),
+        "storefront/cooperative.html", view=view, coop=view.coop, products=view.products,
+        page=page, pages=_pages(view.total), total=view.total, badges=view.badges,
+        province=view.province, commune=view.commune, star_filters=services.STAR_FILTERS,
+        seo=_seo("storefront.cooperative", slug=view.coop.slug),
     )
 
 
@@ -109,6 +109,8 @@ def product(slug):
     }
     if item.category is not None:
         json_ld["category"] = item.category.name(lang)
+    review_items = reviews.for_product(item, current_user)
+    json_ld.update(reviews.json_ld(item, review_items, lang))
     usd = None
     if lang == "en":
         usd = catalog_usd(item.price)
@@ -117,6 +119,8 @@ def product(slug):
         product=item, text=text, fallback=bool(text and text.locale != lang),
         origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
         usd=usd, badge=ocop.badges_for_products([item.id]).get(item.id),
+        reviews=review_items, author_name=reviews.author_name,
+        star_counts=reviews.star_counts(item.id) if item.rating_count else {},
     )
 
 

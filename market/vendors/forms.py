@@ -61,6 +61,17 @@ class ProfileForm(FlaskForm):
     story_en = TextAreaField(_l("Story (English)"))
 
 
+class PublicProfileForm(ProfileForm):
+    """What the owner edits once approved: the profile, plus the public page's phone, logo
+    and cover photo."""
+
+    public_phone = StringField(_l("Public phone (shown on your page)"),
+                               description=_l("Buyers see this number. The contact phone "
+                                              "above stays between you and the platform."))
+    logo = FileField(_l("Logo (JPEG, PNG or WebP, up to 5 MB)"))
+    cover_image = FileField(_l("Cover photo (wide, JPEG, PNG or WebP, up to 5 MB)"))
+
+
 class ApplyForm(ProfileForm):
     """The profile, plus what identifies the cooperative and is fixed once approved."""
 

@@ -34,8 +34,11 @@ class Cooperative(db.Model):
     story_vi: Mapped[str] = mapped_column(sa.Text, default="")
     story_en: Mapped[str] = mapped_column(sa.Text, default="")
     logo: Mapped[str | None] = mapped_column(sa.String(200))
+    cover_image: Mapped[str | None] = mapped_column(sa.String(200))
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
-    contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")  # the platform's use
+    # Shown on the public page; contact_email / contact_phone stay between platform and HTX.
+    public_phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     status: Mapped[str] = mapped_column(sa.String(20), default=CooperativeStatus.PENDING.value)
     # Platform commission on goods, in basis points; None means the platform default (5 %).
     commission_rate_bp: Mapped[int | None] = mapped_column(sa.Integer)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import date, timedelta
 
@@ -286,7 +287,11 @@ def _require_owner(user: User) -> Cooperative:
 
 
 PROFILE_FIELDS = ("address", "sector", "story_vi", "story_en", "contact_email", "contact_phone",
-                  "member_count")
+                  "member_count", "public_phone")
+# A landline (0262 3851 234) or a mobile (0912 345 678), as buyers dial it.
+_PUBLIC_PHONE = re.compile(r"^(\+84|0)\d{9,10}$")
+PROFILE_IMAGES = {"logo": "logo", "cover_image": "cover_image"}  # form field -> column
+PROFILE_IMAGE_SUBDIR = "cooperatives"  # under MEDIA_DIR: shown on the public page
 
 
 def update_profile(user: User, data: dict) -> Cooperative:
@@ -297,11 +302,33 @@ def update_profile(user: User, data: dict) -> Cooperative:
         if members is None or members < MIN_MEMBERS:
             errors.add("member_count", _l(
                 "A cooperative has at least %(n)d members.", n=MIN_MEMBERS))
+    if data.get("public_phone"):
+        data = dict(data, public_phone=re.sub(r"[\s.-]", "", clean_line(data["public_phone"], 40)))
+        if not _PUBLIC_PHONE.match(data["public_phone"]):
+            errors.add("public_phone", _l(
+                "Enter a Vietnamese phone number, e.g. 0262 3851 234 or 0912 345 678."))
     errors.raise_if_any()
     for key in PROFILE_FIELDS:
         if key in data:
             value = data[key]
             setattr(coop, key, int(value) if key == "member_count" else (value or "").strip())
+    db.session.flush()
+    return coop
+
+
+def set_profile_image(user: User, field: str, stream, media_dir: str) -> Cooperative:
+    """The owner uploads the logo or the cover photo (re-encoded, without metadata, by the
+    safe upload code); the old files go once the change commits, the new ones if it does
+    not."""
+    from market.uploads import remove_on_commit, save_images, stored_files
+
+    coop = _require_owner(user)
+    column = PROFILE_IMAGES[field]
+    old = getattr(coop, column)
+    name, = save_images([stream], media_dir, PROFILE_IMAGE_SUBDIR, db.session(), field=field)
+    setattr(coop, column, name)
+    if old and old.startswith(f"{PROFILE_IMAGE_SUBDIR}/"):
+        remove_on_commit(db.session(), media_dir, stored_files(old))
     db.session.flush()
     return coop
 

@@ -44,7 +44,7 @@ from market.vendors.forms import (
     ImportForm,
     InviteForm,
     ProductForm,
-    ProfileForm,
+    PublicProfileForm,
     ReviewForm,
 )
 
@@ -362,7 +362,7 @@ def accept_invitation(token):
 @login_required
 def profile():
     coop = _coop()
-    form = ProfileForm(obj=coop)
+    form = PublicProfileForm(obj=coop)
     if current_user.is_owner and form.validate_on_submit():
         data = {k: form[k].data for k in services.PROFILE_FIELDS}
         try:
@@ -370,6 +370,11 @@ def profile():
                 services.resubmit(current_user, data)
             else:
                 services.update_profile(current_user, data)
+            for name in services.PROFILE_IMAGES:
+                upload = request.files.get(name)
+                if upload and upload.filename:
+                    services.set_profile_image(current_user, name, upload.stream,
+                                               current_app.config["MEDIA_DIR"])
         except ValidationError as exc:
             db.session.rollback()
             _apply_errors(form, exc)

@@ -18,6 +18,7 @@ from market.extensions import db
 from market.orders import disputes, links, services
 from market.orders.models import VendorOrderStatus as S
 from market.prices import services as prices
+from market.reviews import services as reviews
 from market.vendors import services as vendors
 from tests import factories
 from tests.conftest import login
@@ -159,6 +160,13 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "department.cooperative": (REVIEWERS_A, {"slug": "coop_slug"}),
     "department.registry_confirm": (REVIEWERS_A, {"public_id": "registry_import_id"}),
     "department.compare": (ADMIN, {}),
+    # reviews: the buyer of a delivered line writes and deletes; cooperative A replies; an
+    # officer of A's province or an admin hides
+    "reviews.write": (frozenset({"buyer"}), {"vo_id": "reviewable_vo_id", "line": 1}),
+    "reviews.delete": (frozenset({"buyer"}), {"public_id": "review_id"}),
+    "reviews.reply": (STAFF_A, {"public_id": "review_id"}),
+    "reviews.hide": (REVIEWERS_A, {"public_id": "review_id"}),
+    "reviews.vendor_reviews": (ANY_STAFF, {}),
 }
 
 # Routes that list a scope's objects: a role outside the owners may open the page (its
@@ -169,7 +177,8 @@ SCOPED_LISTS = {"orders.dispute_queue", "ocop.review_queue", "vendors.review_lis
                 "accounts.addresses_list",
                 "department.overview", "department.table", "department.export",
                 "department.report", "department.registry_list", "department.registry_import",
-                "department.registry_matches", "department.indicators"}
+                "department.registry_matches", "department.indicators",
+                "reviews.vendor_reviews"}
 
 # A POST with these fields does the route's real work when its owner sends it.
 FORMS = {
@@ -195,6 +204,10 @@ FORMS = {
     "prices.rollback": {"confirmed": "1"},
     "prices.publication": {"action": "publish", "commentary_vi": "x", "commentary_en": "x"},
     "prices.alert_subscribe": {"kind": "above", "value": "100000"},
+    "reviews.write": {"stars": "5", "text": "Kẻ lạ viết đánh giá"},
+    "reviews.delete": {"confirmed": "1"},
+    "reviews.reply": {"reply": "Trả lời của kẻ lạ"},
+    "reviews.hide": {"reason": "Ẩn bởi người không có quyền"},
 }
 
 
@@ -227,6 +240,13 @@ def world(make, app):
                             tracking_number="GHN123")
     dispute = disputes.open_dispute(vo, users["buyer"], "Hàng bị vỡ khi nhận được.",
                                     [_png()], private_dir=current_app.config["PRIVATE_DIR"])
+    reviewed = make.order([(product, 1)], method="cod", buyer=users["buyer"]).vendor_orders[0]
+    for to in (S.PACKED, S.SHIPPED, S.DELIVERED):
+        services.transition(reviewed, to, actor=users["staff_a"], carrier="GHN",
+                            tracking_number="GHN124")
+    review = reviews.create_review(users["buyer"], reviewed.public_id, 1, stars=4,
+                                   text="Cà phê ngon.",
+                                   media_dir=current_app.config["MEDIA_DIR"])
     cert = ocop_util.submit(users["staff_a"], [product])
     _, token = vendors.invite_staff(users["staff_a"], "new.member@example.vn")
     address = addresses.add_address(users["buyer"], name="Bà Địa Chỉ", phone="0912345678",
@@ -249,6 +269,7 @@ def world(make, app):
         "order_id": paid.public_id, "vendor_order_id": paid.vendor_orders[0].public_id,
         "cod_vendor_order_id": cod.vendor_orders[0].public_id,
         "dispute_id": dispute.public_id, "image_id": image.id,
+        "review_id": review.public_id, "reviewable_vo_id": vo.public_id,
         "staff_member_id": member.public_id, "invitation_token": token,
         "batch_id": result.batch.public_id, "alert_token": prices.unsubscribe_token(alert),
         "transfer_reference": paid.transfer_reference,

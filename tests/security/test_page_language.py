@@ -32,6 +32,8 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "ocop/_history.html": "a certificate's history, included by ocop/detail.html",
     "prices/_macros.html": "chart macros, imported by the price pages",
     "storefront/_seo.html": "canonical and hreflang links, included by public pages",
+    "reviews/_stars.html": "star and rating macros, imported by cards and product pages",
+    "reviews/_product_reviews.html": "the reviews section, included by the product page",
 }
 # Forms sent empty or wrong, so that their validation messages are on the page too; and
 # the pages that only a POST shows (the confirmation step of destructive actions).
@@ -39,6 +41,7 @@ POSTS = [
     ("anon", "orders.add_to_cart", {"product": "product_slug", "quantity": "1"}),
     ("anon", "orders.checkout", {"name": "", "email": "x", "phone": "1"}),
     ("anon", "accounts.login", {"email": "x"}),
+    ("buyer", "reviews.write", {"stars": "9"}),
     ("anon", "accounts.register", {"email": "not-an-email"}),
     ("buyer", "accounts.change_password", {}),
     ("buyer", "accounts.edit_profile", {"name": "", "phone": "12"}),
