@@ -98,3 +98,39 @@ class RegistryImport(db.Model):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+DAILY_DIMS = ("product", "category", "commodity", "stars", "cstars")
+
+
+class DailyFact(db.Model):
+    """The line-level figures per (day, cooperative, dimension, key), kept by the same flush
+    listeners as `department_sales` (see `services.refresh_daily`). The dimensions: a product,
+    a category, a commodity (top-level category), OCOP stars held on that day (0: none). A
+    part counts once in each row it has lines in, so the part counts add up exactly over days
+    and cooperatives. `commodity_id` holds the commodity of product and category rows; "stars" rows
+    cover every commodity (`commodity_id` 0), "cstars" rows the stars within one commodity."""
+
+    __tablename__ = "department_daily"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    dim: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    key: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    commodity_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    province_code: Mapped[int] = mapped_column(sa.Integer)
+    gmv: Mapped[float] = mapped_column(sa.Float)  # the lines' share of their parts' GMV
+    goods: Mapped[int] = mapped_column(sa.BigInteger)  # line totals of counted parts
+    ocop_goods: Mapped[int] = mapped_column(sa.BigInteger)  # of those, OCOP-certified that day
+    units: Mapped[int] = mapped_column(sa.Integer)
+    lines: Mapped[int] = mapped_column(sa.Integer)
+    parts: Mapped[int] = mapped_column(sa.Integer)
+    counted: Mapped[int] = mapped_column(sa.Integer)
+    cancelled: Mapped[int] = mapped_column(sa.Integer)
+    refunds: Mapped[int] = mapped_column(sa.Integer)
+    disputes: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (
+        sa.Index("ix_department_daily_province_dim_day", "province_code", "dim", "day"),
+        sa.Index("ix_department_daily_dim_day", "dim", "day"),
+    )
