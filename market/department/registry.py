@@ -19,9 +19,9 @@ from market.catalog.transfer import ImportFailed, RowError, read_upload
 from market.department.models import (
     REGISTRY_KINDS,
     REGISTRY_STATUSES,
+    DailyFact,
     RegistryEntry,
     RegistryImport,
-    SalesFact,
 )
 from market.department.services import Scope, today_vn
 from market.errors import NotFound, PermissionDenied, ValidationError
@@ -379,9 +379,11 @@ def _ocop_on(coop_ids: list[int], day: date) -> set[int]:
 def _sold_90(coop_ids: list[int], day: date) -> set[int]:
     if not coop_ids:
         return set()
-    return set(db.session.scalars(sa.select(SalesFact.cooperative_id).distinct().where(
-        SalesFact.cooperative_id.in_(coop_ids), SalesFact.counted.is_(True),
-        SalesFact.day > day - timedelta(days=90), SalesFact.day <= day)))
+    daily = DailyFact.__table__.c  # one row per cooperative and day it sold: fewer than parts
+    return set(db.session.scalars(sa.select(daily.cooperative_id).distinct().where(
+        daily.dim == "stars", daily.commodity_id == 0, daily.counted > 0,
+        daily.cooperative_id.in_(coop_ids),
+        daily.day > day - timedelta(days=90), daily.day <= day)))
 
 
 def indicators(scope: Scope, locale: str, *, months: int = 12, today: date | None = None
@@ -396,10 +398,16 @@ def indicators(scope: Scope, locale: str, *, months: int = 12, today: date | Non
         Cooperative.registration_code, Cooperative.id).where(
         Cooperative.registration_code.in_([e.tax_code for e in reg]))).all()) if reg else {}
 
+    everyone = sorted(set(coop_by_code.values()))
+    found: dict[date, tuple] = {}  # per day: three queries over every cooperative, once
+
     def measure(group: list[RegistryEntry], day: date) -> dict:
-        ids = [coop_by_code[e.tax_code] for e in group if e.tax_code in coop_by_code]
+        if day not in found:
+            found[day] = (_approved_on(everyone, day), _sold_90(everyone, day),
+                          _ocop_on(everyone, day))
+        ids = {coop_by_code[e.tax_code] for e in group if e.tax_code in coop_by_code}
         n = len(group)
-        store, sold, ocop = _approved_on(ids, day), _sold_90(ids, day), _ocop_on(ids, day)
+        store, sold, ocop = (ids & found[day][0], ids & found[day][1], ids & found[day][2])
         return {"registered": n, "storefront": len(store), "sold_90": len(sold),
                 "ocop": len(ocop), "traceable": None,
                 "storefront_share": len(store) / n if n else None,
