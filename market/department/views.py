@@ -24,6 +24,7 @@ from market.errors import DomainError
 from market.extensions import db
 from market.geo import services as geo
 from market.i18n import current_lang
+from market.prices import services as price_services
 
 bp = Blueprint("department", __name__, url_prefix="/<lang:lang>/department",
                template_folder="templates")
@@ -75,6 +76,7 @@ def overview():
         report_month=min(period.end, services.today_vn()).strftime("%Y-%m"),
         top_chart=Markup(charts.bars([(r["label"], r["gmv"]) for r in top],
                                      title=_("GMV of the ten largest cooperatives"))),
+        stale=price_services.stale_series(actor=current_user),
         **_common(scope, period, filters))
 
 
