@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.dbtypes import UTCDateTime, utcnow
 from market.extensions import db
@@ -133,4 +133,39 @@ class DailyFact(db.Model):
     __table_args__ = (
         sa.Index("ix_department_daily_province_dim_day", "province_code", "dim", "day"),
         sa.Index("ix_department_daily_dim_day", "dim", "day"),
+    )
+
+
+CONFLICT_KINDS = ("name_differs", "not_active", "not_registered", "other_province")
+RESOLUTION_ACTIONS = ("accept_name", "suspend", "link", "reviewed")
+
+
+class RegistryResolution(db.Model):
+    """What an officer did about a conflict between the register and a marketplace
+    cooperative: who, when, which action, a note, and (for "reviewed") what the conflict
+    looked like, so that it comes back when the facts change."""
+
+    __tablename__ = "department_registry_resolutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_code: Mapped[int] = mapped_column(sa.Integer, index=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    seen: Mapped[str] = mapped_column(sa.String(500), default="")  # the conflict as it was
+    tax_code: Mapped[str] = mapped_column(sa.String(14), default="")  # the entry linked
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    resolved_by = relationship("User")
+    cooperative = relationship("Cooperative")
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('name_differs', 'not_active', 'not_registered', "
+                           "'other_province')", name="kind_known"),
+        sa.CheckConstraint("action IN ('accept_name', 'suspend', 'link', 'reviewed')",
+                           name="action_known"),
     )

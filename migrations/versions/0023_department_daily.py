@@ -1,12 +1,15 @@
 """The department desk's daily summary (department_daily): line-level figures per day,
 cooperative, and product / category / commodity / OCOP stars, filled here from
-department_sales and the order lines (`flask department-rebuild` rebuilds both).
+department_sales and the order lines (`flask department-rebuild` rebuilds both); and the
+officers' resolutions of register conflicts (department_registry_resolutions).
 
 Revision ID: 0023_department_daily
 Revises: 0016_price_costs_alerts
 """
 from alembic import op
 import sqlalchemy as sa
+
+from market.dbtypes import UTCDateTime
 
 revision = '0023_department_daily'
 down_revision = '0016_price_costs_alerts'
@@ -40,6 +43,33 @@ def upgrade():
                     ['province_code', 'dim', 'day'], unique=False)
     op.create_index('ix_department_daily_dim_day', 'department_daily', ['dim', 'day'],
                     unique=False)
+    op.create_table(
+        'department_registry_resolutions',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('province_code', sa.Integer(), nullable=False),
+        sa.Column('cooperative_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('action', sa.String(length=20), nullable=False),
+        sa.Column('note', sa.Text(), nullable=False),
+        sa.Column('seen', sa.String(length=500), nullable=False),
+        sa.Column('tax_code', sa.String(length=14), nullable=False),
+        sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+        sa.Column('resolved_at', UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("kind IN ('name_differs', 'not_active', 'not_registered', "
+                           "'other_province')",
+                           name=op.f('ck_department_registry_resolutions_kind_known')),
+        sa.CheckConstraint("action IN ('accept_name', 'suspend', 'link', 'reviewed')",
+                           name=op.f('ck_department_registry_resolutions_action_known')),
+        sa.ForeignKeyConstraint(['cooperative_id'], ['cooperatives.id'], ondelete='CASCADE',
+                                name=op.f('fk_department_registry_resolutions_cooperative_id_cooperatives')),
+        sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], ondelete='SET NULL',
+                                name=op.f('fk_department_registry_resolutions_resolved_by_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_department_registry_resolutions')),
+    )
+    op.create_index(op.f('ix_department_registry_resolutions_province_code'),
+                    'department_registry_resolutions', ['province_code'], unique=False)
+    op.create_index(op.f('ix_department_registry_resolutions_cooperative_id'),
+                    'department_registry_resolutions', ['cooperative_id'], unique=False)
     # Backfill from the per-part summary (empty on a new database: nothing to do).
     from market.department.services import rebuild_daily
 
@@ -47,6 +77,11 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index(op.f('ix_department_registry_resolutions_cooperative_id'),
+                  table_name='department_registry_resolutions')
+    op.drop_index(op.f('ix_department_registry_resolutions_province_code'),
+                  table_name='department_registry_resolutions')
+    op.drop_table('department_registry_resolutions')
     op.drop_index('ix_department_daily_dim_day', table_name='department_daily')
     op.drop_index('ix_department_daily_province_dim_day', table_name='department_daily')
     op.drop_table('department_daily')

@@ -153,6 +153,7 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "department.indicators": (ANY_REVIEWER, {}),
     "department.cooperative": (REVIEWERS_A, {"slug": "coop_slug"}),
     "department.registry_confirm": (REVIEWERS_A, {"public_id": "registry_import_id"}),
+    "department.registry_resolve": (REVIEWERS_A, {"slug": "coop_slug"}),
     "department.compare": (ADMIN, {}),
 }
 
@@ -190,6 +191,8 @@ FORMS = {
     "prices.rollback": {"confirmed": "1"},
     "prices.publication": {"action": "publish", "commentary_vi": "x", "commentary_en": "x"},
     "prices.alert_subscribe": {"kind": "above", "value": "100000"},
+    "department.registry_resolve": {"kind": "not_registered", "action": "reviewed",
+                                    "note": "Đã kiểm tra"},
 }
 
 
