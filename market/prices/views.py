@@ -74,6 +74,7 @@ def commodity(commodity):
         can_publish_costs=services.can_publish_costs(current_user),
         alerts=services.alerts_of(current_user, series), alert_values={k: request.args.get(k, "") for k in ("kind", "value")},
         past_points=past, ahead_points=ahead,
+        harvests=services.harvest_calendar(item.slug),
     )
 
 
