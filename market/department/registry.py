@@ -8,6 +8,7 @@ the whole register of the province: entries missing from it are reported as "gon
 removed on confirmation."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -469,14 +470,19 @@ def _ocop_on(coop_ids: list[int], day: date) -> set[int]:
         OcopCertificate.decision_date <= day, OcopCertificate.valid_until >= day)))
 
 
-def _sold_90(coop_ids: list[int], day: date) -> set[int]:
-    if not coop_ids:
-        return set()
-    daily = DailyFact.__table__.c  # one row per cooperative and day it sold: fewer than parts
-    return set(db.session.scalars(sa.select(daily.cooperative_id).distinct().where(
-        daily.dim == "stars", daily.commodity_id == 0, daily.counted > 0,
-        daily.cooperative_id.in_(coop_ids),
-        daily.day > day - timedelta(days=90), daily.day <= day)))
+def _selling_days(scope: Scope, coop_ids: list[int], first: date, last: date
+                  ) -> dict[int, list[date]]:
+    """The days each cooperative had a counted sale, from the daily summary (one row per
+    cooperative and day in the "stars" dimension), in one query."""
+    daily = DailyFact.__table__.c
+    wanted, out = set(coop_ids), {}
+    for cid, day in db.session.execute(sa.select(daily.cooperative_id, daily.day).distinct().where(
+            daily.dim == "stars", daily.commodity_id == 0, daily.counted > 0,
+            daily.day >= first, daily.day <= last, scope.clause(daily.province_code))):
+        if cid in wanted:
+            out.setdefault(cid, []).append(day if isinstance(day, date)
+                                           else date.fromisoformat(str(day)))
+    return {cid: sorted(days) for cid, days in out.items()}
 
 
 def indicators(scope: Scope, locale: str, *, months: int = 12, today: date | None = None
@@ -492,12 +498,18 @@ def indicators(scope: Scope, locale: str, *, months: int = 12, today: date | Non
         Cooperative.registration_code.in_([e.tax_code for e in reg]))).all()) if reg else {}
 
     everyone = sorted(set(coop_by_code.values()))
-    found: dict[date, tuple] = {}  # per day: three queries over every cooperative, once
+    found: dict[date, tuple] = {}  # per day: two queries over every cooperative, once
+    first_end = today.replace(day=1)
+    for _ in range(months):
+        first_end = (first_end - timedelta(days=1)).replace(day=1)
+    selling = _selling_days(scope, everyone, first_end - timedelta(days=90), today)
 
     def measure(group: list[RegistryEntry], day: date) -> dict:
         if day not in found:
-            found[day] = (_approved_on(everyone, day), _sold_90(everyone, day),
-                          _ocop_on(everyone, day))
+            sold = {cid for cid, days in selling.items()
+                    if bisect.bisect_right(days, day) > bisect.bisect_right(
+                        days, day - timedelta(days=90))}
+            found[day] = (_approved_on(everyone, day), sold, _ocop_on(everyone, day))
         ids = {coop_by_code[e.tax_code] for e in group if e.tax_code in coop_by_code}
         n = len(group)
         store, sold, ocop = (ids & found[day][0], ids & found[day][1], ids & found[day][2])
