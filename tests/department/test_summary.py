@@ -196,12 +196,13 @@ class Summary(RuleBasedStateMachine):
     def certify(self, product, stars, days, length):
         first = date(2026, 1, 1) + timedelta(days=days)
         coop = self.products[product].cooperative
+        self.certificates = getattr(self, "certificates", 0) + 1
         db.session.add(OcopCertificate(
-            cooperative_id=coop.id, certificate_number=f"T-{days}-{length}-{stars}",
+            cooperative_id=coop.id, certificate_number=f"T-{self.certificates}",
             stars=stars, level="provincial", decision_number="QĐ", decision_date=first,
             valid_until=first + timedelta(days=length), status="verified",
             products=[self.products[product]]))
-        self._try(db.session.flush)
+        db.session.flush()
 
     @rule(data=st.data())
     def revoke(self, data):
