@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.dbtypes import UTCDateTime, utcnow
 from market.extensions import db
@@ -98,3 +98,80 @@ class RegistryImport(db.Model):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+DAILY_DIMS = ("product", "category", "commodity", "stars", "cstars")
+DAILY_FIGURES = ["key", "commodity_id", "cooperative_id", "gmv", "goods", "ocop_goods", "units",
+                 "parts", "counted", "cancelled", "refunds", "disputes"]
+
+
+class DailyFact(db.Model):
+    """The line-level figures per (day, cooperative, dimension, key), kept by the same flush
+    listeners as `department_sales` (see `services.refresh_daily`). The dimensions: a product,
+    a category, a commodity (top-level category), OCOP stars held on that day (0: none). A
+    part counts once in each row it has lines in, so the part counts add up exactly over days
+    and cooperatives. `commodity_id` holds the commodity of product and category rows; "stars" rows
+    cover every commodity (`commodity_id` 0), "cstars" rows the stars within one commodity."""
+
+    __tablename__ = "department_daily"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    dim: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    key: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    commodity_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    province_code: Mapped[int] = mapped_column(sa.Integer)
+    gmv: Mapped[float] = mapped_column(sa.Float)  # the lines' share of their parts' GMV
+    goods: Mapped[int] = mapped_column(sa.BigInteger)  # line totals of counted parts
+    ocop_goods: Mapped[int] = mapped_column(sa.BigInteger)  # of those, OCOP-certified that day
+    units: Mapped[int] = mapped_column(sa.Integer)
+    lines: Mapped[int] = mapped_column(sa.Integer)
+    parts: Mapped[int] = mapped_column(sa.Integer)
+    counted: Mapped[int] = mapped_column(sa.Integer)
+    cancelled: Mapped[int] = mapped_column(sa.Integer)
+    refunds: Mapped[int] = mapped_column(sa.Integer)
+    disputes: Mapped[int] = mapped_column(sa.Integer)
+
+    # On PostgreSQL the indexes carry the figures (INCLUDE), so that a year's rows are read
+    # from the index alone (an index-only scan) rather than from pages scattered on the heap.
+    __table_args__ = (
+        sa.Index("ix_department_daily_province_dim_day", "province_code", "dim", "day",
+                 postgresql_include=DAILY_FIGURES),
+        sa.Index("ix_department_daily_dim_day", "dim", "day",
+                 postgresql_include=DAILY_FIGURES),
+    )
+
+
+CONFLICT_KINDS = ("name_differs", "not_active", "not_registered", "other_province")
+RESOLUTION_ACTIONS = ("accept_name", "suspend", "link", "reviewed")
+
+
+class RegistryResolution(db.Model):
+    """What an officer did about a conflict between the register and a marketplace
+    cooperative: who, when, which action, a note, and (for "reviewed") what the conflict
+    looked like, so that it comes back when the facts change."""
+
+    __tablename__ = "department_registry_resolutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_code: Mapped[int] = mapped_column(sa.Integer, index=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    seen: Mapped[str] = mapped_column(sa.String(500), default="")  # the conflict as it was
+    tax_code: Mapped[str] = mapped_column(sa.String(14), default="")  # the entry linked
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    resolved_by = relationship("User")
+    cooperative = relationship("Cooperative")
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('name_differs', 'not_active', 'not_registered', "
+                           "'other_province')", name="kind_known"),
+        sa.CheckConstraint("action IN ('accept_name', 'suspend', 'link', 'reviewed')",
+                           name="action_known"),
+    )

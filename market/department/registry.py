@@ -8,6 +8,7 @@ the whole register of the province: entries missing from it are reported as "gon
 removed on confirmation."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,11 +20,12 @@ from market.catalog.transfer import ImportFailed, RowError, read_upload
 from market.department.models import (
     REGISTRY_KINDS,
     REGISTRY_STATUSES,
+    DailyFact,
     RegistryEntry,
     RegistryImport,
-    SalesFact,
+    RegistryResolution,
 )
-from market.department.services import Scope, today_vn
+from market.department.services import Scope, cooperative_in_scope, today_vn
 from market.errors import NotFound, PermissionDenied, ValidationError
 from market.extensions import db
 from market.geo import services as geo
@@ -282,9 +284,101 @@ def matches(scope: Scope) -> dict:
         other = everywhere.get(coop.registration_code)
         kind = "other_province" if other else "not_registered"
         conflicts.append({"kind": kind, "entry": other, "cooperative": coop})
+    reviewed = {(r.cooperative_id, r.kind, r.seen) for r in db.session.scalars(
+        sa.select(RegistryResolution).where(RegistryResolution.action == "reviewed",
+                                            scope.clause(RegistryResolution.province_code)))}
+    open_conflicts = []
     for c in conflicts:
         c["label"] = CONFLICTS[c["kind"]]
-    return {"matched": matched, "conflicts": conflicts}
+        c["seen"] = _seen(c)
+        c["actions"] = CONFLICT_ACTIONS[c["kind"]]
+        if (c["cooperative"].id, c["kind"], c["seen"]) not in reviewed:
+            open_conflicts.append(c)
+    resolutions = list(db.session.scalars(
+        sa.select(RegistryResolution).where(scope.clause(RegistryResolution.province_code))
+        .order_by(RegistryResolution.resolved_at.desc(), RegistryResolution.id.desc())
+        .limit(100)))
+    return {"matched": matched, "conflicts": open_conflicts, "resolutions": resolutions}
+
+
+# --------------------------------------------------------------------------- resolving
+
+# What an officer may do about each kind of conflict. "reviewed" keeps things as they are,
+# with a note, until the conflict changes; the others change the marketplace's side.
+CONFLICT_ACTIONS = {
+    "name_differs": ("accept_name", "reviewed"),
+    "not_active": ("suspend", "reviewed"),
+    "not_registered": ("link", "reviewed"),
+    "other_province": ("reviewed",),
+}
+ACTION_LABELS = {
+    "accept_name": _l("Take the register's name"),
+    "suspend": _l("Suspend the storefront"),
+    "link": _l("Link to the register entry with this tax code"),
+    "reviewed": _l("Keep as it is, reviewed"),
+}
+DESTRUCTIVE_ACTIONS = ("suspend", "link")  # confirmed first (market/confirm.py)
+
+
+def _seen(conflict: dict) -> str:
+    """The facts of a conflict, so that a reviewed conflict comes back when they change."""
+    entry, coop = conflict["entry"], conflict["cooperative"]
+    parts = [conflict["kind"], coop.registration_code, coop.name, coop.status]
+    if entry is not None:
+        parts += [str(entry.province_code), entry.name, entry.status]
+    return "|".join(parts)[:500]
+
+
+def conflict_of(scope: Scope, slug: str, kind: str) -> dict:
+    """The open conflict of this kind about a cooperative of the scope (NotFound otherwise:
+    an officer of another province learns nothing)."""
+    coop = cooperative_in_scope(scope, slug)
+    narrowed = Scope((coop.province_code,), scope.is_admin)
+    for c in matches(narrowed)["conflicts"]:
+        if c["cooperative"].id == coop.id and c["kind"] == kind:
+            return c
+    raise NotFound(_l("This conflict is resolved already, or it never was one."))
+
+
+def resolve_conflict(scope: Scope, actor, slug: str, kind: str, action: str, note: str = "",
+                     tax_code: str = "") -> RegistryResolution:
+    """Resolve one conflict (see CONFLICT_ACTIONS) and record who did what, when, and why."""
+    conflict = conflict_of(scope, slug, kind)
+    coop, entry = conflict["cooperative"], conflict["entry"]
+    if action not in conflict["actions"]:
+        raise ValidationError({"action": _l("Choose one of the actions offered.")})
+    note = clean_line(note or "", 1000)
+    seen = conflict["seen"]
+    linked = ""
+    if action == "reviewed" and not note:
+        raise ValidationError({"note": _l("Say in a note why it stays as it is.")})
+    if action == "accept_name":
+        coop.name = entry.name
+    elif action == "suspend":
+        vendors.change_status(coop, "suspended", actor, note)  # asks for the reason itself
+    elif action == "link":
+        try:
+            linked = vendors.normalise_registration_code(tax_code or "")
+        except ValidationError:
+            linked = ""
+        target = db.session.scalar(sa.select(RegistryEntry).filter_by(
+            province_code=coop.province_code, tax_code=linked)) if linked else None
+        if target is None:
+            raise ValidationError({"tax_code": _l("No entry of the province's register has "
+                                                  "this tax code.")})
+        holder = db.session.scalar(sa.select(Cooperative).filter_by(registration_code=linked))
+        if holder is not None and holder.id != coop.id:
+            raise ValidationError({"tax_code": _l("Another cooperative on the marketplace "
+                                                  "has this tax code: %(name)s.",
+                                                  name=holder.name)})
+        coop.registration_code = linked
+    record = RegistryResolution(
+        province_code=coop.province_code, cooperative_id=coop.id, kind=kind, action=action,
+        note=note, seen=seen, tax_code=linked,
+        resolved_by_id=getattr(actor, "id", None))
+    db.session.add(record)
+    db.session.flush()
+    return record
 
 
 @dataclass
@@ -376,12 +470,19 @@ def _ocop_on(coop_ids: list[int], day: date) -> set[int]:
         OcopCertificate.decision_date <= day, OcopCertificate.valid_until >= day)))
 
 
-def _sold_90(coop_ids: list[int], day: date) -> set[int]:
-    if not coop_ids:
-        return set()
-    return set(db.session.scalars(sa.select(SalesFact.cooperative_id).distinct().where(
-        SalesFact.cooperative_id.in_(coop_ids), SalesFact.counted.is_(True),
-        SalesFact.day > day - timedelta(days=90), SalesFact.day <= day)))
+def _selling_days(scope: Scope, coop_ids: list[int], first: date, last: date
+                  ) -> dict[int, list[date]]:
+    """The days each cooperative had a counted sale, from the daily summary (one row per
+    cooperative and day in the "stars" dimension), in one query."""
+    daily = DailyFact.__table__.c
+    wanted, out = set(coop_ids), {}
+    for cid, day in db.session.execute(sa.select(daily.cooperative_id, daily.day).distinct().where(
+            daily.dim == "stars", daily.commodity_id == 0, daily.counted > 0,
+            daily.day >= first, daily.day <= last, scope.clause(daily.province_code))):
+        if cid in wanted:
+            out.setdefault(cid, []).append(day if isinstance(day, date)
+                                           else date.fromisoformat(str(day)))
+    return {cid: sorted(days) for cid, days in out.items()}
 
 
 def indicators(scope: Scope, locale: str, *, months: int = 12, today: date | None = None
@@ -396,10 +497,22 @@ def indicators(scope: Scope, locale: str, *, months: int = 12, today: date | Non
         Cooperative.registration_code, Cooperative.id).where(
         Cooperative.registration_code.in_([e.tax_code for e in reg]))).all()) if reg else {}
 
+    everyone = sorted(set(coop_by_code.values()))
+    found: dict[date, tuple] = {}  # per day: two queries over every cooperative, once
+    first_end = today.replace(day=1)
+    for _ in range(months):
+        first_end = (first_end - timedelta(days=1)).replace(day=1)
+    selling = _selling_days(scope, everyone, first_end - timedelta(days=90), today)
+
     def measure(group: list[RegistryEntry], day: date) -> dict:
-        ids = [coop_by_code[e.tax_code] for e in group if e.tax_code in coop_by_code]
+        if day not in found:
+            sold = {cid for cid, days in selling.items()
+                    if bisect.bisect_right(days, day) > bisect.bisect_right(
+                        days, day - timedelta(days=90))}
+            found[day] = (_approved_on(everyone, day), sold, _ocop_on(everyone, day))
+        ids = {coop_by_code[e.tax_code] for e in group if e.tax_code in coop_by_code}
         n = len(group)
-        store, sold, ocop = _approved_on(ids, day), _sold_90(ids, day), _ocop_on(ids, day)
+        store, sold, ocop = (ids & found[day][0], ids & found[day][1], ids & found[day][2])
         return {"registered": n, "storefront": len(store), "sold_90": len(sold),
                 "ocop": len(ocop), "traceable": None,
                 "storefront_share": len(store) / n if n else None,

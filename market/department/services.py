@@ -36,7 +36,7 @@ from flask_babel import lazy_gettext as _l
 
 from market.accounts.models import Role
 from market.catalog.models import Category, Product
-from market.department.models import SalesFact
+from market.department.models import DailyFact, SalesFact
 from market.errors import NotFound, PermissionDenied, ValidationError
 from market.extensions import db
 from market.geo import services as geo
@@ -231,17 +231,23 @@ def _buyer_key(buyer_id, email) -> str:
     return "e" + hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:40]
 
 
-def refresh_facts(vendor_order_ids, connection=None) -> None:
-    """Rebuild the summary rows of these parts from the orders tables (delete, insert)."""
+def refresh_facts(vendor_order_ids, connection=None, daily: bool = True) -> None:
+    """Rebuild the summary rows of these parts from the orders tables (delete, insert), and
+    the daily rows of their (day, cooperative) pairs, before and after."""
     ids = sorted({int(i) for i in vendor_order_ids if i is not None})
     conn = connection or db.session.connection()
+    sales = SalesFact.__table__
     for chunk_start in range(0, len(ids), 2000):
         chunk = ids[chunk_start:chunk_start + 2000]
-        conn.execute(sa.delete(SalesFact.__table__).where(
-            SalesFact.__table__.c.vendor_order_id.in_(chunk)))
+        keys = set(conn.execute(sa.select(sales.c.day, sales.c.cooperative_id)
+                                .where(sales.c.vendor_order_id.in_(chunk))).all())
+        conn.execute(sa.delete(sales).where(sales.c.vendor_order_id.in_(chunk)))
         rows = _fact_rows(conn, chunk)
         if rows:
-            conn.execute(sa.insert(SalesFact.__table__), rows)
+            conn.execute(sa.insert(sales), rows)
+        if daily:
+            keys.update((r["day"], r["cooperative_id"]) for r in rows)
+            refresh_daily(keys, conn)
 
 
 def _fact_rows(conn, ids: list[int]) -> list[dict]:
@@ -299,7 +305,7 @@ def _aware(moment):
 
 
 def rebuild_all(batch: int = 5000, log=None) -> int:
-    """Rebuild the whole summary (after a bulk load, or `flask department-rebuild`)."""
+    """Rebuild both summaries (after a bulk load, or `flask department-rebuild`)."""
     vo = VendorOrder.__table__
     db.session.execute(sa.delete(SalesFact.__table__))
     last, done = 0, 0
@@ -308,10 +314,11 @@ def rebuild_all(batch: int = 5000, log=None) -> int:
                                       .order_by(vo.c.id).limit(batch)))
         if not ids:
             break
-        refresh_facts(ids)
+        refresh_facts(ids, daily=False)
         last, done = ids[-1], done + len(ids)
         if log:
             log(done)
+    rebuild_daily()
     db.session.commit()
     return done
 
@@ -332,20 +339,32 @@ def install_listeners() -> None:
     def _remember(session, _ctx, _instances):
         # Objects still pending have no id yet: take their ids after the flush.
         found = session.info.setdefault("department_objects", [])
+        products = session.info.setdefault("department_products", set())
         for obj in (*session.new, *session.dirty, *session.deleted):
             moved = isinstance(obj, Cooperative) and any(
                 sa.inspect(obj).attrs[name].history.has_changes()
                 for name in ("province_code", "commune_code"))
             if moved or isinstance(obj, watched):
                 found.append(obj)
+            elif isinstance(obj, Product) and obj.id is not None and \
+                    sa.inspect(obj).attrs.category_id.history.has_changes():
+                products.add(obj.id)
+            elif isinstance(obj, OcopCertificate):  # stars by day: every product it names
+                history = sa.inspect(obj).attrs.products.history
+                products.update(p.id for p in (*history.unchanged, *history.added,
+                                               *history.deleted) if p.id is not None)
 
     @event.listens_for(Session, "after_rollback")
     def _forget(session):
         session.info.pop("department_objects", None)
+        session.info.pop("department_products", None)
 
     @event.listens_for(Session, "after_flush_postexec")
     def _refresh(session, _ctx):
         objects = session.info.pop("department_objects", [])
+        products = session.info.pop("department_products", set())
+        if products:
+            refresh_daily_for_products(products, session.connection())
         if not objects:
             return
         ids: set[int] = set()
@@ -364,9 +383,139 @@ def install_listeners() -> None:
             refresh_facts(ids, session.connection())
 
 
-# --------------------------------------------------------------------------- figures
+# --------------------------------------------------------------------------- daily summary
 
 F = SalesFact.__table__.c
+D = DailyFact.__table__.c
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _star_periods(conn, product_ids) -> dict[int, list]:
+    """Per product: (first day, last day, stars) of its verified (or since expired)
+    certificates, the rule `_certified_on` applies."""
+    cp, oc = certificate_products, OcopCertificate.__table__
+    out: dict[int, list] = {}
+    ids = sorted(product_ids)
+    for start in range(0, len(ids), 2000):
+        for product_id, stars, first, last in conn.execute(
+                sa.select(cp.c.product_id, oc.c.stars, oc.c.decision_date, oc.c.valid_until)
+                .join(oc, oc.c.id == cp.c.certificate_id)
+                .where(cp.c.product_id.in_(ids[start:start + 2000]),
+                       oc.c.status.in_(("verified", "expired")))):
+            out.setdefault(product_id, []).append((_day(first), _day(last), int(stars)))
+    return out
+
+
+def _stars(periods, day: date) -> int:
+    return max((stars for first, last, stars in periods or () if first <= day <= last),
+               default=0)
+
+
+def _daily_rows(conn, where) -> list[dict]:
+    """The daily rows of the parts matching `where` (a clause on department_sales)."""
+    ol, p, cat = OrderLine.__table__, Product.__table__, Category.__table__
+    lines = conn.execute(
+        sa.select(F.vendor_order_id, F.day, F.cooperative_id, F.province_code, F.counted,
+                  F.status, F.goods, F.net_goods, F.refunded, F.disputed, ol.c.product_id,
+                  ol.c.line_total, ol.c.quantity, p.c.category_id, cat.c.parent_id)
+        .join(ol, ol.c.vendor_order_id == F.vendor_order_id)
+        .join(p, p.c.id == ol.c.product_id)
+        .outerjoin(cat, cat.c.id == p.c.category_id)
+        .where(where)).all()
+    periods = _star_periods(conn, {line.product_id for line in lines})
+    groups: dict[tuple, dict] = {}
+    seen: set[tuple] = set()
+    for line in lines:
+        day = _day(line.day)
+        stars = _stars(periods.get(line.product_id), day)
+        category = line.category_id or 0
+        commodity = line.parent_id or category
+        counted = bool(line.counted)
+        goods = line.line_total if counted else 0
+        gmv = line.line_total * line.net_goods / line.goods if counted and line.goods else 0.0
+        units = line.quantity if counted and line.status != "refunded" else 0
+        for dim, key, within in (("product", line.product_id, commodity),
+                                 ("category", category, commodity),
+                                 ("commodity", commodity, commodity),
+                                 ("stars", stars, 0), ("cstars", stars, commodity)):
+            group_key = (day, line.cooperative_id, dim, key, within)
+            row = groups.get(group_key)
+            if row is None:
+                row = groups[group_key] = {
+                    "day": day, "cooperative_id": line.cooperative_id, "dim": dim, "key": key,
+                    "commodity_id": within, "province_code": line.province_code, "gmv": 0.0,
+                    "goods": 0, "ocop_goods": 0, "units": 0, "lines": 0, "parts": 0,
+                    "counted": 0, "cancelled": 0, "refunds": 0, "disputes": 0}
+            row["gmv"] += gmv
+            row["goods"] += goods
+            row["ocop_goods"] += goods if stars else 0
+            row["units"] += units
+            row["lines"] += 1
+            if (line.vendor_order_id, group_key) not in seen:  # each part once per row
+                seen.add((line.vendor_order_id, group_key))
+                row["parts"] += 1
+                row["counted"] += counted
+                row["cancelled"] += line.status == "cancelled"
+                row["refunds"] += counted and line.refunded > 0
+                row["disputes"] += counted and bool(line.disputed)
+    return list(groups.values())
+
+
+def refresh_daily(keys, connection=None) -> None:
+    """Rebuild the daily rows of these (day, cooperative) pairs from department_sales and the
+    order lines (department_sales must be up to date for them)."""
+    conn = connection or db.session.connection()
+    daily = DailyFact.__table__
+    by_coop: dict[int, set] = {}
+    for day, coop_id in keys:
+        by_coop.setdefault(int(coop_id), set()).add(_day(day))
+    for coop_id, days in by_coop.items():
+        days = sorted(days)
+        for start in range(0, len(days), 500):
+            chunk = days[start:start + 500]
+            conn.execute(sa.delete(daily).where(daily.c.cooperative_id == coop_id,
+                                                daily.c.day.in_(chunk)))
+            rows = _daily_rows(conn, sa.and_(F.cooperative_id == coop_id, F.day.in_(chunk)))
+            if rows:
+                conn.execute(sa.insert(daily), rows)
+
+
+def refresh_daily_for_products(product_ids, connection=None) -> None:
+    """After a product's category or an OCOP certificate changed: every day it sold."""
+    ids = {int(i) for i in product_ids if i is not None}
+    if not ids:
+        return
+    conn = connection or db.session.connection()
+    ol = OrderLine.__table__
+    keys = conn.execute(sa.select(F.day, F.cooperative_id).distinct().join(
+        ol, ol.c.vendor_order_id == F.vendor_order_id).where(ol.c.product_id.in_(ids))).all()
+    refresh_daily(keys, conn)
+
+
+def rebuild_daily(connection=None, months: int = 1, log=None) -> int:
+    """Rebuild the whole daily summary from department_sales, a month at a time."""
+    conn = connection or db.session.connection()
+    daily = DailyFact.__table__
+    conn.execute(sa.delete(daily))
+    first, last = conn.execute(sa.select(sa.func.min(F.day), sa.func.max(F.day))).one()
+    if first is None:
+        return 0
+    start, last, done = _day(first).replace(day=1), _day(last), 0
+    while start <= last:
+        end = _add_months(start, months)
+        rows = _daily_rows(conn, sa.and_(F.day >= start, F.day < end))
+        for offset in range(0, len(rows), 10_000):
+            conn.execute(sa.insert(daily), rows[offset:offset + 10_000])
+        done += len(rows)
+        if log:
+            log(start, done)
+        start = end
+    return done
+
+
+# --------------------------------------------------------------------------- figures
 
 
 def _where(scope: Scope, period: Period, filters: Filters):
@@ -429,7 +578,8 @@ def _figures(row) -> dict:
     gmv = round(row.gmv or 0)
     orders = row.orders or 0
     return {
-        "gmv": gmv, "orders": orders, "units": int(row.units or 0), "buyers": row.buyers or 0,
+        "gmv": gmv, "orders": orders, "units": int(row.units or 0),
+        "buyers": None if row.buyers is None else row.buyers,
         "aov": gmv // orders if orders else 0,
         "cancel_rate": _rate(row.cancelled, row.parts),
         "refund_rate": _rate(row.refunds, row.counted),
@@ -450,38 +600,61 @@ def _aggregate(scope, period, filters, group=None):
     return db.session.execute(sa.select(key.label("key"), *cols).group_by(key)).all()
 
 
+def _daily_where(scope: Scope, period: Period, filters: Filters, dim: str):
+    """Daily rows of one dimension in the scope and period; a commodity filter keeps the rows
+    of that commodity (for "commodity" rows: its own row)."""
+    clauses = [scope.clause(D.province_code), D.day >= period.start, D.day <= period.end]
+    if filters.cooperative_id:
+        clauses.append(D.cooperative_id == filters.cooperative_id)
+    if filters.by_product:
+        dim = "cstars" if dim == "stars" else dim
+        clauses.append(D.commodity_id == filters.commodity_ids[0])
+    return [D.dim == dim, *clauses]
+
+
+def _daily_measures():
+    """Figures from daily rows. A part counts once per row, so part counts add up; orders are
+    the counted parts (an order with two cooperatives counts once for each), and buyers are
+    not summed (None: a buyer of several days cannot be counted once from daily rows)."""
+    return [
+        sa.func.coalesce(sa.func.sum(D.gmv), 0).label("gmv"),
+        sa.func.coalesce(sa.func.sum(D.counted), 0).label("orders"),
+        sa.func.coalesce(sa.func.sum(D.units), 0).label("units"),
+        sa.null().label("buyers"),
+        sa.func.coalesce(sa.func.sum(D.parts), 0).label("parts"),
+        sa.func.coalesce(sa.func.sum(D.counted), 0).label("counted"),
+        sa.func.coalesce(sa.func.sum(D.cancelled), 0).label("cancelled"),
+        sa.func.coalesce(sa.func.sum(D.refunds), 0).label("refunds"),
+        sa.func.coalesce(sa.func.sum(D.disputes), 0).label("disputes"),
+    ]
+
+
+def _daily_aggregate(scope, period, filters, dim, group=None):
+    where = _daily_where(scope, period, filters, dim)
+    if group is None:
+        return db.session.execute(sa.select(*_daily_measures()).where(*where)).one()
+    return db.session.execute(sa.select(group.label("key"), *_daily_measures())
+                              .where(*where).group_by(group)).all()
+
+
 def _ocop_goods(scope, period, filters) -> tuple[int, int]:
     """(goods of counted lines with a verified OCOP certificate on the order day, all goods)."""
-    t = _line_source(filters).where(*_where(scope, period, filters),
-                                    F.counted.is_(True)).subquery()
-    certified = _certified_on(t)
-    total = db.session.execute(sa.select(
-        sa.func.coalesce(sa.func.sum(t.c.line_total), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((certified, t.c.line_total), else_=0)), 0))).one()
-    return int(total[1]), int(total[0])
+    row = db.session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(D.ocop_goods), 0), sa.func.coalesce(sa.func.sum(D.goods), 0))
+        .where(*_daily_where(scope, period, filters, "stars"))).one()
+    return int(row[0]), int(row[1])
 
 
-def _certified_on(t, min_stars=None):
-    cp, oc = certificate_products, OcopCertificate.__table__
-    q = sa.select(oc.c.id).join(cp, cp.c.certificate_id == oc.c.id).where(
-        cp.c.product_id == t.c.product_id, oc.c.status.in_(("verified", "expired")),
-        oc.c.decision_date <= t.c.day, oc.c.valid_until >= t.c.day)
-    if min_stars:
-        q = q.where(oc.c.stars == min_stars)
-    return sa.exists(q)
-
-
-def _stars_on(t):
-    cp, oc = certificate_products, OcopCertificate.__table__
-    return sa.select(sa.func.max(oc.c.stars)).join(cp, cp.c.certificate_id == oc.c.id).where(
-        cp.c.product_id == t.c.product_id, oc.c.status.in_(("verified", "expired")),
-        oc.c.decision_date <= t.c.day, oc.c.valid_until >= t.c.day).scalar_subquery()
+def _figures_of(scope, period, filters):
+    if filters.by_product:
+        return _figures(_daily_aggregate(scope, period, filters, "commodity"))
+    return _figures(_aggregate(scope, period, filters))
 
 
 def overview(scope: Scope, period: Period, filters: Filters = Filters()) -> dict:
     """The overview's figures for the period, the previous period, and their change."""
-    now = _figures(_aggregate(scope, period, filters))
-    before = _figures(_aggregate(scope, period.previous(), filters))
+    now = _figures_of(scope, period, filters)
+    before = _figures_of(scope, period.previous(), filters)
     ocop, goods = _ocop_goods(scope, period, filters)
     now["ocop_share"] = ocop / goods if goods else None
     now["domestic_buyers"], now["foreign_buyers"] = now["buyers"], 0
@@ -490,7 +663,7 @@ def overview(scope: Scope, period: Period, filters: Filters = Filters()) -> dict
         old = before.get(key)
         if key.endswith("_rate"):
             change[key] = (value - old) if value is not None and old is not None else None
-        elif isinstance(value, int) and old:
+        elif isinstance(value, int) and isinstance(old, int) and old:
             change[key] = (value - old) / old
         else:
             change[key] = None
@@ -507,23 +680,20 @@ def breakdown(scope: Scope, period: Period, filters: Filters, by: str, locale: s
     """Rows (key, label, figures) of one breakdown, largest GMV first."""
     if by not in BREAKDOWNS:
         raise NotFound(_l("No such table."))
-    line = by in ("categories", "commodities", "ocop", "products") or filters.by_product
     if by in ("cooperatives", "communes", "destinations") and not filters.by_product:
         column = {"cooperatives": "cooperative_id", "communes": "commune_code",
                   "destinations": "dest_province_code"}[by]
         rows = _aggregate(scope, period, filters, group=lambda t: t.c[column])
-    else:
+    elif by in ("categories", "commodities", "ocop", "products"):
+        dim = {"categories": "category", "commodities": "commodity", "ocop": "stars",
+               "products": "product"}[by]
+        rows = _daily_aggregate(scope, period, filters, dim, D.key)
+    elif by == "cooperatives":
+        rows = _daily_aggregate(scope, period, filters, "commodity", D.cooperative_id)
+    else:  # communes, destinations of one commodity: from the lines
         t = _line_source(filters).where(*_where(scope, period, filters)).subquery()
-        cat = Category.__table__
-        key = {
-            "cooperatives": t.c.cooperative_id, "communes": t.c.commune_code,
-            "destinations": t.c.dest_province_code, "products": t.c.product_id,
-            "categories": t.c.category_id,
-            "commodities": sa.select(sa.func.coalesce(cat.c.parent_id, cat.c.id))
-            .where(cat.c.id == t.c.category_id).scalar_subquery(),
-            "ocop": sa.func.coalesce(_stars_on(t), 0),
-        }[by]
-        rows = db.session.execute(sa.select(key.label("key"), *_measures(t, line))
+        key = t.c.commune_code if by == "communes" else t.c.dest_province_code
+        rows = db.session.execute(sa.select(key.label("key"), *_measures(t, True))
                                   .group_by(key)).all()
     labels = _labels(by, [r.key for r in rows], locale)
     out = []
@@ -682,8 +852,12 @@ def series(scope: Scope, period: Period, filters: Filters) -> dict:
         return day.replace(day=1) if monthly else day
 
     def load(p: Period) -> dict:
-        t, line = _source(scope, p, filters)
-        rows = db.session.execute(sa.select(t.c.day, _measures(t, line)[0]).group_by(t.c.day))
+        if filters.by_product:
+            rows = db.session.execute(sa.select(D.day, sa.func.sum(D.gmv)).where(
+                *_daily_where(scope, p, filters, "commodity")).group_by(D.day))
+        else:
+            rows = db.session.execute(sa.select(F.day, sa.func.sum(F.net_goods)).where(
+                *_where(scope, p, filters)).group_by(F.day))
         out: dict = {}
         for day, gmv in rows:
             day = day if isinstance(day, date) else date.fromisoformat(str(day))

@@ -17,13 +17,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from market import charts
+from market import charts, confirm
 from market.catalog.transfer import ImportFailed
 from market.department import registry, services, tables
-from market.errors import DomainError
+from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.geo import services as geo
 from market.i18n import current_lang
+from market.prices import services as price_services
 
 bp = Blueprint("department", __name__, url_prefix="/<lang:lang>/department",
                template_folder="templates")
@@ -75,6 +76,7 @@ def overview():
         report_month=min(period.end, services.today_vn()).strftime("%Y-%m"),
         top_chart=Markup(charts.bars([(r["label"], r["gmv"]) for r in top],
                                      title=_("GMV of the ten largest cooperatives"))),
+        stale=price_services.stale_series(actor=current_user),
         **_common(scope, period, filters))
 
 
@@ -235,8 +237,43 @@ def registry_confirm(public_id):
 @login_required
 def registry_matches():
     scope = services.scope_for(current_user, request.args.get("province"))
+    return _matches_page(scope)
+
+
+def _matches_page(scope, errors=None, failed=None, status=200):
     return render_template("department/matches.html", data=registry.matches(scope),
-                           scope=scope)
+                           scope=scope, action_labels=registry.ACTION_LABELS,
+                           conflict_labels=registry.CONFLICTS,
+                           registry_status_labels=registry.STATUS_LABELS,
+                           errors=errors or {}, failed=failed or {}), status
+
+
+@bp.post("/registry/conflicts/<slug>/resolve")
+@login_required
+def registry_resolve(slug):
+    scope = services.scope_for(current_user, request.form.get("province"))
+    kind, action = request.form.get("kind", ""), request.form.get("action", "")
+    conflict = registry.conflict_of(scope, slug, kind)  # 404 outside the scope, or resolved
+    if action in registry.DESTRUCTIVE_ACTIONS and confirm.needed():
+        name = conflict["cooperative"].name
+        return confirm.page(
+            _("Suspend %(name)s?", name=name) if action == "suspend"
+            else _("Change the tax code of %(name)s?", name=name),
+            _("The storefront closes until an officer or administrator approves it again; "
+              "the cooperative sees your note as the reason.") if action == "suspend"
+            else _("The cooperative's tax code becomes %(code)s, the register entry's.",
+                   code=request.form.get("tax_code", "")),
+            registry.ACTION_LABELS[action], url_for(".registry_matches"))
+    try:
+        registry.resolve_conflict(scope, current_user, slug, kind, action,
+                                  request.form.get("note", ""), request.form.get("tax_code", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        return _matches_page(scope, exc.errors, {"slug": slug, "kind": kind,
+                                                 **request.form.to_dict()}, exc.status)
+    db.session.commit()
+    flash(_("Conflict resolved: %(action)s.", action=registry.ACTION_LABELS[action]), "success")
+    return redirect(url_for(".registry_matches"))
 
 
 @bp.get("/indicators")

@@ -165,7 +165,8 @@ def forecasts(commodity):
                                 + [f.model, f.last_observation_on.isoformat(),
                                    f.made_at.isoformat()])
         return _cached(out.getvalue(), "text/csv")
-    body = {"commodity": item.slug, "forecasts": [_forecast_json(s, f) for s, f in rows]}
+    body = {"commodity": item.slug, "forecasts": [_forecast_json(s, f) for s, f in rows],
+            "harvest_calendar": [h.as_json() for h in services.harvest_calendar(item.slug)]}
     return _cached(json.dumps(body, ensure_ascii=False), "application/json")
 
 

@@ -213,6 +213,13 @@ def _ets(trend: bool, damped: bool):
                                           initialization_method="concentrated")
 
 
+def _ets_seasonal(season: int):
+    from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
+
+    return lambda y: ExponentialSmoothing(y, trend=False, seasonal=season,
+                                          initialization_method="concentrated")
+
+
 def _arima(order):
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
@@ -325,6 +332,11 @@ def candidates(freq: str, n_obs: int) -> list:
             StateSpace("arima_110", "ARIMA(1,1,0)", _arima((1, 1, 0)), hl),
             StateSpace("arima_011", "ARIMA(0,1,1)", _arima((0, 1, 1)), hl),
         ]
+    if freq == "M" and n_obs >= 4 * season:
+        # Harvest-driven crops may repeat a yearly pattern: a seasonal ETS competes, and is
+        # chosen only when the rolling-origin backtest says it beats the others.
+        models.append(StateSpace("ets_ana", "Exponential smoothing with a 12-month season "
+                                 "ETS(A,N,A)", _ets_seasonal(season), hl, extend=False))
     return models
 
 

@@ -58,6 +58,7 @@ KNOWN_COMMODITIES = {
     "rice_5pct_broken": ("Gạo 5% tấm", "Rice, 5% broken"),
     "pepper_black": ("Hồ tiêu đen", "Black pepper"),
     "durian": ("Sầu riêng", "Durian"),
+    "cashew": ("Hạt điều", "Cashew nuts"),
 }
 # slug: (name_vi, name_en, kind, province name or None)
 KNOWN_MARKETS = {
@@ -693,6 +694,44 @@ def latest(s: PriceSeries) -> Latest | None:
     change = (last.price - prev.price) if prev else None
     pct = float(change) / float(prev.price) * 100 if prev else None
     return Latest(s, last.price, last.observed_on, change, pct, prev.observed_on if prev else None)
+
+
+# --- harvest calendars -----------------------------------------------------------------------
+# Months of the main harvest per commodity and province (data/harvest_calendars.json, with a
+# source per entry): prices of seasonal crops move with them.
+
+@dataclass(frozen=True)
+class Harvest:
+    commodity: str
+    province_code: int
+    months: tuple[int, ...]
+    note_vi: str
+    note_en: str
+    sources: tuple[str, ...]
+
+    def note(self, locale: str) -> str:
+        return self.note_en if locale == "en" else self.note_vi
+
+    def as_json(self) -> dict:
+        place = geo.province(self.province_code)
+        return {"province_code": self.province_code,
+                "province_name_vi": place.name("vi") if place else None,
+                "province_name_en": place.name("en") if place else None,
+                "months": list(self.months), "note_vi": self.note_vi, "note_en": self.note_en,
+                "sources": list(self.sources)}
+
+
+def _harvest_calendars() -> list[Harvest]:
+    import json
+
+    data = json.loads((DATA_DIR / "harvest_calendars.json").read_text(encoding="utf-8"))
+    return [Harvest(c["commodity"], int(c["province_code"]), tuple(c["months"]), c["note_vi"],
+                    c["note_en"], tuple(c["sources"])) for c in data["calendars"]]
+
+
+def harvest_calendar(commodity_slug: str) -> list[Harvest]:
+    """The commodity's harvest months per province (empty when none is recorded)."""
+    return [h for h in _harvest_calendars() if h.commodity == commodity_slug]
 
 
 # --- freshness ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ MODEL_LABELS = {
     "ets_ann": _l("exponential smoothing, ETS(A,N,N), on log prices"),
     "arima_110": _l("ARIMA(1,1,0) on log prices"),
     "arima_011": _l("ARIMA(0,1,1) on log prices"),
+    "ets_ana": _l("exponential smoothing with a 12-month season, ETS(A,N,A), on log prices"),
     "arimax_futures": _l("a regression on the latest London robusta futures close, with "
                          "ARIMA(1,1,0) errors, on log prices"),
 }
@@ -74,6 +75,7 @@ def commodity(commodity):
         can_publish_costs=services.can_publish_costs(current_user),
         alerts=services.alerts_of(current_user, series), alert_values={k: request.args.get(k, "") for k in ("kind", "value")},
         past_points=past, ahead_points=ahead,
+        harvests=services.harvest_calendar(item.slug),
     )
 
 

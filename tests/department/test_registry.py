@@ -7,10 +7,11 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from market.accounts.models import Role
 from market.catalog.transfer import ImportFailed
 from market.department import registry, services
 from market.department.models import RegistryEntry
-from market.errors import NotFound
+from market.errors import NotFound, ValidationError
 from market.extensions import db
 from tests import factories
 from tests.conftest import login
@@ -156,3 +157,108 @@ def test_application_review_shows_the_register(client, officer, make):
     login(client, officer)
     body = client.get(f"/en/vendor/review/{applicant.slug}").get_data(as_text=True)
     assert "Not on the province&#39;s register" in body or "Not on the province's register" in body
+
+
+@pytest.fixture
+def conflicts(officer, make):
+    renamed = make.cooperative(name="HTX Tên Mới")
+    dissolved = make.cooperative(name="HTX Giải Thể")
+    unlisted = make.cooperative(name="HTX Ngoài Danh Bạ")
+    spare = factories.registration_code()
+    _register(officer,
+              f"{renamed.registration_code},HTX Tên Cũ,cooperative,,,10,active,yes",
+              f"{dissolved.registration_code},HTX Giải Thể,cooperative,,,3,dissolved,yes",
+              f"{spare},HTX Ngoài Danh Bạ,cooperative,,,9,active,yes")
+    db.session.commit()
+    return {"renamed": renamed, "dissolved": dissolved, "unlisted": unlisted, "spare": spare}
+
+
+def _open(officer):
+    return {(c["kind"], c["cooperative"].slug)
+            for c in registry.matches(services.scope_for(officer))["conflicts"]}
+
+
+def test_officer_resolves_each_kind_of_conflict(client, officer, conflicts):
+    from market.department.models import RegistryResolution
+
+    login(client, officer, lang="en")
+    renamed, dissolved, unlisted = (conflicts[k] for k in ("renamed", "dissolved", "unlisted"))
+    url = "/en/department/registry/conflicts/{}/resolve"
+    # name differs: take the register's name
+    r = client.post(url.format(renamed.slug), data={"kind": "name_differs",
+                                                    "action": "accept_name"})
+    assert r.status_code == 302
+    assert db.session.get(type(renamed), renamed.id).name == "HTX Tên Cũ"
+    # not active on the register: suspending asks first, then needs a reason
+    r = client.post(url.format(dissolved.slug), data={"kind": "not_active", "action": "suspend",
+                                                      "note": ""})
+    assert r.status_code == 200 and 'name="confirmed"' in r.get_data(as_text=True)
+    assert db.session.get(type(dissolved), dissolved.id).status == "approved"
+    r = client.post(url.format(dissolved.slug), data={"kind": "not_active", "action": "suspend",
+                                                      "note": "", "confirmed": "1"})
+    assert r.status_code == 422 and "Give a reason" in r.get_data(as_text=True)
+    r = client.post(url.format(dissolved.slug), data={
+        "kind": "not_active", "action": "suspend", "note": "Giải thể theo QĐ 12/2026",
+        "confirmed": "1"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(dissolved), dissolved.id).status == "suspended"
+    # not on the register: link it to the entry with the right tax code (confirmed)
+    r = client.post(url.format(unlisted.slug), data={
+        "kind": "not_registered", "action": "link", "tax_code": "0100109106",
+        "confirmed": "1", "note": "Sai mã"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "No entry of the province" in page
+    assert "Sai mã" in page  # the note typed is not lost
+    r = client.post(url.format(unlisted.slug), data={
+        "kind": "not_registered", "action": "link", "tax_code": conflicts["spare"],
+        "confirmed": "1"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(unlisted), unlisted.id).registration_code == conflicts["spare"]
+    assert not _open(officer)
+    recorded = {(x.kind, x.action, x.resolved_by_id) for x in db.session.scalars(
+        db.select(RegistryResolution))}
+    assert recorded == {("name_differs", "accept_name", officer.id),
+                        ("not_active", "suspend", officer.id),
+                        ("not_registered", "link", officer.id)}
+    page = client.get("/en/department/registry/matches").get_data(as_text=True)
+    resolved = page.split("<h2>Resolved conflicts")[1].split("<h2>")[0]
+    assert "Giải thể theo QĐ 12/2026" in resolved and officer.name in resolved
+    assert "Take the register&#39;s name" in resolved or "Take the register's name" in resolved
+
+
+def test_reviewed_needs_a_note_and_returns_when_the_facts_change(officer, conflicts):
+    scope = services.scope_for(officer)
+    renamed = conflicts["renamed"]
+    with pytest.raises(ValidationError):
+        registry.resolve_conflict(scope, officer, renamed.slug, "name_differs", "reviewed", "")
+    with pytest.raises(ValidationError):  # not an action for this kind
+        registry.resolve_conflict(scope, officer, renamed.slug, "name_differs", "suspend", "x")
+    registry.resolve_conflict(scope, officer, renamed.slug, "name_differs", "reviewed",
+                              "Tên viết tắt, đúng theo giấy phép")
+    assert ("name_differs", renamed.slug) not in _open(officer)
+    with pytest.raises(NotFound):  # resolved: nothing left to resolve
+        registry.resolve_conflict(scope, officer, renamed.slug, "name_differs", "reviewed", "x")
+    renamed.name = "HTX Tên Mới Hơn"  # the cooperative renames itself: the conflict is back
+    db.session.flush()
+    assert ("name_differs", renamed.slug) in _open(officer)
+
+
+def test_another_province_cannot_resolve(client, officer, conflicts, make):
+    stranger = make.officer(1)
+    renamed = conflicts["renamed"]
+    with pytest.raises(NotFound):
+        registry.resolve_conflict(services.scope_for(stranger), stranger, renamed.slug,
+                                  "name_differs", "accept_name")
+    login(client, stranger)
+    r = client.post(f"/vi/department/registry/conflicts/{renamed.slug}/resolve",
+                    data={"kind": "name_differs", "action": "accept_name"})
+    assert r.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(type(renamed), renamed.id).name == "HTX Tên Mới"
+    # an administrator may, for any province
+    admin = make.user(Role.ADMIN)
+    registry.resolve_conflict(services.scope_for(admin), admin, renamed.slug,
+                              "name_differs", "accept_name")
+    assert renamed.name == "HTX Tên Cũ"

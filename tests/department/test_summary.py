@@ -1,6 +1,7 @@
-"""The department's summary (department_sales) stays equal to a direct computation from the
-orders tables under random sequences of orders, payments, cancellations, deliveries, partial
-and full refunds, disputes and re-dated orders."""
+"""The department's summaries (department_sales, department_daily) stay equal to a direct
+computation from the orders tables under random sequences of orders, payments, cancellations,
+deliveries, partial and full refunds, disputes, re-dated orders, OCOP certificates granted and
+revoked, and products moved to another category."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -17,12 +18,14 @@ from hypothesis.stateful import (
 )
 
 from market.accounts.models import Role
+from market.catalog.models import Category, Product
 from market.department import services as department
-from market.department.models import SalesFact
+from market.department.models import DailyFact, SalesFact
 from market.errors import DomainError
 from market.extensions import db
+from market.ocop.models import OcopCertificate
 from market.orders import ledger, services
-from market.orders.models import LedgerEntry, VendorOrder
+from market.orders.models import Dispute, LedgerEntry, VendorOrder
 from tests import factories
 from tests.conftest import rolled_back_session
 
@@ -42,6 +45,51 @@ def expected(vo: VendorOrder) -> dict:
             if counted and vo.status != "refunded" else 0,
             "day": (vo.order.created_at + timedelta(hours=7)).date(),
             "province_code": vo.cooperative.province_code}
+
+
+def expected_daily(parts: list[VendorOrder]) -> dict:
+    """What department_daily must hold, from the orders, products and certificates alone:
+    {(day, cooperative, dim, key, commodity): (gmv rounded, goods, ocop goods, units, lines,
+    parts, counted, cancelled, refunds, disputes)}."""
+    certificates = list(db.session.scalars(db.select(OcopCertificate).where(
+        OcopCertificate.status.in_(("verified", "expired")))))
+    out: dict = {}
+    for vo in parts:
+        want = expected(vo)
+        day, counted = want["day"], want["counted"]
+        refunded = vo.subtotal - want["net_goods"] if counted else 0
+        disputed = db.session.scalar(db.select(Dispute.id).filter_by(
+            vendor_order_id=vo.id).limit(1)) is not None
+        seen = set()
+        for line in vo.lines:
+            product = db.session.get(Product, line.product_id)
+            stars = max((c.stars for c in certificates if product in c.products
+                         and c.decision_date <= day <= c.valid_until), default=0)
+            category = db.session.get(Category, product.category_id) \
+                if product.category_id else None
+            cat_id = category.id if category else 0
+            commodity = (category.parent_id or category.id) if category else 0
+            gmv = line.line_total * want["net_goods"] / vo.subtotal if counted else 0
+            goods = line.line_total if counted else 0
+            for dim, key, within in (("product", product.id, commodity),
+                                     ("category", cat_id, commodity),
+                                     ("commodity", commodity, commodity),
+                                     ("stars", stars, 0), ("cstars", stars, commodity)):
+                k = (day, vo.cooperative_id, dim, key, within)
+                row = out.setdefault(k, [0.0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+                row[0] += gmv
+                row[1] += goods
+                row[2] += goods if stars else 0
+                row[3] += line.quantity if counted and vo.status != "refunded" else 0
+                row[4] += 1
+                if k not in seen:
+                    seen.add(k)
+                    row[5] += 1
+                    row[6] += counted
+                    row[7] += vo.status == "cancelled"
+                    row[8] += counted and refunded > 0
+                    row[9] += counted and disputed
+    return {k: (round(v[0]), *v[1:]) for k, v in out.items()}
 
 
 class Summary(RuleBasedStateMachine):
@@ -66,8 +114,12 @@ class Summary(RuleBasedStateMachine):
         self.admin = factories.user(Role.ADMIN)
         self.buyer = factories.user()
         self.officer = factories.officer(66)
-        self.products = [factories.product(self.coops[0], price=120_000, stock=500),
-                         factories.product(self.coops[0], price=35_000, stock=500),
+        coffee = factories.category()
+        self.categories = [coffee, factories.category(parent=coffee), factories.category()]
+        self.products = [factories.product(self.coops[0], price=120_000, stock=500,
+                                           category_id=self.categories[0].id),
+                         factories.product(self.coops[0], price=35_000, stock=500,
+                                           category_id=self.categories[1].id),
                          factories.product(self.coops[1], price=250_000, stock=500)]
         self.parts: list[VendorOrder] = []
 
@@ -139,6 +191,43 @@ class Summary(RuleBasedStateMachine):
             vo.order.created_at = vo.order.created_at + timedelta(hours=hours)
             db.session.flush()
 
+    @rule(product=st.integers(0, 2), stars=st.integers(3, 4), days=st.integers(0, 300),
+          length=st.integers(0, 200))
+    def certify(self, product, stars, days, length):
+        first = date(2026, 1, 1) + timedelta(days=days)
+        coop = self.products[product].cooperative
+        self.certificates = getattr(self, "certificates", 0) + 1
+        db.session.add(OcopCertificate(
+            cooperative_id=coop.id, certificate_number=f"T-{self.certificates}",
+            stars=stars, level="provincial", decision_number="QĐ", decision_date=first,
+            valid_until=first + timedelta(days=length), status="verified",
+            products=[self.products[product]]))
+        db.session.flush()
+
+    @rule(data=st.data())
+    def revoke(self, data):
+        certificates = list(db.session.scalars(db.select(OcopCertificate)))
+        if certificates:
+            data.draw(st.sampled_from(certificates)).status = "revoked"
+            db.session.flush()
+
+    @rule(product=st.integers(0, 2), category=st.integers(0, 2))
+    def recategorise(self, product, category):
+        self.products[product].category_id = self.categories[category].id
+        db.session.flush()
+
+    @invariant()
+    def daily_matches(self):
+        if not hasattr(self, "parts"):
+            return
+        db.session.flush()
+        db.session.expire_all()
+        got = {(f.day, f.cooperative_id, f.dim, f.key, f.commodity_id):
+               (round(f.gmv), f.goods, f.ocop_goods, f.units, f.lines, f.parts, f.counted,
+                f.cancelled, f.refunds, f.disputes)
+               for f in db.session.scalars(db.select(DailyFact))}
+        assert got == expected_daily(self.parts)
+
     @invariant()
     def summary_matches(self):
         if not hasattr(self, "parts"):
@@ -179,3 +268,16 @@ def test_rebuild_all_gives_the_same_rows(dataset):
     after = {f.vendor_order_id: (f.net_goods, f.units, f.status, f.day)
              for f in db.session.scalars(db.select(SalesFact))}
     assert after == before and len(after) == 6
+
+
+def test_rebuild_daily_gives_the_same_rows(dataset):
+    def rows():
+        return sorted((f.day, f.cooperative_id, f.dim, f.key, f.commodity_id, round(f.gmv),
+                       f.goods, f.ocop_goods, f.units, f.parts, f.counted, f.cancelled)
+                      for f in db.session.scalars(db.select(DailyFact)))
+    before = rows()
+    assert before and {r[2] for r in before} == {"product", "category", "commodity", "stars",
+                                                  "cstars"}
+    department.rebuild_daily()
+    db.session.expire_all()
+    assert rows() == before

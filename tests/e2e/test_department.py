@@ -61,3 +61,49 @@ def test_officer_filters_opens_and_exports(live_server, live_db, page):
     assert [r[0] for r in rows[header + 1:]] == [ours.name]  # Hà Nội's is not there
     assert rows[header + 1][1] == 300_000  # the filters of the page: coffee, 2026-Q2
     assert ("commodity=ca-phe-e2e",) in [r[:1] for r in rows[:header]]
+
+
+def test_officer_resolves_register_conflicts(live_server, live_db, page):
+    from market.department import registry, services
+    from tests.e2e.conftest import doc_screenshot, sign_in
+
+    renamed = factories.cooperative(name="HTX Cà Phê Tên Mới")
+    dissolved = factories.cooperative(name="HTX Mật Ong Đã Giải Thể")
+    unlisted = factories.cooperative(name="HTX Chưa Có Trong Danh Bạ")
+    officer = factories.officer(factories.DAK_LAK, email="officer.e2e.conflicts@example.vn")
+    scope = services.scope_for(officer)
+    batch, _ = registry.preview(scope, officer, (
+        "tax_code,name,status\n"
+        f"{renamed.registration_code},HTX Cà Phê Buôn Ma Thuột,active\n"
+        f"{dissolved.registration_code},HTX Mật Ong Đã Giải Thể,dissolved\n").encode(), "r.csv")
+    registry.apply_import(scope, batch.public_id)
+    db.session.commit()
+    for lang in ("vi", "en"):
+        sign_in(page, live_server, officer.email, lang)
+        page.goto(f"{live_server}/{lang}/department/registry/matches")
+        for coop, kind in ((renamed, "name_differs"), (dissolved, "not_active"),
+                           (unlisted, "not_registered")):
+            expect(page.locator(f"#conflict-{coop.slug}-{kind}")).to_be_visible()
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            doc_screenshot(page, f"department-conflicts-{lang}-{width}", width)
+        page.context.clear_cookies()
+    sign_in(page, live_server, officer.email, "en")
+    page.goto(f"{live_server}/en/department/registry/matches")
+    card = page.locator(f"#conflict-{renamed.slug}-name_differs")
+    card.get_by_label("Take the register's name").check()
+    card.get_by_role("button", name="Resolve").click()
+    expect(page.locator(f"#conflict-{renamed.slug}-name_differs")).to_have_count(0)
+    card = page.locator(f"#conflict-{dissolved.slug}-not_active")
+    card.get_by_label("Suspend the storefront").check()
+    card.get_by_label("Note (the reason, for a suspension)").fill("Dissolved: decision 12/2026")
+    card.get_by_role("button", name="Resolve").click()
+    page.get_by_role("button", name="Suspend the storefront").click()  # the confirmation step
+    expect(page.locator(f"#conflict-{dissolved.slug}-not_active")).to_have_count(0)
+    expect(page.locator(f"#conflict-{unlisted.slug}-not_registered")).to_be_visible()
+    history = page.locator("table.dept").last
+    expect(history).to_contain_text("Dissolved: decision 12/2026")
+    expect(history).to_contain_text("HTX Cà Phê Buôn Ma Thuột")  # renamed by the first
+    db.session.rollback()  # a new transaction sees what the server wrote
+    assert db.session.get(type(dissolved), dissolved.id).status == "suspended"

@@ -2,6 +2,7 @@
 from datetime import date, timedelta
 
 import numpy as np
+import pytest
 
 from market.extensions import db
 from market.prices import forecasting as F
@@ -94,3 +95,24 @@ def test_stale_series_listed_for_officers(make, client):
     page = client.get("/en/prices/import").get_data(as_text=True)
     section = page.split("Series out of date")[1].split("Import history")[0]
     assert "World" in section and "Dak Lak" not in section
+
+
+@pytest.mark.parametrize(("lang", "heading", "link"), [
+    ("vi", "Chuỗi giá đã cũ", "Nhập giá"), ("en", "Price series out of date", "Import prices")])
+def test_stale_series_on_the_department_desk(make, client, lang, heading, link):
+    from tests.conftest import login
+
+    officer = make.officer()
+    _setup(officer)
+    login(client, officer)
+    page = client.get(f"/{lang}/department/").get_data(as_text=True)
+    section = page.split('id="stale-prices"')[1].split("</section>")[0]
+    assert heading in section and link in section
+    assert f'href="/{lang}/prices/import"' in section
+    # the monthly World Bank series is months old: listed with its data date; the daily
+    # Đắk Lắk series has a price from two days ago: not listed
+    monthly = db.session.scalars(db.select(PriceSeries)).all()
+    stale = [f for f in map(services.freshness, monthly) if f and f.stale]
+    assert stale and all(f.data_date.isoformat() in section for f in stale)
+    assert "World" in section or "Thế giới" in section
+    assert "Dak Lak" not in section and "Đắk Lắk" not in section

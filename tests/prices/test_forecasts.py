@@ -129,3 +129,22 @@ def test_only_officers_of_the_province_publish(make):
         services.set_publication(gia_lai, _series("dak_lak"), publish=True)
     with pytest.raises(PermissionDenied):
         services.set_publication(make.staff(), _series("dak_lak"), publish=True)
+
+
+def test_a_seasonal_model_is_chosen_only_where_the_backtest_supports_it():
+    import numpy as np
+
+    rng = np.random.default_rng(16)
+    months = np.arange(120)
+    # A harvest-driven price: low in the harvest months, high before them, every year.
+    seasonal = np.log(50_000) + 0.25 * np.sin(2 * np.pi * months / 12) \
+        + rng.normal(0, 0.02, len(months))
+    walk = np.log(50_000) + np.cumsum(rng.normal(0, 0.05, len(months)))
+    names = [m.name for m in forecasting.candidates("M", 120)]
+    assert "ets_ana" in names and "seasonal_naive" in names
+    assert "ets_ana" not in [m.name for m in forecasting.candidates("M", 40)]  # < 4 seasons
+    assert "ets_ana" not in [m.name for m in forecasting.candidates("D", 10 ** 4)]
+    chosen = forecasting.choose(seasonal, "M")
+    assert chosen.model in ("ets_ana", "seasonal_naive")
+    assert chosen.scores[chosen.model] < 0.8  # much better than naive, as the backtest shows
+    assert forecasting.choose(walk, "M").model not in ("ets_ana", "seasonal_naive")

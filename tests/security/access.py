@@ -159,6 +159,7 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "department.indicators": (ANY_REVIEWER, {}),
     "department.cooperative": (REVIEWERS_A, {"slug": "coop_slug"}),
     "department.registry_confirm": (REVIEWERS_A, {"public_id": "registry_import_id"}),
+    "department.registry_resolve": (REVIEWERS_A, {"slug": "coop_slug"}),
     "department.compare": (ADMIN, {}),
     # reviews: the buyer of a delivered line writes and deletes; cooperative A replies; an
     # officer of A's province or an admin hides
@@ -208,6 +209,8 @@ FORMS = {
     "reviews.delete": {"confirmed": "1"},
     "reviews.reply": {"reply": "Trả lời của kẻ lạ"},
     "reviews.hide": {"reason": "Ẩn bởi người không có quyền"},
+    "department.registry_resolve": {"kind": "not_registered", "action": "reviewed",
+                                    "note": "Đã kiểm tra"},
 }
 
 
