@@ -9,7 +9,6 @@ from market.search.synonyms import SYNONYMS_FILE, Synonyms, default, es_rules, g
 from market.search.terms import derived_terms, rewrite_query, size_terms
 from tests.search.test_behaviour import doc, ids
 
-
 # --- the data file --------------------------------------------------------------------------
 
 def test_the_file_parses_and_covers_the_words_buyers_type():
