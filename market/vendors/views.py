@@ -26,6 +26,7 @@ from market.accounts import services as accounts
 from market.accounts.views import sign_in
 from market.catalog import services as catalog
 from market.catalog import transfer
+from market.catalog import services as catalog_services
 from market.catalog import vendor as vendor_catalog
 from market.catalog.models import UNITS, ProductStatus
 from market.errors import ValidationError
@@ -96,7 +97,9 @@ def dashboard():
     return render_template("vendors/dashboard.html", coop=coop, products=products, total=total,
                            todo=dashboard_todo(current_user), format_date=format_date,
                            page=page, pages=pages, status=status, stock=stock,
-                           english_missing=vendor_catalog.english_missing)
+                           english_missing=vendor_catalog.english_missing,
+                           untranslated=vendor_catalog.untranslated(coop),
+                           english_labels=catalog_services.ENGLISH_FIELD_LABELS)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])

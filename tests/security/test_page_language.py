@@ -32,6 +32,7 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "ocop/_history.html": "a certificate's history, included by ocop/detail.html",
     "prices/_macros.html": "chart macros, imported by the price pages",
     "storefront/_seo.html": "canonical and hreflang links, included by public pages",
+    "storefront/_translation.html": "the 'shown in Vietnamese' notice, imported by public pages",
 }
 # Forms sent empty or wrong, so that their validation messages are on the page too; and
 # the pages that only a POST shows (the confirmation step of destructive actions).
