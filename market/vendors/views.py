@@ -26,7 +26,6 @@ from market.accounts import services as accounts
 from market.accounts.views import sign_in
 from market.catalog import services as catalog
 from market.catalog import transfer
-from market.catalog import services as catalog_services
 from market.catalog import vendor as vendor_catalog
 from market.catalog.models import UNITS, ProductStatus
 from market.errors import ValidationError
@@ -99,7 +98,7 @@ def dashboard():
                            page=page, pages=pages, status=status, stock=stock,
                            english_missing=vendor_catalog.english_missing,
                            untranslated=vendor_catalog.untranslated(coop),
-                           english_labels=catalog_services.ENGLISH_FIELD_LABELS)
+                           english_labels=catalog.ENGLISH_FIELD_LABELS)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
