@@ -11,6 +11,12 @@ Text columns are stored twice: lower-cased with diacritics ("exact") and folded 
 weigh more, so "bò" ranks beef above "bơ" avocado. Typo tolerance: a query word of 5+ letters
 that is not in the index vocabulary is expanded to the vocabulary words one edit away
 (a swap of neighbours counts as one edit), found through a deletion index.
+
+Synonyms (market/search/synonyms.txt): each folded column also holds the concept token of
+every synonym line its text names, and a query word or phrase of the list matches its own
+forms or that token. Sizes and OCOP star words are tokens of the `extra` column
+(market/search/terms.py). Both are computed when a document is indexed: after editing the
+synonym list, run `flask reindex`.
 """
 from __future__ import annotations
 

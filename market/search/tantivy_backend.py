@@ -7,6 +7,9 @@ diacritics ("exact") and folded by `market.i18n.fold` (đ -> d included); a quer
 match somewhere, exact forms weigh more than folded ones, and a word of 5+ letters also
 matches terms one edit away (a swap of neighbours is one edit) at a lower weight. Ties are
 broken by the `boost` fast field (verified OCOP stars, stock) through `weight_by_field`.
+Synonyms expand the query (market/search/synonyms.py): a word or phrase of the list matches
+its own forms or one of its synonyms as a phrase, at SYNONYM_FACTOR of the weight; sizes and
+star words are tokens of the `extra` column (market/search/terms.py).
 
 A Tantivy commit is atomic, so `rebuild()` (delete all, add all, one commit) never shows a
 half-built index. One writer at a time: a second one waits for the lock.
