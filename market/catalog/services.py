@@ -340,3 +340,46 @@ def public_product_slugs() -> list[tuple[str, object]]:
         .order_by(Product.id)
     )
     return [tuple(r) for r in db.session.execute(query)]
+
+
+# --- translation completeness (issue 12) ----------------------------------------------------
+
+ENGLISH_FIELD_LABELS = {"name": _l("name"), "description": _l("description")}
+
+
+def missing_english(product: Product) -> list[str]:
+    """The fields of `product` ("name", "description") that lack English: the name always
+    needs one; the description when the Vietnamese one is written."""
+    by_locale = {t.locale: t for t in product.translations}
+    vi, en = by_locale.get("vi"), by_locale.get("en")
+    out = []
+    if not (en and (en.name or "").strip()):
+        out.append("name")
+    if vi and (vi.description or "").strip() and not (en and (en.description or "").strip()):
+        out.append("description")
+    return out
+
+
+def translated(product: Product, locale: str) -> bool:
+    """Whether the page in `locale` shows the product's own text (Vietnamese always does)."""
+    return locale == "vi" or not missing_english(product)
+
+
+def english_product_slugs() -> set[str]:
+    """Slugs of public products translated into English (as `missing_english` decides), for
+    the sitemap's hreflang alternates; one query, no ORM objects."""
+    from sqlalchemy.orm import aliased
+
+    vi, en = aliased(ProductTranslation), aliased(ProductTranslation)
+    query = (
+        db.select(Product.slug)
+        .join(Cooperative, Cooperative.id == Product.cooperative_id)
+        .join(en, db.and_(en.product_id == Product.id, en.locale == "en"))
+        .outerjoin(vi, db.and_(vi.product_id == Product.id, vi.locale == "vi"))
+        .where(Product.status == ProductStatus.ACTIVE.value,
+               Cooperative.status == CooperativeStatus.APPROVED.value,
+               db.func.trim(en.name) != "",
+               db.or_(db.func.trim(en.description) != "", vi.description.is_(None),
+                      db.func.trim(vi.description) == ""))
+    )
+    return set(db.session.scalars(query))

@@ -3,6 +3,7 @@ cooperative, so another cooperative's product or image is simply not found (404)
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from market.catalog import services
 from market.catalog.models import Product, ProductImage, ProductStatus, ProductTranslation
@@ -109,7 +110,17 @@ def delete_image(coop: Cooperative, image_id: int) -> Product:
 
 
 def english_missing(product: Product) -> bool:
-    return not any(t.locale == "en" and t.name for t in product.translations)
+    return bool(services.missing_english(product))
+
+
+def untranslated(coop: Cooperative, limit: int = 200) -> tuple[int, list[tuple[Product, list]]]:
+    """The cooperative's products (archived ones aside) that lack English, with the fields
+    missing (services.missing_english), oldest first, and how many there are."""
+    query = (_scoped(coop).where(Product.status != ProductStatus.ARCHIVED.value)
+             .options(selectinload(Product.translations)).order_by(Product.id))
+    rows = [(p, services.missing_english(p)) for p in db.session.scalars(query)]
+    rows = [(p, fields) for p, fields in rows if fields]
+    return len(rows), rows[:limit]
 
 
 def texts(product: Product) -> dict:

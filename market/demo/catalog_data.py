@@ -131,7 +131,7 @@ PRODUCTS = {
         "Gạo lứt đỏ giữ cám, giàu chất xơ, hợp chế độ ăn lành mạnh.",
         "Red brown rice with its bran kept, high in fibre.",
         "túi", 45_000, [("1 kg", 1.0), ("2 kg", 2.0)]),
-    "tea_green": ("che-tra", "Chè xanh Tân Cương", "Tan Cuong green tea",
+    "tea_green": ("che-tra", "Chè xanh Tân Cương", "Hand-roasted green tea",
         "Chè búp sao tay, nước xanh vàng, vị chát dịu, hậu ngọt.",
         "Hand-roasted tea buds; green-gold liquor, gentle astringency, sweet aftertaste.",
         "gói", 500_000, [("100 g", 0.2), ("200 g", 0.4), ("500 g", 1.0)]),
@@ -163,6 +163,23 @@ PRODUCTS = {
         "Chà bông làm từ thịt gà ta, không chất bảo quản.",
         "Meat floss made from native chicken, no preservatives.",
         "hũ", 120_000, [("200 g", 1.0), ("500 g", 2.3)]),
+}
+
+# The sectors of the cooperatives below, in English (the demo's English story names them)
+SECTORS_EN = {
+    "cà phê": "coffee",
+    "nông nghiệp (sầu riêng sấy, tiêu, cà phê Thati Coffee)":
+        "farming (dried durian, pepper and Thati Coffee)",
+    "mắc ca": "macadamia",
+    "lúa gạo": "rice",
+    "chăn nuôi (gà)": "poultry (chicken)",
+    "hồ tiêu": "pepper",
+    "chăn nuôi (gà bản địa)": "poultry (native chicken breeds)",
+    "cà phê Arabica hữu cơ": "organic Arabica coffee",
+    "chế biến hạt điều": "cashew processing",
+    "cây ăn quả hữu cơ": "organic fruit growing",
+    "rượu ghè, thổ cẩm": "jar rice wine and brocade weaving",
+    "chè": "tea",
 }
 
 # Cooperatives: real ones from data/cooperatives.csv and ocop_products.csv, with the product

@@ -10,7 +10,7 @@ from market.accounts import services as accounts
 from market.accounts.models import Role
 from market.catalog import services as catalog
 from market.catalog.models import Category, Product, ProductStatus
-from market.demo.catalog_data import CATEGORIES, COOPERATIVES, PRODUCTS
+from market.demo.catalog_data import CATEGORIES, COOPERATIVES, PRODUCTS, SECTORS_EN
 from market.extensions import db
 from market.geo import services as geo
 from market.i18n import fold, slugify
@@ -108,7 +108,7 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
                 "story_vi": f"{name} gồm {members} thành viên, chuyên {sector}. "
                             f"Địa bàn khi thành lập: {old_place or province_name}.",
                 "story_en": (f"A cooperative of {members} member households in {province.name_en}, "
-                             f"working in {fold(sector)}.") if index % 5 != 4 else "",
+                             f"working in {SECTORS_EN[sector]}.") if index % 5 != 4 else "",
                 "contact_email": f"lienhe{index + 1}@demo.htx.vn",
             }, status=CooperativeStatus.APPROVED)
             counts["cooperatives"] += 1

@@ -45,12 +45,26 @@ def _provinces() -> dict[int, Place]:
     return out
 
 
+_WARD_TYPES = (("Xã ", "Commune"), ("Phường ", "Ward"), ("Đặc khu ", "Special Zone"))
+
+
+def _ward_english(name: str) -> str:
+    """"Xã Krông Pắc" -> "Krông Pắc Commune": the type word in English, the proper name
+    with its diacritics (half-converted forms such as "Xa Krong Pac" are neither language)."""
+    for prefix, english in _WARD_TYPES:
+        if name.startswith(prefix):
+            # every syllable of a proper name is capitalised (the package has "Đắk song")
+            proper = " ".join(w[:1].upper() + w[1:] for w in name.removeprefix(prefix).split())
+            return f"{proper} {english}"
+    return name
+
+
 @lru_cache(maxsize=1)
 def _wards() -> dict[int, Place]:
     out = {}
     for w in Ward.iter_all():
-        ascii_name = " ".join(x.capitalize() for x in fold(w.name).split())
-        out[int(w.code)] = Place(int(w.code), w.name, ascii_name, w.name, int(w.province_code))
+        out[int(w.code)] = Place(int(w.code), w.name, _ward_english(w.name), w.name,
+                                 int(w.province_code))
     return out
 
 

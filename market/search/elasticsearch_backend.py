@@ -7,6 +7,13 @@ that imports `elasticsearch`.
 - Readers and writers use the alias. `rebuild()` fills a new versioned index by bulk requests,
   then swaps the alias in one atomic `update_aliases` call and drops the old index: no downtime.
 - Query building is plain functions (`build_search`, `build_suggest`) tested offline.
+- Synonyms: the same file as the embedded engines (market/search/synonyms.txt) feeds two
+  `synonym_graph` filters, used only by the search analyzers (`vi_folded_search`,
+  `vi_exact_search`; Elasticsearch allows graph synonyms at search time only), so editing the
+  list needs a new index template, not a reindex. A query phrase of the list ("cà phê") is sent
+  as one `match` clause so the graph filter sees the whole phrase.
+- Sizes and OCOP star words: the query goes through `terms.rewrite_query`, and each document
+  carries `keywords` (`terms.derived_terms`: canonical sizes, "ocop", "ocopNsao").
 
 Behaviour matches the embedded engine: every query word must match somewhere (exact, folded,
 or one edit away for words of 5+ letters, ranked in that order); field weights and the page
@@ -27,17 +34,19 @@ from market.search.backend import (
     SearchResult,
     tokens,
 )
+from market.search.synonyms import es_rules, query_groups
+from market.search.terms import derived_terms
 
 TEXT_FIELDS = ("name_vi", "name_en", "category_vi", "category_en", "description_vi",
-               "description_en", "cooperative_name", "province_name")
+               "description_en", "cooperative_name", "province_name", "keywords")
 # Field weights per page language: (exact subfield boost, folded field boost)
 FIELD_WEIGHTS = {
     "vi": {"name_vi": 12, "name_en": 7, "category_vi": 4, "category_en": 3,
            "description_vi": 1, "description_en": 0.6, "cooperative_name": 1.5,
-           "province_name": 1.5},
+           "province_name": 1.5, "keywords": 1.5},
     "en": {"name_vi": 7, "name_en": 12, "category_vi": 3, "category_en": 4,
            "description_vi": 0.6, "description_en": 1, "cooperative_name": 1.5,
-           "province_name": 1.5},
+           "province_name": 1.5, "keywords": 1.5},
 }
 EXACT_FACTOR = 1.5    # an exact-diacritics match weighs this much more than a folded one
 FUZZY_FACTOR = 0.3    # a one-edit match weighs this much of a folded one
@@ -47,8 +56,9 @@ FUZZINESS = f"AUTO:{FUZZY_MIN_LENGTH},100"  # 0 edits below 5 letters, 1 from 5 
 def index_template(alias: str) -> dict:
     """The composable index template for `<alias>-v*` indexes."""
     text = {
-        "type": "text", "analyzer": "vi_folded",
-        "fields": {"exact": {"type": "text", "analyzer": "vi_exact"}},
+        "type": "text", "analyzer": "vi_folded", "search_analyzer": "vi_folded_search",
+        "fields": {"exact": {"type": "text", "analyzer": "vi_exact",
+                             "search_analyzer": "vi_exact_search"}},
     }
     return {
         "index_patterns": [f"{alias}-v*"],
@@ -61,6 +71,11 @@ def index_template(alias: str) -> dict:
                     },
                     "filter": {
                         "vi_ascii": {"type": "asciifolding", "preserve_original": False},
+                        # the rules folded already: the filter sees folded tokens
+                        "htx_synonyms_folded": {"type": "synonym_graph", "lenient": True,
+                                                "synonyms": es_rules(folded=True)},
+                        "htx_synonyms": {"type": "synonym_graph", "lenient": True,
+                                         "synonyms": es_rules()},
                     },
                     "analyzer": {
                         "vi_folded": {"type": "custom", "tokenizer": "standard",
@@ -68,6 +83,12 @@ def index_template(alias: str) -> dict:
                                       "filter": ["lowercase", "vi_ascii"]},
                         "vi_exact": {"type": "custom", "tokenizer": "standard",
                                      "filter": ["lowercase"]},
+                        "vi_folded_search": {"type": "custom", "tokenizer": "standard",
+                                             "char_filter": ["vi_d"],
+                                             "filter": ["lowercase", "vi_ascii",
+                                                        "htx_synonyms_folded"]},
+                        "vi_exact_search": {"type": "custom", "tokenizer": "standard",
+                                            "filter": ["lowercase", "htx_synonyms"]},
                     },
                 },
             },
@@ -92,14 +113,17 @@ def index_template(alias: str) -> dict:
 
 
 def _word_clause(word: str, locale: str) -> dict:
+    """One word, or one phrase of the synonym list (all its words must match, or one of its
+    synonyms, which the search analyzers' graph filters add)."""
     weights = FIELD_WEIGHTS.get(locale, FIELD_WEIGHTS["vi"])
     exact = [f"{f}.exact^{w * EXACT_FACTOR:g}" for f, w in weights.items()]
     folded = [f"{f}^{w:g}" for f, w in weights.items()]
+    phrase = {"operator": "and"} if " " in word else {}
     should = [
-        {"multi_match": {"query": word, "fields": exact}},
-        {"multi_match": {"query": word, "fields": folded}},
+        {"multi_match": {"query": word, "fields": exact, **phrase}},
+        {"multi_match": {"query": word, "fields": folded, **phrase}},
     ]
-    if len(word) >= FUZZY_MIN_LENGTH:
+    if len(word) >= FUZZY_MIN_LENGTH and not phrase:
         should.append({"multi_match": {
             "query": word, "fields": folded, "fuzziness": FUZZINESS, "prefix_length": 1,
             "boost": FUZZY_FACTOR}})
@@ -140,7 +164,7 @@ def build_search(query: str, locale: str, filters: Filters | None = None,
     """The search request body. Filters go in `post_filter` so each facet can count with all
     filters but its own (choosing another value shows what it would give)."""
     filters = filters or Filters()
-    words = tokens(query)
+    words = [" ".join(g.words) for g in query_groups(query)]
     text = ({"bool": {"must": [_word_clause(w, locale) for w in words]}} if words
             else {"match_all": {}})
     functions = [{"filter": {"term": {"in_stock": True}}, "weight": 1 + IN_STOCK_BOOST}]
@@ -180,6 +204,11 @@ def build_suggest(prefix: str, locale: str, limit: int = 8) -> dict:
             "_source": ["name_vi", "name_en", name]}
 
 
+def source(document: dict) -> dict:
+    """What is stored for a document: the document and its derived `keywords`."""
+    return {**document, "keywords": " ".join(derived_terms(document))}
+
+
 def parse_facets(aggregations: dict) -> dict:
     return {name: {b["key"]: b["doc_count"] for b in agg["values"]["buckets"] if b["doc_count"]}
             for name, agg in aggregations.items()}
@@ -217,7 +246,7 @@ class ElasticsearchBackend:
         if not documents:
             return
         self._ensure()
-        self._bulk(self.alias, ({"_id": d["id"], "_source": d} for d in documents))
+        self._bulk(self.alias, ({"_id": d["id"], "_source": source(d)} for d in documents))
         self.es.indices.refresh(index=self.alias)
 
     def delete(self, product_ids: list[int]) -> None:
@@ -234,7 +263,7 @@ class ElasticsearchBackend:
         """Fill a new versioned index, then swap the alias atomically and drop the old ones."""
         new = self._new_index()
         for batch in batches:
-            self._bulk(new, ({"_id": d["id"], "_source": d} for d in batch))
+            self._bulk(new, ({"_id": d["id"], "_source": source(d)} for d in batch))
         self.es.indices.refresh(index=new)
         old = list(self.es.indices.get_alias(name=self.alias).keys()) \
             if self.es.indices.exists_alias(name=self.alias) else []

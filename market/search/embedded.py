@@ -11,6 +11,12 @@ Text columns are stored twice: lower-cased with diacritics ("exact") and folded 
 weigh more, so "bò" ranks beef above "bơ" avocado. Typo tolerance: a query word of 5+ letters
 that is not in the index vocabulary is expanded to the vocabulary words one edit away
 (a swap of neighbours counts as one edit), found through a deletion index.
+
+Synonyms (market/search/synonyms.txt): each folded column also holds the concept token of
+every synonym line its text names, and a query word or phrase of the list matches its own
+forms or that token. Sizes and OCOP star words are tokens of the `extra` column
+(market/search/terms.py). Both are computed when a document is indexed: after editing the
+synonym list, run `flask reindex`.
 """
 from __future__ import annotations
 
@@ -35,6 +41,8 @@ from market.search.backend import (
     osa_distance,
     tokens,
 )
+from market.search.synonyms import Group, concept_tokens, query_groups
+from market.search.terms import derived_terms
 
 # FTS5 columns, in order, and their weight for a page in Vietnamese / English.
 COLUMNS = ("name_vi", "name_en", "name_vi_f", "name_en_f", "cat", "cat_f",
@@ -73,15 +81,22 @@ def _both(text: str) -> str:
     return " ".join(dict.fromkeys(words + [fold(w) for w in words]))
 
 
-def _row(doc: dict) -> tuple:
+def _row(doc: dict, concepts: bool = False) -> tuple:
+    """The text columns of a document. With `concepts` (FTS5), each folded column also holds
+    the synonym concept tokens of its text (market.search.synonyms)."""
+    def c(text: str) -> str:
+        return " ".join([text, *concept_tokens(text)]) if concepts else text
+    name_vi, name_en = normalise(doc.get("name_vi")), normalise(doc.get("name_en"))
+    category = normalise(f'{doc.get("category_vi") or ""} {doc.get("category_en") or ""}')
+    desc_vi, desc_en = normalise(doc.get("description_vi")), normalise(doc.get("description_en"))
     return (
         doc["id"],
-        normalise(doc.get("name_vi")), normalise(doc.get("name_en")),
-        fold(normalise(doc.get("name_vi"))), fold(normalise(doc.get("name_en"))),
-        normalise(f'{doc.get("category_vi") or ""} {doc.get("category_en") or ""}'),
-        fold(normalise(f'{doc.get("category_vi") or ""} {doc.get("category_en") or ""}')),
-        fold(normalise(doc.get("description_vi"))), fold(normalise(doc.get("description_en"))),
-        _both(f'{doc.get("cooperative_name") or ""} {doc.get("province_name") or ""}'),
+        name_vi, name_en,
+        fold(c(name_vi)), fold(c(name_en)),
+        category, fold(c(category)),
+        fold(c(desc_vi)), fold(c(desc_en)),
+        " ".join([_both(f'{doc.get("cooperative_name") or ""} {doc.get("province_name") or ""}'),
+                  *derived_terms(doc)]),
     )
 
 
@@ -145,7 +160,7 @@ class EmbeddedBackend:
     def _insert_rows(conn, documents) -> None:
         conn.executemany(
             f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
-            [_row(d) for d in documents],
+            [_row(d, concepts=True) for d in documents],
         )
         # Facet columns hold small integers: grouping on them is far cheaper than on slugs.
         conn.executemany("INSERT OR IGNORE INTO categories (slug) VALUES (?)",
@@ -227,18 +242,31 @@ class EmbeddedBackend:
         return list(dict.fromkeys(forms))
 
     def _match_expression(self, query: str, prefix_last: bool = False) -> str | None:
-        words = tokens(query)
-        if not words:
+        if prefix_last:  # suggestions: the words as typed, the last one a prefix
+            words = tokens(query)
+            if not words:
+                return None
+            self._load_vocab()
+            clauses = [self._word_clause(w) for w in words[:-1]] + [f'"{fold(words[-1])}"*']
+            return " AND ".join(clauses)
+        found = query_groups(query)
+        if not found:
             return None
         self._load_vocab()
-        clauses = []
-        for n, word in enumerate(words):
-            forms = self._expand(word)
-            if prefix_last and n == len(words) - 1:
-                clauses.append(f'"{fold(word)}"*')
-            else:
-                clauses.append("(" + " OR ".join(f'"{f}"' for f in forms) + ")")
-        return " AND ".join(clauses)
+        return " AND ".join(self._group_clause(g) for g in found)
+
+    def _word_clause(self, word: str) -> str:
+        return "(" + " OR ".join(f'"{f}"' for f in self._expand(word)) + ")"
+
+    def _group_clause(self, group: Group) -> str:
+        """The group's own words (each exact, folded or a typo neighbour), or the concept
+        token of its synonym line (see market.search.synonyms: one term, however many
+        synonyms, so bm25 does not add them up)."""
+        own = " AND ".join(self._word_clause(w) for w in group.words)
+        if not group.concepts:
+            return own
+        tokens_ = " OR ".join(f'"{t}"' for t in group.concepts)
+        return f"(({own}) OR {tokens_})"
 
     # --- reading ----------------------------------------------------------------------------
     def _code(self, table: str, slug: str) -> int:
@@ -271,7 +299,7 @@ class EmbeddedBackend:
         filters = filters or Filters()
         conn = self._conn()
         expression = self._match_expression(query)
-        if expression is None and tokens(query):
+        if expression is None and query_groups(query):
             return SearchResult([], 0, {})
         weights = ", ".join(str(w) for w in WEIGHTS.get(locale, WEIGHTS["vi"]))
         boost = f"(1 + {STARS_BOOST} * coalesce(d.stars, 0) + {IN_STOCK_BOOST} * d.in_stock)"

@@ -10,8 +10,9 @@ from market.catalog.models import Product
 from market.catalog.services import MAX_PRICE, parse_int, parse_vnd, public_products_query
 from market.extensions import db
 from market.geo import services as geo
+from market.ocop.services import badges_for_products
 from market.search import backend_for
-from market.search.backend import PER_PAGE, SORTS, Filters, highlight
+from market.search.backend import PER_PAGE, SORTS, Filters
 from market.vendors.models import Cooperative
 
 MAX_QUERY_LENGTH = 200
@@ -30,9 +31,9 @@ class Page:
     pages: int
     total: int
     products: list = field(default_factory=list)       # Product objects, ranked
-    highlights: dict = field(default_factory=dict)     # product id -> Markup of the name
     facets: dict = field(default_factory=dict)         # facet -> [(key, label, count)]
     did_you_mean: str | None = None
+    badges: dict = field(default_factory=dict)         # product id -> verified OCOP badge
 
 
 def parse_filters(args) -> Filters:
@@ -101,15 +102,15 @@ def search_page(query: str, locale: str, filters: Filters, sort: str = "relevanc
     result = backend().search(query, locale, filters, sort, page, per_page)
     products = load_public([h.id for h in result.hits])
     ranked = [products[h.id] for h in result.hits if h.id in products]
-    highlights = {p.id: highlight(p.name(locale), query) for p in ranked}
+    badges = badges_for_products([p.id for p in ranked]) if ranked else {}
     suggestion = None
     if result.total == 0 and query:
         suggestion = backend().did_you_mean(query)
     return Page(
         query=query, filters=filters, sort=sort, page=page,
         pages=max((result.total + per_page - 1) // per_page, 1), total=result.total,
-        products=ranked, highlights=highlights, facets=_labels(result.facets, locale),
-        did_you_mean=suggestion,
+        products=ranked, facets=_labels(result.facets, locale),
+        did_you_mean=suggestion, badges=badges,
     )
 
 

@@ -7,6 +7,9 @@ diacritics ("exact") and folded by `market.i18n.fold` (đ -> d included); a quer
 match somewhere, exact forms weigh more than folded ones, and a word of 5+ letters also
 matches terms one edit away (a swap of neighbours is one edit) at a lower weight. Ties are
 broken by the `boost` fast field (verified OCOP stars, stock) through `weight_by_field`.
+Synonyms expand the query (market/search/synonyms.py): a word or phrase of the list matches
+its own forms or one of its synonyms as a phrase, at SYNONYM_FACTOR of the weight; sizes and
+star words are tokens of the `extra` column (market/search/terms.py).
 
 A Tantivy commit is atomic, so `rebuild()` (delete all, add all, one commit) never shows a
 half-built index. One writer at a time: a second one waits for the lock.
@@ -39,6 +42,7 @@ from market.search.backend import (
     tokens,
 )
 from market.search.embedded import COLUMNS, WEIGHTS, _row
+from market.search.synonyms import SYNONYM_FACTOR, query_groups
 
 log = logging.getLogger(__name__)
 EXACT = ("name_vi", "name_en", "cat")
@@ -150,20 +154,49 @@ class TantivyBackend:
         self.index_.reload()
         return self.index_.searcher()
 
+    def _word_query(self, word: str, weights: dict):
+        """One word the buyer typed: exact, folded, or one edit away (5+ letters)."""
+        Q, Occur = tantivy.Query, tantivy.Occur
+        exact, folded = normalise(word), fold(normalise(word))
+        should = [(Occur.Should, Q.boost_query(Q.term_query(self.schema, c, exact), w))
+                  for c, w in weights.items() if c in EXACT]
+        should += [(Occur.Should, Q.boost_query(Q.term_query(self.schema, c, folded), w))
+                   for c, w in weights.items() if c in FOLDED]
+        if len(folded) >= FUZZY_MIN_LENGTH and folded.isalpha():
+            should += [(Occur.Should, Q.boost_query(
+                Q.fuzzy_term_query(self.schema, c, folded, 1, True), FUZZY_FACTOR * w))
+                for c, w in weights.items() if c in FOLDED]
+        return Q.boolean_query(should)
+
+    def _phrase_query(self, words: tuple, weights: dict):
+        """A synonym: its words as a phrase (exact and folded forms), no typo tolerance."""
+        Q, Occur = tantivy.Query, tantivy.Occur
+
+        def one(column, terms):
+            if len(terms) == 1:
+                return Q.term_query(self.schema, column, terms[0])
+            return Q.phrase_query(self.schema, column, list(terms))
+        exact = [normalise(w) for w in words]
+        folded = [fold(w) for w in exact]
+        should = [(Occur.Should, Q.boost_query(one(c, exact), SYNONYM_FACTOR * w))
+                  for c, w in weights.items() if c in EXACT]
+        should += [(Occur.Should, Q.boost_query(one(c, folded), SYNONYM_FACTOR * w))
+                   for c, w in weights.items() if c in FOLDED]
+        return Q.boolean_query(should)
+
     def _text_query(self, query: str, locale: str):
+        """Every synonym group of the query must match: its own words, or an alternative."""
         weights = dict(zip(COLUMNS, WEIGHTS.get(locale, WEIGHTS["vi"])))
         Q, Occur = tantivy.Query, tantivy.Occur
         musts = []
-        for word in tokens(query):
-            exact, folded = normalise(word), fold(normalise(word))
-            should = [(Occur.Should, Q.boost_query(Q.term_query(self.schema, c, exact), w))
-                      for c, w in weights.items() if c in EXACT]
-            should += [(Occur.Should, Q.boost_query(Q.term_query(self.schema, c, folded), w))
-                       for c, w in weights.items() if c in FOLDED]
-            if len(folded) >= FUZZY_MIN_LENGTH and folded.isalpha():
-                should += [(Occur.Should, Q.boost_query(
-                    Q.fuzzy_term_query(self.schema, c, folded, 1, True), FUZZY_FACTOR * w))
-                    for c, w in weights.items() if c in FOLDED]
+        for group in query_groups(query):
+            own = [(Occur.Must, self._word_query(w, weights)) for w in group.words]
+            own_query = own[0][1] if len(own) == 1 else Q.boolean_query(own)
+            if not group.alternatives:
+                musts.append((Occur.Must, own_query))
+                continue
+            should = [(Occur.Should, own_query)] + [
+                (Occur.Should, self._phrase_query(alt, weights)) for alt in group.alternatives]
             musts.append((Occur.Must, Q.boolean_query(should)))
         return musts
 
@@ -194,8 +227,6 @@ class TantivyBackend:
                sort: str = "relevance", page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
         filters = filters or Filters()
         text = self._text_query(query, locale)
-        if not text and tokens(query):
-            return SearchResult([], 0, {})
         searcher = self._searcher()
         page = max(int(page), 1)
         q = self._query(text, filters)

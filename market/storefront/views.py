@@ -37,14 +37,17 @@ def _pages(total: int) -> int:
     return max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
 
 
-def _seo(endpoint: str, **values) -> dict:
-    """Canonical URL and hreflang alternates (vi, en, x-default -> vi) of one public page."""
+def _seo(endpoint: str, translated: bool = True, **values) -> dict:
+    """Canonical URL and hreflang alternates (vi, en, x-default -> vi) of one public page.
+    A page whose English text is missing advertises no `en` alternate, and its English URL
+    names the Vietnamese page as canonical (it shows the same Vietnamese text)."""
     page = parse_page(request.args.get("page"))
     if page > 1:
         values["page"] = page
-    alternates = {lang: absolute_url_for(endpoint, lang=lang, **values) for lang in LOCALES}
-    return {"canonical": alternates[current_lang()], "alternates": alternates,
-            "x_default": alternates["vi"]}
+    alternates = {lang: absolute_url_for(endpoint, lang=lang, **values) for lang in LOCALES
+                  if translated or lang == "vi"}
+    return {"canonical": alternates.get(current_lang(), alternates["vi"]),
+            "alternates": alternates, "x_default": alternates["vi"]}
 
 
 @bp.get("/")
@@ -70,11 +73,14 @@ def cooperative(slug):
     page = _page()
     filters = services.ProductFilters.parse(request.args)
     view = services.cooperative_page(slug, filters, page=page, per_page=PAGE_SIZE)
+    missing = vendors.missing_english(view.coop) if current_lang() == "en" else []
     return render_template(
         "storefront/cooperative.html", view=view, coop=view.coop, products=view.products,
         page=page, pages=_pages(view.total), total=view.total, badges=view.badges,
         province=view.province, commune=view.commune, star_filters=services.STAR_FILTERS,
-        seo=_seo("storefront.cooperative", slug=view.coop.slug),
+        missing=missing, missing_labels=[str(vendors.ENGLISH_FIELD_LABELS[f]) for f in missing],
+        seo=_seo("storefront.cooperative", slug=view.coop.slug,
+                 translated=not vendors.missing_english(view.coop)),
     )
 
 
@@ -83,10 +89,13 @@ def product(slug):
     lang = current_lang()
     item = catalog.get_public_product(slug)
     text = item.translation(lang)
-    seo = _seo("storefront.product", slug=item.slug)
+    missing = catalog.missing_english(item) if lang == "en" else []
+    seo = _seo("storefront.product", slug=item.slug, translated=catalog.translated(item, "en"))
     images = [absolute_url_for("media", filename=i.filename) for i in item.images]
     origin = geo.province(item.origin_province_code)
-    description = text.description if text else ""
+    # A description missing in English falls back to the Vietnamese one (marked lang="vi")
+    vi_text = item.translation("vi")
+    description = (text.description if text else "") or (vi_text.description if vi_text else "")
     json_ld = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -117,6 +126,8 @@ def product(slug):
     return render_template(
         "storefront/product.html",
         product=item, text=text, fallback=bool(text and text.locale != lang),
+        description=description, missing=missing,
+        missing_labels=[str(catalog.ENGLISH_FIELD_LABELS[f]) for f in missing],
         origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
         usd=usd, badge=ocop.badges_for_products([item.id]).get(item.id),
         reviews=review_items, author_name=reviews.author_name,
@@ -156,10 +167,14 @@ def sitemap():
     Slugs are [a-z0-9-] only, so URLs are joined as text (url_for 40,000 times is slow)."""
     root = absolute_url_for("seo.sitemap").removesuffix("sitemap.xml")
     entries = []
+    # Only translated pages list their English URL (see _seo)
     for coop in vendors.list_approved():
-        entries.append(({lang: f"{root}{lang}/c/{coop.slug}" for lang in LOCALES}, None))
+        langs = LOCALES if not vendors.missing_english(coop) else ("vi",)
+        entries.append(({lang: f"{root}{lang}/c/{coop.slug}" for lang in langs}, None))
+    english = catalog.english_product_slugs()
     for slug, updated in catalog.public_product_slugs():
-        entries.append(({lang: f"{root}{lang}/p/{slug}" for lang in LOCALES}, updated))
+        langs = LOCALES if slug in english else ("vi",)
+        entries.append(({lang: f"{root}{lang}/p/{slug}" for lang in langs}, updated))
     xml = render_template("storefront/sitemap.xml", entries=entries, locales=LOCALES)
     response = Response(xml, mimetype="application/xml")
     response.headers["Cache-Control"] = "public, max-age=3600"

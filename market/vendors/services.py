@@ -420,3 +420,14 @@ def remove_staff(owner: User, public_id: str) -> User:
     member.role = Role.BUYER.value
     db.session.flush()
     return member
+
+
+ENGLISH_FIELD_LABELS = {"story": _l("story")}
+
+
+def missing_english(coop: Cooperative) -> list[str]:
+    """The cooperative's texts that lack English: its story, when the Vietnamese one is
+    written (the name is a proper name, the same in both languages)."""
+    if (coop.story_vi or "").strip() and not (coop.story_en or "").strip():
+        return ["story"]
+    return []

@@ -96,7 +96,9 @@ def dashboard():
     return render_template("vendors/dashboard.html", coop=coop, products=products, total=total,
                            todo=dashboard_todo(current_user), format_date=format_date,
                            page=page, pages=pages, status=status, stock=stock,
-                           english_missing=vendor_catalog.english_missing)
+                           english_missing=vendor_catalog.english_missing,
+                           untranslated=vendor_catalog.untranslated(coop),
+                           english_labels=catalog.ENGLISH_FIELD_LABELS)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])

@@ -3,7 +3,9 @@
 
 Each case: (query, page locale, filters, expected). `expected` maps a document field to what
 a relevant hit holds: equality for slugs and codes, a case-sensitive substring for text (so
-diacritics count: "Bơ" is not "Bò")."""
+diacritics count: "Bơ" is not "Bò"). Two keys are not document fields: "text" is a substring
+of any text field (names, descriptions, and whatever text the indexer adds, such as variant
+labels), and "min_ocop_stars" asks for at least that many verified OCOP stars."""
 from __future__ import annotations
 
 CASES = [
@@ -68,9 +70,85 @@ CASES = [
     ("Cầu Đất", "vi", {}, {"name_vi": "Cầu Đất"}),
 ]
 
+# Issue 12: how buyers type (market/search/synonyms.txt and market/search/terms.py)
+NEW_CASES = [
+    # Loanwords and English in Vietnamese search, and back
+    ("cafe", "vi", {}, {"category_slug": "ca-phe"}),
+    ("café", "en", {}, {"category_slug": "ca-phe"}),
+    ("cafe robusta", "vi", {}, {"name_vi": "Robusta"}),
+    ("caphe", "vi", {}, {"category_slug": "ca-phe"}),
+    ("cà phê", "en", {}, {"category_slug": "ca-phe"}),
+    ("coffee", "vi", {}, {"category_slug": "ca-phe"}),
+    ("tiêu", "vi", {}, {"category_slug": "ho-tieu-gia-vi"}),
+    ("pepper", "vi", {}, {"category_slug": "ho-tieu-gia-vi"}),
+    ("hồ tiêu", "en", {}, {"category_slug": "ho-tieu-gia-vi"}),
+    ("durian", "vi", {}, {"name_vi": "Sầu riêng"}),
+    ("sầu riêng", "en", {}, {"name_vi": "Sầu riêng"}),
+    ("macadamia", "vi", {}, {"name_vi": "ắc ca"}),
+    ("macca", "vi", {}, {"name_vi": "ắc ca"}),
+    ("mắc ca", "en", {}, {"name_vi": "ắc ca"}),
+    ("cashew", "vi", {}, {"name_vi": "điều"}),
+    ("hạt điều", "en", {}, {"name_vi": "điều"}),
+    ("honey", "vi", {}, {"category_slug": "mat-ong"}),
+    ("mật ong", "en", {}, {"category_slug": "mat-ong"}),
+    ("rice", "vi", {}, {"category_slug": "gao"}),
+    ("gạo", "en", {}, {"category_slug": "gao"}),
+    ("tea", "vi", {}, {"category_slug": "che-tra"}),
+    ("trà xanh", "vi", {}, {"name_vi": "Chè xanh"}),
+    ("chè", "en", {}, {"category_slug": "che-tra"}),
+    ("avocado", "vi", {}, {"name_vi": "Bơ sáp"}),
+    ("bơ", "en", {}, {"name_vi": "Bơ sáp"}),
+    ("jackfruit", "vi", {}, {"name_vi": "Mít"}),
+    ("chanh leo", "vi", {}, {"name_vi": "Chanh dây"}),
+    ("brown rice", "vi", {}, {"name_vi": "Gạo lứt"}),
+    # English search finds products that have no English text, through their Vietnamese names
+    ("honey quân vương 1 lít", "en", {}, {"name_vi": "Mật ong rừng Quân Vương 1 lít"}),
+    ("durian ri6 quảng phú", "en", {}, {"name_vi": "Sầu riêng Ri6 Quảng Phú"}),
+    ("clean rice thái hải", "en", {}, {"cooperative_name": "Thái Hải", "category_slug": "gao"}),
+    ("tea tân cương 200g", "en", {}, {"category_slug": "che-tra", "text": "200 g"}),
+    ("macadamia việt farm 1kg", "en", {}, {"name_vi": "Mắc ca nứt vỏ sấy Việt Farm 1 kg"}),
+    ("pepper rừng lạnh", "en", {}, {"name_vi": "Hồ tiêu đen Rừng Lạnh"}),
+    # Units and sizes, written together, apart, in kg or g, with a decimal comma
+    ("500g", "vi", {}, {"text": "500 g"}),
+    ("cà phê 500g", "vi", {}, {"category_slug": "ca-phe", "text": "500 g"}),
+    ("ca phe 1kg", "vi", {}, {"category_slug": "ca-phe", "text": "1 kg"}),
+    ("mật ong 1 lít", "vi", {}, {"category_slug": "mat-ong", "text": "1 lít"}),
+    ("honey 500ml", "en", {}, {"category_slug": "mat-ong", "text": "500 ml"}),
+    ("tiêu đen 100 g", "vi", {}, {"category_slug": "ho-tieu-gia-vi", "text": "100 g"}),
+    ("gạo 5kg", "vi", {}, {"category_slug": "gao", "text": "5 kg"}),
+    ("gao 10 kg", "vi", {}, {"category_slug": "gao", "text": "10 kg"}),
+    ("pepper 0,5 kg", "en", {}, {"category_slug": "ho-tieu-gia-vi", "text": "500 g"}),
+    ("mắc ca 0.5kg", "vi", {}, {"name_vi": "ắc ca", "text": "500 g"}),
+    ("chiếu 1,6m", "vi", {}, {"name_vi": "Chiếu", "text": "1,6 m"}),
+    ("coffee 250 gr", "en", {}, {"category_slug": "ca-phe", "text": "250 g"}),
+    ("chè 200 gram", "vi", {}, {"category_slug": "che-tra", "text": "200 g"}),
+    # OCOP and star words: "N sao" means at least N verified stars
+    ("ocop", "vi", {}, {"min_ocop_stars": 1}),
+    ("OCOP", "en", {}, {"min_ocop_stars": 1}),
+    ("4 sao", "vi", {}, {"min_ocop_stars": 4}),
+    ("5 sao", "vi", {}, {"min_ocop_stars": 5}),
+    ("ocop 5 sao", "vi", {}, {"min_ocop_stars": 5}),
+    ("4 stars", "en", {}, {"min_ocop_stars": 4}),
+    ("4-star", "en", {}, {"min_ocop_stars": 4}),
+    ("cà phê ocop", "vi", {}, {"category_slug": "ca-phe", "min_ocop_stars": 1}),
+    ("mắc ca 4 sao", "vi", {}, {"name_vi": "ắc ca", "min_ocop_stars": 4}),
+    ("ocop 3 sao tiêu", "vi", {}, {"category_slug": "ho-tieu-gia-vi", "min_ocop_stars": 3}),
+    ("cashew 4 stars", "en", {}, {"name_vi": "điều", "min_ocop_stars": 4}),
+]
+ORIGINAL_CASES = CASES
+CASES = ORIGINAL_CASES + NEW_CASES
+
 
 def matches(document: dict, expected: dict) -> bool:
     for key, value in expected.items():
+        if key == "text":
+            if not any(value in text for text in _texts(document)):
+                return False
+            continue
+        if key == "min_ocop_stars":
+            if (document.get("ocop_stars") or 0) < value:
+                return False
+            continue
         got = document.get(key)
         if isinstance(value, str) and key not in ("category_slug", "cooperative_slug", "slug"):
             if value not in (got or ""):
@@ -78,3 +156,10 @@ def matches(document: dict, expected: dict) -> bool:
         elif got != value:
             return False
     return True
+
+
+def _texts(document: dict):
+    for key, value in document.items():
+        for text in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(text, str) and not key.endswith("slug"):
+                yield text

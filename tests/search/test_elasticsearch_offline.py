@@ -6,7 +6,9 @@ from market.search.elasticsearch_backend import (
     build_suggest,
     index_template,
     parse_facets,
+    source,
 )
+from market.search.synonyms import SYNONYMS_FILE, parse
 
 
 def test_template_folds_vietnamese_and_keeps_an_exact_subfield():
@@ -24,16 +26,51 @@ def test_template_folds_vietnamese_and_keeps_an_exact_subfield():
 
 
 def test_every_word_must_match_exact_folded_or_fuzzy_with_the_page_language_boosted():
-    body = build_search("Cà phê robusta", "en")
+    body = build_search("Cà phê robusta mới", "en")
     words = body["query"]["function_score"]["query"]["bool"]["must"]
-    assert len(words) == 3
-    short = words[0]["bool"]["should"]
-    assert len(short) == 2  # "cà": exact and folded, no fuzziness under 5 letters
-    long_word = words[2]["bool"]["should"]
+    assert len(words) == 3  # "cà phê" is one phrase of the synonym list
+    phrase = words[0]["bool"]["should"]
+    assert phrase[0]["multi_match"]["query"] == "cà phê"
+    assert phrase[0]["multi_match"]["operator"] == "and" and len(phrase) == 2
+    short = words[2]["bool"]["should"]
+    assert len(short) == 2  # "mới": exact and folded, no fuzziness under 5 letters
+    long_word = words[1]["bool"]["should"]
     assert long_word[2]["multi_match"]["fuzziness"] == FUZZINESS == "AUTO:5,100"
     exact_fields = long_word[0]["multi_match"]["fields"]
     assert "name_en.exact^18" in exact_fields and "name_vi.exact^10.5" in exact_fields
     assert "name_en^12" in long_word[1]["multi_match"]["fields"]
+
+
+def test_synonym_graph_filters_come_from_the_synonym_file_at_search_time_only():
+    t = index_template("htx-products")
+    analysis = t["template"]["settings"]["analysis"]
+    rules = parse(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    exact, folded = analysis["filter"]["htx_synonyms"], analysis["filter"]["htx_synonyms_folded"]
+    assert exact["type"] == folded["type"] == "synonym_graph"
+    assert len(exact["synonyms"]) == len(rules) >= 20
+    assert "cà phê, cafe, café, coffee, caphe" in exact["synonyms"]
+    assert "ca phe, cafe, coffee, caphe" in folded["synonyms"]
+    assert any(line.startswith("butter, bơ lạt") for line in exact["synonyms"])
+    # the folded search analyzer folds before its synonym filter; the index analyzers have none
+    assert analysis["analyzer"]["vi_folded_search"]["filter"] == [
+        "lowercase", "vi_ascii", "htx_synonyms_folded"]
+    assert analysis["analyzer"]["vi_exact_search"]["filter"][-1] == "htx_synonyms"
+    assert all("synonym" not in f for f in analysis["analyzer"]["vi_folded"]["filter"])
+    name = t["template"]["mappings"]["properties"]["name_vi"]
+    assert name["search_analyzer"] == "vi_folded_search"
+    assert name["fields"]["exact"]["search_analyzer"] == "vi_exact_search"
+
+
+def test_sizes_and_star_words_are_rewritten_and_indexed_as_keywords():
+    body = build_search("mật ong 0,5 lít 4 sao", "vi")
+    words = [w["bool"]["should"][0]["multi_match"]["query"]
+             for w in body["query"]["function_score"]["query"]["bool"]["must"]]
+    assert words == ["mật ong", "500ml", "ocop4sao"]
+    t = index_template("htx-products")
+    assert t["template"]["mappings"]["properties"]["keywords"]["type"] == "text"
+    stored = source({"id": 1, "name_vi": "Mật ong Gói 500 ml", "slug": "x", "ocop_stars": 4})
+    assert stored["keywords"].split() == ["500ml", "ocop", "ocop1sao", "ocop2sao", "ocop3sao",
+                                          "ocop4sao"]
 
 
 def test_filters_are_post_filters_and_each_facet_ignores_its_own():

@@ -34,6 +34,7 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "storefront/_seo.html": "canonical and hreflang links, included by public pages",
     "reviews/_stars.html": "star and rating macros, imported by cards and product pages",
     "reviews/_product_reviews.html": "the reviews section, included by the product page",
+    "storefront/_translation.html": "the 'shown in Vietnamese' notice, imported by public pages",
 }
 # Forms sent empty or wrong, so that their validation messages are on the page too; and
 # the pages that only a POST shows (the confirmation step of destructive actions).

@@ -33,7 +33,7 @@ def test_product_page_in_both_languages(client, make):
 def test_english_missing_falls_back_to_vietnamese_with_a_note(client, make):
     p = make.product(name_en="", description_en="", stock=0)
     en = client.get(f"/en/p/{p.slug}").get_data(as_text=True)
-    assert "Cà phê Robusta rang xay" in en and "not described in English yet" in en
+    assert "Cà phê Robusta rang xay" in en and "Shown in Vietnamese: not translated yet." in en
     assert "OutOfStock" in en and "Out of stock" in en
 
 
@@ -56,7 +56,8 @@ def test_storefront_shows_story_place_members_and_sorted_paginated_products(clie
                      name_en="", description_en="")
     html = client.get(f"/en/c/{coop.slug}?sort=price_desc").get_data(as_text=True)
     assert "Dak Lak Province" in html and "37" in html
-    assert "not available in English yet" in html and "Câu chuyện của hợp tác xã." in html
+    assert "Shown in Vietnamese: not translated yet." in html
+    assert "Câu chuyện của hợp tác xã." in html
     assert html.index("Sản phẩm số 29") < html.index("Sản phẩm số 28")
     assert "Sản phẩm số 00" not in html
     page2 = client.get(f"/en/c/{coop.slug}?sort=price_desc&page=2").get_data(as_text=True)
