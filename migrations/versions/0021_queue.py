@@ -1,7 +1,7 @@
 """Task queue: claims on the mail outbox, named job leases
 
 Revision ID: 0021_queue
-Revises: 0016_price_costs_alerts
+Revises: 0018_reviews
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from market.dbtypes import UTCDateTime
 
 revision = '0021_queue'
-down_revision = '0016_price_costs_alerts'
+down_revision = '0018_reviews'
 branch_labels = None
 depends_on = None
 

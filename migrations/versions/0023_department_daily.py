@@ -4,7 +4,7 @@ department_sales and the order lines (`flask department-rebuild` rebuilds both);
 officers' resolutions of register conflicts (department_registry_resolutions).
 
 Revision ID: 0023_department_daily
-Revises: 0016_price_costs_alerts
+Revises: 0021_queue
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from market.dbtypes import UTCDateTime
 
 revision = '0023_department_daily'
-down_revision = '0016_price_costs_alerts'
+down_revision = '0021_queue'
 branch_labels = None
 depends_on = None
 
