@@ -107,3 +107,8 @@ def delivered_vendor_order(province_code=DAK_LAK):
     orders.transition(vo, "shipped", actor=staff_member, carrier="GHTK", tracking_number="GHTK12345")
     orders.transition(vo, "delivered", actor=staff_member)
     return vo, staff_member, buyer, admin
+
+
+def cart_key(product, variant=None) -> str:
+    """The cart's key for a product's variant (its default one unless given)."""
+    return str((variant or product.default_variant).id)

@@ -109,6 +109,11 @@ class Product(db.Model):
         return sum(v.stock for v in self.active_variants)
 
     @property
+    def min_stock(self) -> int:
+        """The emptiest active variant's stock (what "low stock" warns about)."""
+        return min((v.stock for v in self.active_variants), default=0)
+
+    @property
     def in_stock(self) -> bool:
         return any(v.stock > 0 for v in self.active_variants)
 

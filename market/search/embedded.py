@@ -81,7 +81,8 @@ def _row(doc: dict) -> tuple:
         normalise(f'{doc.get("category_vi") or ""} {doc.get("category_en") or ""}'),
         fold(normalise(f'{doc.get("category_vi") or ""} {doc.get("category_en") or ""}')),
         fold(normalise(doc.get("description_vi"))), fold(normalise(doc.get("description_en"))),
-        _both(f'{doc.get("cooperative_name") or ""} {doc.get("province_name") or ""}'),
+        _both(f'{doc.get("cooperative_name") or ""} {doc.get("province_name") or ""} '
+              f'{doc.get("variants") or ""}'),
     )
 
 

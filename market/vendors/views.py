@@ -63,9 +63,24 @@ def _coop():
     return services.own_cooperative(current_user)
 
 
+def _field(form, name: str):
+    """A form's field by its full name, sub-form fields included ("variants-0-price")."""
+    target = getattr(form, name, None)
+    if target is None and "-" in name and hasattr(form, "_fields"):
+        for candidate in form:
+            if candidate.name == name:
+                return candidate
+            if hasattr(candidate, "entries"):
+                for entry in candidate.entries:
+                    for sub in entry:
+                        if sub.name == name:
+                            return sub
+    return target
+
+
 def _apply_errors(form, exc: ValidationError) -> None:
     for field, message in exc.errors.items():
-        target = getattr(form, field, None)
+        target = _field(form, field)
         if target is None or not hasattr(target, "errors"):
             flash(str(message), "error")
         else:
@@ -108,7 +123,9 @@ def product_new():
     if request.method == "GET":
         form.origin_province_code.data = str(coop.province_code)
         form.status.data = ProductStatus.ACTIVE.value
-    if form.validate_on_submit():
+    if _adding_variant(form):
+        pass
+    elif form.validate_on_submit():
         try:
             product = vendor_catalog.create_product(coop, _product_data(form),
                                                     actor_id=current_user.id)
@@ -122,20 +139,48 @@ def product_new():
                            image_form=None), 422 if form.errors else 200
 
 
+def _adding_variant(form: ProductForm) -> bool:
+    """"Add a variant" (works without JavaScript): one more empty row, nothing saved."""
+    if request.method != "POST" or not form.add_variant.data:
+        return False
+    if len(form.variants) < form.variants.max_entries:
+        form.variants.append_entry()
+    else:
+        flash(_("A product has at most %(n)d variants.", n=form.variants.max_entries), "error")
+    return True
+
+
 def _product_data(form: ProductForm) -> dict:
-    return {name: form[name].data for name in (
-        "name_vi", "description_vi", "name_en", "description_en", "price", "unit", "stock",
+    data = {name: form[name].data for name in (
+        "name_vi", "description_vi", "name_en", "description_en", "unit",
         "category_id", "origin_province_code", "status")}
+    rows = []
+    for entry in form.variants:
+        row = {name: entry[name].data for name in (
+            "label_vi", "label_en", "sku", "price", "weight_grams", "stock", "gtin")}
+        row["active"] = not entry.inactive.data
+        if entry.id.data:
+            row["id"] = entry.id.data
+            row["stock_shown"] = entry.stock_shown.data
+        elif len(form.variants) > 1 and not any(
+                (row[k] or "").strip() for k in ("label_vi", "label_en", "sku", "price", "gtin")):
+            continue  # an added row left empty
+        rows.append(row)
+    data["variants"] = rows
+    return data
 
 
-def _fill_product_form(form: ProductForm, product) -> None:
+def _product_form_data(product) -> dict:
     values = vendor_catalog.texts(product)
-    values.update(price=str(product.price), unit=product.unit, stock=str(product.stock),
-                  stock_shown=str(product.stock), category_id=str(product.category_id or ""),
+    values.update(unit=product.unit, category_id=str(product.category_id or ""),
                   origin_province_code=str(product.origin_province_code),
                   status=product.status)
-    for key, value in values.items():
-        form[key].data = value
+    values["variants"] = [{
+        "id": str(v.id), "label_vi": v.label_vi, "label_en": v.label_en, "sku": v.sku,
+        "price": str(v.price), "weight_grams": str(v.weight_grams or ""),
+        "stock": str(v.stock), "stock_shown": str(v.stock), "gtin": v.gtin or "",
+        "inactive": not v.active} for v in product.variants]
+    return values
 
 
 @bp.route("/products/<slug>/edit", methods=["GET", "POST"])
@@ -143,23 +188,25 @@ def _fill_product_form(form: ProductForm, product) -> None:
 def product_edit(slug):
     coop = _coop()
     product = vendor_catalog.get_product(coop, slug)
-    form = ProductForm()
+    form = ProductForm(data=_product_form_data(product)) if request.method == "GET" \
+        else ProductForm()
     _product_choices(form)
-    if request.method == "GET":
-        _fill_product_form(form, product)
-    if form.validate_on_submit():
-        data = dict(_product_data(form), stock_shown=form.stock_shown.data)
+    if _adding_variant(form):
+        pass
+    elif form.validate_on_submit():
+        data = _product_data(form)
         try:
-            product = vendor_catalog.update_product(coop, slug, data, actor_id=current_user.id)
+            product, moved = vendor_catalog.update_product(coop, slug, data,
+                                                           actor_id=current_user.id)
         except ValidationError as exc:
             db.session.rollback()
             _apply_errors(form, exc)
         else:
-            stock_now = product.stock
             db.session.commit()
             flash(_("The product is saved."), "success")
-            if str(stock_now) != (form.stock.data or "").strip():
-                flash(_("Orders took units while you were editing: the stock is now %(n)d.",
+            for variant, stock_now in moved:
+                flash(_("Orders took units while you were editing: the stock of %(label)s "
+                        "is now %(n)d.", label=variant.label(current_lang()) or variant.sku,
                         n=stock_now), "info")
             return redirect(url_for(".product_edit", slug=slug))
     return render_template("vendors/product_form.html", form=form, product=product,
@@ -202,9 +249,8 @@ def image_upload(slug):
             db.session.commit()
             flash(_("The photo is added."), "success")
             return redirect(url_for(".product_edit", slug=slug))
-    product_form = ProductForm(formdata=None)
+    product_form = ProductForm(formdata=None, data=_product_form_data(product))
     _product_choices(product_form)
-    _fill_product_form(product_form, product)
     return render_template("vendors/product_form.html", form=product_form, product=product,
                            image_form=form), 422
 
