@@ -61,12 +61,16 @@ def category(**overrides):
 
 
 def product(coop=None, **overrides):
+    """A product with one variant (price, stock, weight_grams, sku, gtin at the top level),
+    or with `variants=[{label_vi, price, stock, ...}, ...]`."""
     data = {
         "name_vi": "Cà phê Robusta rang xay", "name_en": "Ground Robusta coffee",
         "description_vi": "Rang mộc.", "description_en": "Plain roast.",
         "unit": "gói", "price": 185_000, "stock": 40, "origin_province_code": DAK_LAK,
         "status": ProductStatus.ACTIVE.value,
     }
+    if "variants" in overrides:
+        del data["price"], data["stock"]
     data.update(overrides)
     return catalog.create_product(coop or cooperative(), data)
 

@@ -28,7 +28,7 @@ class VariantForm(Form):
     """One row of the product form: a variant (pack size, grade, roast). A sub-form: the
     product form's CSRF token covers it."""
 
-    id = HiddenField()
+    variant_id = HiddenField()
     label_vi = StringField(_l("Option (Vietnamese)"), description=_l("For example “Gói 500 g”"))
     label_en = StringField(_l("Option (English)"), description=_l("For example “500 g bag”"))
     sku = StringField(_l("SKU"), description=_l("Left empty, one is made for you."))

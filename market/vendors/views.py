@@ -150,7 +150,7 @@ def _adding_variant(form: ProductForm) -> bool:
     return True
 
 
-def _product_data(form: ProductForm) -> dict:
+def _product_data(form: ProductForm, *, editing: bool = False) -> dict:
     data = {name: form[name].data for name in (
         "name_vi", "description_vi", "name_en", "description_en", "unit",
         "category_id", "origin_province_code", "status")}
@@ -159,14 +159,15 @@ def _product_data(form: ProductForm) -> dict:
         row = {name: entry[name].data for name in (
             "label_vi", "label_en", "sku", "price", "weight_grams", "stock", "gtin")}
         row["active"] = not entry.inactive.data
-        if entry.id.data:
-            row["id"] = entry.id.data
+        if entry.variant_id.data:
+            row["id"] = entry.variant_id.data
             row["stock_shown"] = entry.stock_shown.data
-        elif len(form.variants) > 1 and not any(
+        elif (editing or len(form.variants) > 1) and not any(
                 (row[k] or "").strip() for k in ("label_vi", "label_en", "sku", "price", "gtin")):
             continue  # an added row left empty
         rows.append(row)
-    data["variants"] = rows
+    if rows or not editing:  # an edit without variant rows leaves the variants alone
+        data["variants"] = rows
     return data
 
 
@@ -176,7 +177,7 @@ def _product_form_data(product) -> dict:
                   origin_province_code=str(product.origin_province_code),
                   status=product.status)
     values["variants"] = [{
-        "id": str(v.id), "label_vi": v.label_vi, "label_en": v.label_en, "sku": v.sku,
+        "variant_id": str(v.id), "label_vi": v.label_vi, "label_en": v.label_en, "sku": v.sku,
         "price": str(v.price), "weight_grams": str(v.weight_grams or ""),
         "stock": str(v.stock), "stock_shown": str(v.stock), "gtin": v.gtin or "",
         "inactive": not v.active} for v in product.variants]
@@ -194,7 +195,7 @@ def product_edit(slug):
     if _adding_variant(form):
         pass
     elif form.validate_on_submit():
-        data = _product_data(form)
+        data = _product_data(form, editing=True)
         try:
             product, moved = vendor_catalog.update_product(coop, slug, data,
                                                            actor_id=current_user.id)
@@ -205,8 +206,10 @@ def product_edit(slug):
             db.session.commit()
             flash(_("The product is saved."), "success")
             for variant, stock_now in moved:
+                label = variant.label(current_lang())
                 flash(_("Orders took units while you were editing: the stock of %(label)s "
-                        "is now %(n)d.", label=variant.label(current_lang()) or variant.sku,
+                        "is now %(n)d.", label=label, n=stock_now) if label else
+                      _("Orders took units while you were editing: the stock is now %(n)d.",
                         n=stock_now), "info")
             return redirect(url_for(".product_edit", slug=slug))
     return render_template("vendors/product_form.html", form=form, product=product,

@@ -27,7 +27,24 @@ def split_size(name: str):
     return (match.group("base"), match.group("size")) if match else (None, None)
 
 
+def _sqlite_foreign_keys(on: bool) -> None:
+    """SQLite rebuilds a table to drop a column (batch mode), and dropping `products` while
+    rows reference it fails with foreign keys on; SQLite ignores the pragma inside a
+    transaction, so it is set between two (SQLite's own ALTER TABLE procedure)."""
+    conn = op.get_bind()
+    if conn.dialect.name != 'sqlite':
+        return
+    if on:
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"0017_variants left broken references: {broken[:5]}")
+    conn.exec_driver_sql("COMMIT")
+    conn.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    conn.exec_driver_sql("BEGIN")
+
+
 def upgrade():
+    _sqlite_foreign_keys(False)
     op.create_table(
         'product_variants',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -96,6 +113,7 @@ def upgrade():
         batch_op.drop_constraint(op.f('ck_products_stock_not_negative'), type_='check')
         batch_op.drop_column('stock')
         batch_op.drop_column('weight_grams')
+    _sqlite_foreign_keys(True)
 
 
 def _fill_variants(conn) -> None:
@@ -178,6 +196,7 @@ def _fill_variants(conn) -> None:
 
 
 def downgrade():
+    _sqlite_foreign_keys(False)
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.add_column(sa.Column('weight_grams', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('stock', sa.Integer(), nullable=False, server_default='0'))
@@ -215,3 +234,4 @@ def downgrade():
         batch_op.drop_column('variant_label')
         batch_op.drop_column('variant_id')
     op.drop_table('product_variants')
+    _sqlite_foreign_keys(True)
