@@ -20,6 +20,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms import FieldList, FormField
 
 from market import confirm
 from market.accounts import services as accounts
@@ -76,6 +77,18 @@ def _field(form, name: str):
                         if sub.name == name:
                             return sub
     return target
+
+
+def _invalid(form) -> bool:
+    """Any field with an error, in sub-forms too (a FieldList keeps the errors its own
+    validation found, not those a service added later)."""
+    def has(field) -> bool:
+        if isinstance(field, FieldList):
+            return any(has(entry) for entry in field.entries)
+        if isinstance(field, FormField):
+            return any(has(sub) for sub in field)
+        return bool(field.errors)
+    return any(has(field) for field in form)
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -136,7 +149,7 @@ def product_new():
             flash(_("The product is saved. Add a photo below."), "success")
             return redirect(url_for(".product_edit", slug=product.slug))
     return render_template("vendors/product_form.html", form=form, product=None,
-                           image_form=None), 422 if form.errors else 200
+                           image_form=None), 422 if _invalid(form) else 200
 
 
 def _adding_variant(form: ProductForm) -> bool:
@@ -213,7 +226,7 @@ def product_edit(slug):
                         n=stock_now), "info")
             return redirect(url_for(".product_edit", slug=slug))
     return render_template("vendors/product_form.html", form=form, product=product,
-                           image_form=ImageForm(formdata=None)), 422 if form.errors else 200
+                           image_form=ImageForm(formdata=None)), 422 if _invalid(form) else 200
 
 
 @bp.post("/products/<slug>/archive")

@@ -21,7 +21,7 @@ def test_reorder_service_caps_by_stock_and_reports_the_rest(make):
     honey = make.product(name_vi="Mật ong", stock=10)
     order = make.order([(coffee, 3), (pepper, 4), (honey, 1)], buyer=buyer)
     _archive(honey)
-    pepper.stock = 2  # someone bought most of it since
+    pepper.variants[0].stock = 2  # someone bought most of it since
     db.session.commit()
     result = cart.reorder({make.cart_key(coffee): 1}, order, buyer)
     assert result.items == {make.cart_key(coffee): 4, make.cart_key(pepper): 2}

@@ -44,7 +44,7 @@ def _on_shelf_plus_held(product):
 
 
 def _shown(html):
-    return re.search(r'name="stock_shown"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="stock_shown"',
+    return re.search(r'name="variants-0-stock_shown"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="variants-0-stock_shown"',
                      html)
 
 
