@@ -14,7 +14,7 @@ from tests.e2e.conftest import doc_screenshot
 
 SIZES = [
     {"label_vi": "Gói 250 g", "label_en": "250 g pack", "sku": "EA-RB-250", "price": 95_000,
-     "weight_grams": 260, "stock": 40, "gtin": "8934567890128"},
+     "weight_grams": 260, "stock": 40, "gtin": "8934567890120"},
     {"label_vi": "Gói 500 g", "label_en": "500 g pack", "sku": "EA-RB-500", "price": 180_000,
      "weight_grams": 520, "stock": 3},
     {"label_vi": "Gói 1 kg", "label_en": "1 kg pack", "sku": "EA-RB-1000", "price": 340_000,
