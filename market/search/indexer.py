@@ -233,12 +233,18 @@ def _after_flush(session, flush_context):
         else:  # an OCOP certificate: its products' stars may have changed
             for pid in certificate_product_ids(obj) or ():
                 changed.setdefault(pid, "upsert")
+    # One row per product and operation per transaction: creating a product flushes it, then
+    # its variants, then its price. Forgotten whenever any transaction or savepoint ends, so
+    # a rolled-back savepoint never swallows a later change (a repeat costs only a row).
+    queued = session.info.setdefault("search_queued", {})
+    changed = {pid: op for pid, op in changed.items() if queued.get(pid) != op}
     if not changed:
         return
     session.connection().execute(
         SearchOutbox.__table__.insert(),
         [{"product_id": pid, "op": op, "created_at": _now()} for pid, op in sorted(changed.items())],
     )
+    queued.update(changed)
     session.info["search_dirty"] = True
 
 
@@ -261,6 +267,11 @@ def _after_rollback(session):
 _registered = False
 
 
+def _after_transaction_end(session, transaction):
+    if transaction.nested or transaction.parent is None:  # a savepoint or the real one
+        session.info.pop("search_queued", None)
+
+
 def register_listeners() -> None:
     """Once per process, on every Session (Flask-SQLAlchemy's and the tests' alike)."""
     global _registered
@@ -268,6 +279,7 @@ def register_listeners() -> None:
         return
     event.listen(orm.Session, "before_flush", _before_flush)
     event.listen(orm.Session, "after_flush", _after_flush)
+    event.listen(orm.Session, "after_transaction_end", _after_transaction_end)
     event.listen(orm.Session, "after_commit", _after_commit)
     event.listen(orm.Session, "after_soft_rollback", lambda s, prev: _after_rollback(s))
     _registered = True
