@@ -90,7 +90,7 @@ def test_upgrade_makes_variants_and_folds_size_copies(old_app):
     upgrade()
 
     with engine.connect() as conn:
-        q = lambda sql, **kw: conn.execute(sa.text(sql), kw).all()  # noqa: E731
+        q = lambda sql, **kw: conn.execute(sa.text(sql), kw).all()
         variants = q("SELECT id, product_id, position, label_vi, label_en, sku, price, "
                      "weight_grams, stock, active FROM product_variants ORDER BY product_id, "
                      "position, id")

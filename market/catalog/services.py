@@ -463,11 +463,11 @@ def unit_label(unit: str, locale: str) -> str:
 def get_public_product(slug: str) -> Product:
     from sqlalchemy.orm import joinedload
 
-    # One round trip: the product with its cooperative, category, texts and images.
+    # One round trip: the product with its cooperative, category, texts, images, variants.
     product = db.session.scalars(
         public_products_query().where(Product.slug == slug).options(
             joinedload(Product.category), joinedload(Product.translations),
-            joinedload(Product.images))
+            joinedload(Product.images), joinedload(Product.variants))
     ).unique().first()
     if product is None:
         from market.errors import NotFound

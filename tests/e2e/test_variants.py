@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from market.catalog import services as catalog
 from market.demo.seed import _svg
 from tests import factories
-from tests.e2e.conftest import doc_screenshot
+from tests.e2e.conftest import doc_screenshot, sign_in
 
 SIZES = [
     {"label_vi": "Gói 250 g", "label_en": "250 g pack", "sku": "EA-RB-250", "price": 95_000,
@@ -41,6 +41,7 @@ def coffee(live_app):
                                          encoding="utf-8")
         catalog.add_image(product, name, alt_vi="Gói cà phê Robusta",
                           alt_en="A pack of Robusta coffee")
+        factories.staff(coop, email="variants.staff@example.vn")
         db.session.commit()
         yield product.slug
         db.session.remove()
@@ -105,4 +106,21 @@ def test_picker_screenshots(live_server, chromium, coffee, lang, width):
     page.locator(".variant-option input").nth(1).check()
     _fits(page, width)
     doc_screenshot(page, f"product-variants-{lang}-{width}")
+    context.close()
+
+
+@pytest.mark.parametrize("lang, width", [(lang, width) for lang in ("vi", "en")
+                                         for width in (390, 1280)])
+def test_vendor_form_with_variant_rows(live_server, chromium, coffee, lang, width):
+    context = chromium.new_context(viewport={"width": width, "height": 900},
+                                   locale="vi-VN" if lang == "vi" else "en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server, "variants.staff@example.vn", lang)
+    page.goto(f"{live_server}/{lang}/vendor/products/{coffee}/edit")
+    expect(page.locator(".variant-row")).to_have_count(3)
+    page.locator("button[name=add_variant]").click()       # no JavaScript involved
+    expect(page.locator(".variant-row")).to_have_count(4)
+    _fits(page, width)
+    doc_screenshot(page, f"coop-product-variants-{lang}-{width}")
     context.close()
