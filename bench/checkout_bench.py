@@ -105,7 +105,9 @@ def sold_out_check(database_url, products) -> tuple[int, int]:
 
     engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
-        stock = dict(conn.execute(sa.text("SELECT slug, stock FROM products")).all())
+        stock = dict(conn.execute(sa.text(
+            "SELECT p.slug, SUM(v.stock) FROM products p JOIN product_variants v "
+            "ON v.product_id = p.id GROUP BY p.slug")).all())
         sold = dict(conn.execute(sa.text(
             "SELECT p.slug, COALESCE(SUM(l.quantity), 0) FROM products p "
             "LEFT JOIN order_lines l ON l.product_id = p.id GROUP BY p.slug")).all())

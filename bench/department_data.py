@@ -68,6 +68,7 @@ def main() -> None:
         places = [geo.find_province(name) for name in PROVINCES]
         seq = 1
         coop_rows, product_rows, text_rows, registry_rows, items = [], [], [], [], []
+        variant_rows = []
         per = args.coops // len(places)
 
         def code():
@@ -97,8 +98,10 @@ def main() -> None:
                     cat = coffee if is_coffee and k < 5 else rng.choice(cats[1:])
                     price = rng.choice((45, 60, 85, 120, 150, 185, 240, 320)) * 1000
                     name = f"Sản phẩm {pid} của HTX {cid}"
-                    product_rows.append((pid, f"bench-p-{pid}", cid, cat, "gói", price, 1000,
-                                         500, place.code, "active", now, now))
+                    product_rows.append((pid, f"bench-p-{pid}", cid, cat, "gói", price,
+                                         place.code, "active", now, now))
+                    variant_rows.append((pid, pid, cid, 0, "", "", f"P{pid}-1", price, 500,
+                                         1000, True))
                     text_rows.append((pid, "vi", name, ""))
                     items.append(synthetic.Item(pid, cid, price, name, "gói", cat == coffee))
                     pid += 1
@@ -121,8 +124,11 @@ def main() -> None:
                               "contact_phone", "status", "commission_rate_bp",
                               "rejection_reason", "created_at"), coop_rows)
         copy("products", ("id", "slug", "cooperative_id", "category_id", "unit", "price",
-                          "stock", "weight_grams", "origin_province_code", "status",
-                          "created_at", "updated_at"), product_rows)
+                          "origin_province_code", "status", "created_at", "updated_at"),
+             product_rows)
+        copy("product_variants", ("id", "product_id", "cooperative_id", "position", "label_vi",
+                                  "label_en", "sku", "price", "weight_grams", "stock",
+                                  "active"), variant_rows)
         copy("product_translations", ("product_id", "locale", "name", "description"),
              text_rows)
         copy("department_registry", ("province_code", "tax_code", "kind", "name",
@@ -154,7 +160,8 @@ def main() -> None:
             raw.commit()
             made += len(chunk["order_lines"])
             print(f"  {made:,} lines, {time.time() - t0:.0f} s", flush=True)
-        for table in ("cooperatives", "products", "product_translations", "orders",
+        for table in ("cooperatives", "products", "product_variants", "product_translations",
+                      "orders",
                       "vendor_orders", "order_lines", "order_events", "ledger_entries",
                       "disputes", "department_registry"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -61,12 +61,16 @@ def category(**overrides):
 
 
 def product(coop=None, **overrides):
+    """A product with one variant (price, stock, weight_grams, sku, gtin at the top level),
+    or with `variants=[{label_vi, price, stock, ...}, ...]`."""
     data = {
         "name_vi": "Cà phê Robusta rang xay", "name_en": "Ground Robusta coffee",
         "description_vi": "Rang mộc.", "description_en": "Plain roast.",
         "unit": "gói", "price": 185_000, "stock": 40, "origin_province_code": DAK_LAK,
         "status": ProductStatus.ACTIVE.value,
     }
+    if "variants" in overrides:
+        del data["price"], data["stock"]
     data.update(overrides)
     return catalog.create_product(coop or cooperative(), data)
 
@@ -107,3 +111,8 @@ def delivered_vendor_order(province_code=DAK_LAK):
     orders.transition(vo, "shipped", actor=staff_member, carrier="GHTK", tracking_number="GHTK12345")
     orders.transition(vo, "delivered", actor=staff_member)
     return vo, staff_member, buyer, admin
+
+
+def cart_key(product, variant=None) -> str:
+    """The cart's key for a product's variant (its default one unless given)."""
+    return str((variant or product.default_variant).id)

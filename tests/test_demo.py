@@ -1,4 +1,4 @@
-from market.catalog.models import Product, ProductTranslation
+from market.catalog.models import Product, ProductTranslation, ProductVariant
 from market.demo.seed import seed
 from market.extensions import db
 from market.vendors.models import Cooperative
@@ -10,12 +10,19 @@ def _count(model, *where):
 
 def test_demo_seed_is_rich_and_idempotent(ctx, tmp_path):
     first = seed(str(tmp_path))
-    assert first["cooperatives"] >= 12 and first["products"] >= 150
+    # one product per kind, its pack sizes as variants (no near-copies in the grids)
+    assert first["cooperatives"] >= 12 and first["products"] >= 70
+    assert _count(ProductVariant, ProductVariant.active.is_(True)) >= 150
+    several = db.session.scalar(db.select(Product).join(Product.translations).where(
+        ProductTranslation.name.like("Cà phê Robusta rang xay%")).limit(1))
+    assert [v.label_vi for v in several.variants] == ["Gói 250 g", "Gói 500 g", "Gói 1 kg"]
+    assert [v.label_en for v in several.variants] == ["250 g pack", "500 g pack", "1 kg pack"]
+    assert several.variants[2].weight_grams == 1000 and not several.name("vi").endswith(" g")
     provinces = db.session.scalars(db.select(Cooperative.province_code).distinct()).all()
     assert len(provinces) >= 4
     first_coop = db.session.scalar(db.select(Cooperative).order_by(Cooperative.id))
     assert first_coop.province_code == 66  # Đắk Lắk first
-    assert _count(Product, Product.status == "active") >= 150
+    assert _count(Product, Product.status == "active") >= 70
     english = _count(ProductTranslation, ProductTranslation.locale == "en")
     assert 0 < english < _count(Product)  # some English text is missing on purpose
     assert all(p.images for p in db.session.scalars(db.select(Product).limit(20)))

@@ -44,9 +44,10 @@ class Product(db.Model):
     )
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"), index=True)
     unit: Mapped[str] = mapped_column(sa.String(20))
-    price: Mapped[int] = mapped_column(sa.BigInteger)  # integer VND
-    stock: Mapped[int] = mapped_column(sa.Integer, default=0)
-    weight_grams: Mapped[int | None] = mapped_column(sa.Integer)  # shipping weight per unit
+    # The lowest price of the active variants (integer VND), kept by the catalogue service
+    # (catalog.services.refresh_price) so listing pages sort and filter without a join.
+    # The variants hold the prices, stock and weights: this is only their summary.
+    price: Mapped[int] = mapped_column(sa.BigInteger)
     origin_province_code: Mapped[int] = mapped_column(sa.Integer)
     status: Mapped[str] = mapped_column(
         sa.String(20), default=ProductStatus.DRAFT.value, index=True
@@ -68,10 +69,13 @@ class Product(db.Model):
         "ProductImage", cascade="all, delete-orphan", lazy="selectin",
         order_by="ProductImage.position", back_populates="product",
     )
+    variants = relationship(
+        "ProductVariant", cascade="all, delete-orphan", lazy="selectin",
+        order_by="[ProductVariant.position, ProductVariant.id]", back_populates="product",
+    )
 
     __table_args__ = (
         sa.CheckConstraint("price > 0", name="price_positive"),
-        sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("status IN ('draft', 'active', 'archived')", name="status_known"),
         # Listing pages walk these in order instead of sorting every active product.
         sa.Index("ix_products_cooperative_id_status_created_at", "cooperative_id", "status",
@@ -91,8 +95,84 @@ class Product(db.Model):
         return t.name if t else self.slug
 
     @property
+    def active_variants(self) -> list[ProductVariant]:
+        return [v for v in self.variants if v.active]
+
+    @property
+    def default_variant(self) -> ProductVariant | None:
+        """The variant a page shows first: the first active one in stock, else the first
+        active one, else the first."""
+        active = self.active_variants
+        return (next((v for v in active if v.stock > 0), None)
+                or (active[0] if active else None)
+                or (self.variants[0] if self.variants else None))
+
+    @property
+    def stock(self) -> int:
+        """Units on the shelf over all active variants (read-only: stock moves per variant)."""
+        return sum(v.stock for v in self.active_variants)
+
+    @property
+    def min_stock(self) -> int:
+        """The emptiest active variant's stock (what "low stock" warns about)."""
+        return min((v.stock for v in self.active_variants), default=0)
+
+    @property
     def in_stock(self) -> bool:
-        return self.stock > 0
+        return any(v.stock > 0 for v in self.active_variants)
+
+    @property
+    def price_range(self) -> tuple[int, int]:
+        prices = [v.price for v in self.active_variants] or [self.price]
+        return min(prices), max(prices)
+
+    @property
+    def has_options(self) -> bool:
+        """More than one variant to choose from (a picker is shown)."""
+        return len(self.active_variants) > 1
+
+    def variant(self, variant_id) -> ProductVariant | None:
+        return next((v for v in self.variants if str(v.id) == str(variant_id)), None)
+
+
+class ProductVariant(db.Model):
+    """One option of a product (a pack size, a grade, a roast): its own SKU, price,
+    weight and stock. Every product has at least one; orders reserve stock per variant."""
+
+    __tablename__ = "product_variants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    # Denormalised from the product so the SKU is unique per cooperative in one index.
+    cooperative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cooperatives.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    label_vi: Mapped[str] = mapped_column(sa.String(80), default="")  # "Gói 500 g"; "" alone
+    label_en: Mapped[str] = mapped_column(sa.String(80), default="")  # "500 g bag"
+    sku: Mapped[str] = mapped_column(sa.String(64))
+    price: Mapped[int] = mapped_column(sa.BigInteger)  # integer VND
+    weight_grams: Mapped[int | None] = mapped_column(sa.Integer)  # shipping weight per unit
+    stock: Mapped[int] = mapped_column(sa.Integer, default=0)
+    gtin: Mapped[str | None] = mapped_column(sa.String(14))  # GTIN-8/12/13/14, check digit valid
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+    product = relationship("Product", back_populates="variants")
+
+    __table_args__ = (
+        sa.CheckConstraint("price > 0", name="price_positive"),
+        sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+        sa.UniqueConstraint("cooperative_id", "sku"),
+    )
+
+    def label(self, locale: str) -> str:
+        return (self.label_en if locale == "en" else "") or self.label_vi
+
+    def display_name(self, product_name: str, locale: str) -> str:
+        label = self.label(locale)
+        return f"{product_name} – {label}" if label else product_name
 
     @property
     def rating_avg(self) -> float | None:
@@ -102,14 +182,18 @@ class Product(db.Model):
 
 class StockMovement(db.Model):
     """A change to what a cooperative has on the shelf that is not a sale: goods received,
-    a stock count corrected, goods written off. Reservations and sales move `Product.stock`
-    without a row here, so at any time: stock + held by open orders + sold = sum(delta)."""
+    a stock count corrected, goods written off, per variant. Reservations and sales move
+    `ProductVariant.stock` without a row here, so for every variant at any time:
+    stock + held by open orders + sold = sum(delta)."""
 
     __tablename__ = "stock_movements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(
         sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    variant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="CASCADE"), index=True
     )
     delta: Mapped[int] = mapped_column(sa.Integer)
     reason: Mapped[str] = mapped_column(sa.String(20))  # initial, edit, import, count

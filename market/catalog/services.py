@@ -5,6 +5,7 @@ import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
+from stdnum import ean
 
 from market.catalog.models import (
     UNITS,
@@ -13,6 +14,7 @@ from market.catalog.models import (
     ProductImage,
     ProductStatus,
     ProductTranslation,
+    ProductVariant,
     StockMovement,
 )
 from market.errors import Collector, ValidationError
@@ -23,6 +25,13 @@ from market.parsing import parse_int
 from market.vendors.models import Cooperative, CooperativeStatus
 
 MAX_PRICE = 1_000_000_000  # 1 tỷ đồng: anything above is a typo on this marketplace
+MAX_VARIANTS = 20
+LABEL_LENGTH = 80
+_SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# What a variant's own input may hold; a product without a `variants` list gives these at
+# its top level and gets one variant.
+VARIANT_FIELDS = ("label_vi", "label_en", "sku", "price", "weight_grams", "stock", "gtin",
+                  "active")
 _GROUPED_INT = re.compile(r"^-?\d{1,3}([.,\s]\d{3})*$|^-?\d+$")
 
 
@@ -54,7 +63,111 @@ def validate_product(data: dict, *, partial: bool = False) -> tuple[dict, dict]:
     """The cleaned values and the field errors of one product's input, without writing."""
     errors = Collector()
     clean = _validate_product(data, errors, partial=partial)
+    variants = _validate_variants(data, errors, partial=partial)
+    if variants is not None:
+        clean["variants"] = variants
     return clean, errors.errors
+
+
+def valid_gtin(value: str) -> bool:
+    """A GTIN-8, -12 (UPC-A), -13 (EAN) or -14 whose GS1 check digit is right."""
+    return isinstance(value, str) and len(value) in (8, 12, 13, 14) and value.isdigit() \
+        and ean.is_valid(value)
+
+
+def _validate_variant(data: dict, errors: Collector, prefix: str = "",
+                      partial: bool = False) -> dict:
+    """One variant's fields; error keys are `prefix` + field ("variants-0-price")."""
+    clean: dict = {}
+
+    def given(key):
+        return not partial or key in data
+
+    for key, label in (("label_vi", "Vietnamese"), ("label_en", "English")):
+        if given(key):
+            value = (data.get(key) or "").strip()
+            if len(value) > LABEL_LENGTH:
+                errors.add(prefix + key, _l("At most %(n)d characters.", n=LABEL_LENGTH))
+            clean[key] = value
+    if given("sku"):
+        sku = (data.get("sku") or "").strip()
+        if sku and not _SKU.match(sku):
+            errors.add(prefix + "sku", _l(
+                "A SKU has 1 to 64 letters, digits, dots, hyphens or underscores."))
+        clean["sku"] = sku
+    if given("price"):
+        price = parse_vnd(data.get("price"))
+        if price is None:
+            errors.add(prefix + "price", _l("The price must be a whole number of đồng."))
+        elif price <= 0:
+            errors.add(prefix + "price", _l("The price must be more than 0 đồng."))
+        elif price > MAX_PRICE:
+            errors.add(prefix + "price", _l("The price is implausibly high."))
+        clean["price"] = price
+    if given("stock"):
+        stock = parse_int(data.get("stock", 0))
+        if stock is None:
+            errors.add(prefix + "stock", _l("Stock must be a whole number."))
+        elif stock < 0:
+            errors.add(prefix + "stock", _l("Stock cannot be negative."))
+        clean["stock"] = stock
+    if given("weight_grams"):
+        if data.get("weight_grams") in (None, ""):
+            clean["weight_grams"] = None
+        else:
+            weight = parse_int(data.get("weight_grams"))
+            if weight is None or not 0 < weight <= 100_000:
+                errors.add(prefix + "weight_grams",
+                           _l("The weight must be between 1 and 100,000 grams."))
+            clean["weight_grams"] = weight
+    if given("gtin"):
+        gtin = re.sub(r"[\s-]", "", str(data.get("gtin") or ""))
+        if gtin and not valid_gtin(gtin):
+            errors.add(prefix + "gtin", _l(
+                "A GTIN has 8, 12, 13 or 14 digits and a correct check digit."))
+        clean["gtin"] = gtin or None
+    if given("active") and data.get("active") is not None:
+        clean["active"] = data["active"] not in (False, "0", "false", "no", "")
+    return clean
+
+
+def _validate_variants(data: dict, errors: Collector, *, partial: bool = False
+                       ) -> list[dict] | None:
+    """The cleaned variants of a product's input: its `variants` list, else one variant
+    from the top-level fields (None when partial input names no variant field)."""
+    if "variants" in data:
+        raw = data["variants"]
+        if not isinstance(raw, list) or not raw:
+            errors.add("variants", _l("A product needs at least one variant."))
+            return []
+        if len(raw) > MAX_VARIANTS:
+            errors.add("variants", _l("A product has at most %(n)d variants.", n=MAX_VARIANTS))
+            return []
+        out = []
+        for index, row in enumerate(raw):
+            row = row if isinstance(row, dict) else {}
+            new = not row.get("id")
+            clean = _validate_variant(row, errors, f"variants-{index}-", partial=not new)
+            clean["id"] = row.get("id") or None
+            if new:
+                clean.setdefault("active", True)
+            out.append(clean)
+        if len([v for v in out if v.get("active", True)]) > 1:
+            for index, v in enumerate(out):
+                if not v.get("label_vi") and "label_vi" in v:
+                    errors.add(f"variants-{index}-label_vi", _l(
+                        "Name each option (for example “Gói 500 g”) when there are several."))
+        skus = [v["sku"] for v in out if v.get("sku")]
+        for index, v in enumerate(out):
+            if v.get("sku") and skus.count(v["sku"]) > 1:
+                errors.add(f"variants-{index}-sku", _l("Each variant needs its own SKU."))
+        return out
+    if partial and not any(k in data for k in VARIANT_FIELDS):
+        return None
+    clean = _validate_variant(data, errors, partial=partial)
+    if not partial:
+        clean.setdefault("active", True)
+    return [clean]
 
 
 def _validate_product(data: dict, errors: Collector, *, partial: bool = False) -> dict:
@@ -76,27 +189,6 @@ def _validate_product(data: dict, errors: Collector, *, partial: bool = False) -
             clean[key] = (data.get(key) or "").strip()
     if clean.get("description_en") and not clean.get("name_en") and given("name_en"):
         errors.add("name_en", _l("Enter the English name too, or leave both English fields empty."))
-    if given("price"):
-        price = parse_vnd(data.get("price"))
-        if price is None:
-            errors.add("price", _l("The price must be a whole number of đồng."))
-        elif price <= 0:
-            errors.add("price", _l("The price must be more than 0 đồng."))
-        elif price > MAX_PRICE:
-            errors.add("price", _l("The price is implausibly high."))
-        clean["price"] = price
-    if given("stock"):
-        stock = parse_int(data.get("stock", 0))
-        if stock is None:
-            errors.add("stock", _l("Stock must be a whole number."))
-        elif stock < 0:
-            errors.add("stock", _l("Stock cannot be negative."))
-        clean["stock"] = stock
-    if given("weight_grams") and data.get("weight_grams") not in (None, ""):
-        weight = parse_int(data.get("weight_grams"))
-        if weight is None or not 0 < weight <= 100_000:
-            errors.add("weight_grams", _l("The weight must be between 1 and 100,000 grams."))
-        clean["weight_grams"] = weight
     if given("unit"):
         unit = (data.get("unit") or "").strip()
         if unit not in UNITS:
@@ -128,58 +220,117 @@ def _unique_product_slug(name: str) -> str:
 
 def create_product(cooperative: Cooperative, data: dict, *, actor_id: int | None = None
                    ) -> Product:
+    """A product and its variants: `data["variants"]` (a list of variant inputs) or, for a
+    product without options, price/stock/weight_grams/sku/gtin at the top level."""
     errors = Collector()
     clean = _validate_product(data, errors)
+    variants = _validate_variants(data, errors)
     errors.raise_if_any()
     slug = data.get("slug") or _unique_product_slug(clean["name_vi"])
     if slugify(slug, 120) != slug:
         raise ValidationError({"slug": _l("A slug uses only a-z, 0-9 and hyphens.")})
     product = Product(
         slug=slug, cooperative=cooperative,
-        category_id=clean.get("category_id"), unit=clean["unit"], price=clean["price"],
-        stock=clean.get("stock", 0), origin_province_code=clean["origin_province_code"],
-        weight_grams=clean.get("weight_grams"),
+        category_id=clean.get("category_id"), unit=clean["unit"],
+        price=min(v["price"] for v in variants),
+        origin_province_code=clean["origin_province_code"],
         status=clean.get("status") or ProductStatus.DRAFT.value,
     )
     _set_texts(product, clean)
     db.session.add(product)
     db.session.flush()
-    if product.stock:
-        db.session.add(StockMovement(product_id=product.id, delta=product.stock,
-                                     reason="initial", actor_id=actor_id))
-        db.session.flush()
+    _check_skus(product, variants)
+    for values in variants:
+        _add_variant(product, values, actor_id=actor_id)
+    refresh_price(product)
     return product
 
 
-def adjust_stock(product: Product, delta: int, *, reason: str, actor_id: int | None = None
-                 ) -> int:
-    """Add (or take away) `delta` units on the shelf in one conditional UPDATE, so units
-    reserved by orders meanwhile stay reserved; record the movement. Returns the new stock."""
+def _check_skus(product: Product, variants: list[dict]) -> None:
+    """A SKU names one variant in its cooperative: refuse one another product uses."""
+    wanted = {v["sku"]: i for i, v in enumerate(variants) if v.get("sku")}
+    if not wanted:
+        return
+    taken = set(db.session.scalars(
+        db.select(ProductVariant.sku).where(
+            ProductVariant.cooperative_id == product.cooperative_id,
+            ProductVariant.product_id != product.id,
+            ProductVariant.sku.in_(list(wanted)))))
+    if taken:
+        raise ValidationError({
+            ("sku" if len(variants) == 1 else f"variants-{wanted[sku]}-sku"): _l(
+                "Another product of your cooperative already uses the SKU %(sku)s.", sku=sku)
+            for sku in sorted(taken)})
+
+
+def _add_variant(product: Product, values: dict, *, actor_id: int | None = None
+                 ) -> ProductVariant:
+    position = max((v.position for v in product.variants), default=-1) + 1
+    variant = ProductVariant(
+        cooperative_id=product.cooperative_id, position=position,
+        label_vi=values.get("label_vi", ""), label_en=values.get("label_en", ""),
+        sku=values.get("sku") or f"P{product.id}-{position + 1}", price=values["price"],
+        weight_grams=values.get("weight_grams"), stock=values.get("stock") or 0,
+        gtin=values.get("gtin"), active=values.get("active", True),
+    )
+    product.variants.append(variant)
+    db.session.flush()
+    if variant.stock:
+        db.session.add(StockMovement(product_id=product.id, variant_id=variant.id,
+                                     delta=variant.stock, reason="initial", actor_id=actor_id))
+        db.session.flush()
+    return variant
+
+
+def refresh_price(product: Product) -> None:
+    """Keep `Product.price` the lowest price of its active variants (of all, when none is
+    active): listing pages sort and filter by it."""
+    prices = [v.price for v in product.variants if v.active] or \
+        [v.price for v in product.variants]
+    if prices and product.price != min(prices):
+        product.price = min(prices)
+    db.session.flush()
+
+
+def _only_variant(target) -> ProductVariant:
+    """A variant, or the single variant of a product that has only one."""
+    if isinstance(target, ProductVariant):
+        return target
+    if len(target.variants) != 1:
+        raise ValueError("this product has several variants: say which one")
+    return target.variants[0]
+
+
+def adjust_stock(target, delta: int, *, reason: str, actor_id: int | None = None) -> int:
+    """Add (or take away) `delta` units of one variant (or of a product's only variant) in
+    one conditional UPDATE, so units reserved by orders meanwhile stay reserved; record the
+    movement. Returns the variant's new stock."""
+    variant = _only_variant(target)
     if delta == 0:
-        return product.stock
+        return variant.stock
     result = db.session.execute(
-        db.update(Product)
-        .where(Product.id == product.id, Product.stock + delta >= 0)
-        .values(stock=Product.stock + delta)
+        db.update(ProductVariant)
+        .where(ProductVariant.id == variant.id, ProductVariant.stock + delta >= 0)
+        .values(stock=ProductVariant.stock + delta)
         .execution_options(synchronize_session=False)
     )
-    db.session.refresh(product, ["stock"])
+    db.session.refresh(variant, ["stock"])
     if result.rowcount != 1:
         raise ValidationError({"stock": _l(
             "Only %(n)d units are on the shelf now; you cannot take away %(d)d.",
-            n=product.stock, d=-delta)})
-    db.session.add(StockMovement(product_id=product.id, delta=delta, reason=reason,
-                                 actor_id=actor_id))
+            n=variant.stock, d=-delta)})
+    db.session.add(StockMovement(product_id=variant.product_id, variant_id=variant.id,
+                                 delta=delta, reason=reason, actor_id=actor_id))
     db.session.flush()
-    return product.stock
+    return variant.stock
 
 
-def change_stock(product: Product, shown, entered, *, reason: str,
+def change_stock(target, shown, entered, *, reason: str,
                  actor_id: int | None = None) -> int:
-    """Someone saw `shown` units (on a page, in an exported sheet) and says there are
-    `entered`: apply the difference as an adjustment, so units that orders reserved in
-    between stay reserved. Returns the stock now, which differs from `entered` exactly when
-    orders moved it meanwhile."""
+    """Someone saw `shown` units of a variant (on a page, in an exported sheet) and says
+    there are `entered`: apply the difference as an adjustment, so units that orders
+    reserved in between stay reserved. Returns the stock now, which differs from `entered`
+    exactly when orders moved it meanwhile."""
     errors = Collector()
     values = []
     for key, raw in (("stock_shown", shown), ("stock", entered)):
@@ -189,23 +340,43 @@ def change_stock(product: Product, shown, entered, *, reason: str,
                        else _l("The page was out of date; reload it and enter the stock again."))
         values.append(value)
     errors.raise_if_any()
-    return adjust_stock(product, values[1] - values[0], reason=reason, actor_id=actor_id)
+    return adjust_stock(target, values[1] - values[0], reason=reason, actor_id=actor_id)
 
 
-def update_product(product: Product, data: dict) -> Product:
-    """Change a product's fields; never its stock, which only moves by adjustments
-    (`change_stock`, `adjust_stock`): an absolute write would undo reservations."""
+def update_product(product: Product, data: dict, *, actor_id: int | None = None) -> Product:
+    """Change a product's fields and its variants' (a `variants` list: rows with an `id`
+    change that variant, rows without add one; or price/weight/sku/gtin at the top level for
+    a product with one variant). Never stock of an existing variant, which only moves by
+    adjustments (`change_stock`, `adjust_stock`): an absolute write would undo reservations."""
     if "stock" in data:
         raise ValueError("stock changes go through change_stock/adjust_stock")
     errors = Collector()
     clean = _validate_product(data, errors, partial=True)
+    variants = _validate_variants(data, errors, partial=True)
     errors.raise_if_any()
-    for key in ("category_id", "unit", "price", "weight_grams", "origin_province_code",
-                "status"):
+    for key in ("category_id", "unit", "origin_province_code", "status"):
         if key in clean:
             setattr(product, key, clean[key])
     _set_texts(product, clean)
-    db.session.flush()
+    if variants is not None:
+        if "variants" not in data:  # the top-level shorthand: the product's only variant
+            variants[0]["id"] = _only_variant(product).id
+        _check_skus(product, variants)
+        for values in variants:
+            if values.get("id"):
+                variant = product.variant(values["id"])
+                if variant is None:
+                    raise ValidationError({"variants": _l("No such variant.")})
+                if values.get("stock") not in (None, 0):
+                    raise ValueError("stock changes go through change_stock/adjust_stock")
+                for key in VARIANT_FIELDS:
+                    if key in values and key != "stock" and not (key == "sku" and not values[key]):
+                        setattr(variant, key, values[key])
+            else:
+                _add_variant(product, values, actor_id=actor_id)
+        if not any(v.active for v in product.variants):
+            raise ValidationError({"variants": _l("Keep at least one variant on sale.")})
+    refresh_price(product)
     return product
 
 
@@ -292,11 +463,11 @@ def unit_label(unit: str, locale: str) -> str:
 def get_public_product(slug: str) -> Product:
     from sqlalchemy.orm import joinedload
 
-    # One round trip: the product with its cooperative, category, texts and images.
+    # One round trip: the product with its cooperative, category, texts, images, variants.
     product = db.session.scalars(
         public_products_query().where(Product.slug == slug).options(
             joinedload(Product.category), joinedload(Product.translations),
-            joinedload(Product.images))
+            joinedload(Product.images), joinedload(Product.variants))
     ).unique().first()
     if product is None:
         from market.errors import NotFound

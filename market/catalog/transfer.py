@@ -2,6 +2,14 @@
 format back. An import validates every row first (with the catalogue's own rules) and writes
 nothing when any row is bad; export -> import changes nothing.
 
+One row per variant, as Shopify's product CSV: `slug` is the product's handle, and the
+product's own columns (names, descriptions, unit, category, origin, status) are filled on its
+first row; the next rows of the same slug leave them empty and add the product's other
+variants (`sku`, `option_vi`, `option_en`, `price`, `weight_grams`, `gtin`, `on_sale`,
+`stock`, `stock_new`). A row's `sku` names an existing variant of that product; a new SKU (or
+an empty one) adds a variant. A new product has an empty slug; rows below it with an empty
+slug and an empty `name_vi` are its further variants.
+
 Stock follows Shopify's inventory-CSV pattern, so a sheet exported before some orders never
 undoes their reservations: `stock` is what was on hand at export time (for reading), and
 `stock_new`, empty in the export, is what the cooperative counts now. A filled `stock_new`
@@ -23,8 +31,13 @@ from market.extensions import db
 from market.parsing import parse_int
 from market.vendors.models import Cooperative
 
-COLUMNS = ("slug", "name_vi", "name_en", "description_vi", "description_en", "unit", "price",
-           "stock", "stock_new", "category", "origin_province_code", "status")
+PRODUCT_COLUMNS = ("name_vi", "name_en", "description_vi", "description_en", "unit", "category",
+                   "origin_province_code", "status")
+COLUMNS = ("slug", *PRODUCT_COLUMNS, "sku", "option_vi", "option_en", "price", "weight_grams",
+           "gtin", "on_sale", "stock", "stock_new")
+# The variant's own columns, as the catalogue's variant input names them.
+VARIANT_COLUMNS = {"sku": "sku", "option_vi": "label_vi", "option_en": "label_en",
+                   "price": "price", "weight_grams": "weight_grams", "gtin": "gtin"}
 FORMATS = ("csv", "xlsx")
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
@@ -45,7 +58,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    # (slug, stock_new asked, stock now) where orders took units after the export
+    # (slug/sku, stock_new asked, stock now) where orders took units after the export
     stock_differs: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
@@ -73,16 +86,23 @@ def _rows(coop: Cooperative):
     for product in products:
         by_locale = {t.locale: t for t in product.translations}
         vi, en = by_locale.get("vi"), by_locale.get("en")
-        yield {
-            "slug": product.slug, "name_vi": vi.name if vi else "",
-            "name_en": en.name if en else "",
+        first = {
+            "name_vi": vi.name if vi else "", "name_en": en.name if en else "",
             "description_vi": vi.description if vi else "",
             "description_en": en.description if en else "",
-            "unit": product.unit, "price": product.price, "stock": product.stock,
-            "stock_new": "",
-            "category": slugs.get(product.category_id, ""),
+            "unit": product.unit, "category": slugs.get(product.category_id, ""),
             "origin_province_code": product.origin_province_code, "status": product.status,
         }
+        for index, variant in enumerate(product.variants):
+            yield {
+                "slug": product.slug,
+                **(first if index == 0 else dict.fromkeys(PRODUCT_COLUMNS, "")),
+                "sku": variant.sku, "option_vi": variant.label_vi,
+                "option_en": variant.label_en, "price": variant.price,
+                "weight_grams": variant.weight_grams or "", "gtin": variant.gtin or "",
+                "on_sale": "yes" if variant.active else "no",
+                "stock": variant.stock, "stock_new": "",
+            }
 
 
 def export(coop: Cooperative, fmt: str) -> bytes:
@@ -159,7 +179,7 @@ def read(data: bytes, filename: str = "") -> list[tuple[int, dict]]:
         rows.append((line, dict(zip(COLUMNS, values))))
     if len(rows) > MAX_ROWS:
         raise ImportFailed([RowError(0, "file", _l(
-            "At most %(n)d products per file.", n=MAX_ROWS))], status=413)
+            "At most %(n)d rows per file.", n=MAX_ROWS))], status=413)
     return rows
 
 
@@ -173,6 +193,48 @@ def _stock_cell(row: dict, column: str, line: int, errors: list[RowError]) -> in
     return value
 
 
+def _on_sale(row: dict, line: int, errors: list[RowError]) -> bool:
+    value = str(row["on_sale"] or "yes").strip().lower()
+    if value not in ("yes", "no", "có", "không", "1", "0", "true", "false"):
+        errors.append(RowError(line, "on_sale", _l("Write yes or no.")))
+    return value in ("yes", "có", "1", "true")
+
+
+@dataclass
+class _Planned:
+    line: int  # the product's first row
+    product: Product | None
+    payload: dict
+    variant_lines: list[int] = field(default_factory=list)
+    # (variant, line, stock shown, stock_new) of existing variants
+    stock: list[tuple] = field(default_factory=list)
+
+
+def _group(rows, own: dict, errors: list[RowError]) -> list[tuple[str, list]]:
+    """The rows of each product, in file order: (slug, [(line, row), ...])."""
+    groups: list[tuple[str, list]] = []
+    seen: set[str] = set()
+    for line, row in rows:
+        slug = str(row["slug"] or "")
+        if slug:
+            if groups and groups[-1][0] == slug:
+                groups[-1][1].append((line, row))
+                continue
+            if own.get(slug) is None:
+                errors.append(RowError(line, "slug", _l(
+                    "No product of your cooperative has this slug; leave it empty for a new "
+                    "product.")))
+            elif slug in seen:
+                errors.append(RowError(line, "slug", _l(
+                    "This product's rows must follow each other.")))
+            seen.add(slug)
+        elif groups and not groups[-1][0] and not str(row["name_vi"] or ""):
+            groups[-1][1].append((line, row))  # another variant of the new product above
+            continue
+        groups.append((slug, [(line, row)]))
+    return groups
+
+
 def import_products(coop: Cooperative, data: bytes, filename: str = "", *,
                     actor_id: int | None = None) -> ImportResult:
     """Validate every row, then write all of them, or none when any row is bad. Stock is
@@ -182,63 +244,82 @@ def import_products(coop: Cooperative, data: bytes, filename: str = "", *,
         db.select(Product).where(Product.cooperative_id == coop.id))}
     categories = dict(db.session.execute(db.select(Category.slug, Category.id)).all())
     errors: list[RowError] = []
-    plan = []
-    seen = set()
-    for line, row in rows:
-        slug = str(row["slug"] or "")
-        product = None
-        if slug:
-            product = own.get(slug)
-            if product is None:
-                errors.append(RowError(line, "slug", _l(
-                    "No product of your cooperative has this slug; leave it empty for a new "
-                    "product.")))
-            elif slug in seen:
-                errors.append(RowError(line, "slug", _l("This product appears twice in the file.")))
-            seen.add(slug)
-        payload = {k: row[k] for k in COLUMNS if k not in ("slug", "category", "stock",
-                                                           "stock_new")}
-        payload["status"] = row["status"] or ProductStatus.DRAFT.value
-        category = str(row["category"] or "")
+    plan: list[_Planned] = []
+    for slug, group in _group(rows, own, errors):
+        product = own.get(slug) if slug else None
+        first_line, first = group[0]
+        payload = {k: first[k] for k in PRODUCT_COLUMNS if k != "category"}
+        payload["status"] = first["status"] or ProductStatus.DRAFT.value
+        category = str(first["category"] or "")
         if category and category not in categories:
-            errors.append(RowError(line, "category", _l("Unknown category.")))
+            errors.append(RowError(first_line, "category", _l("Unknown category.")))
         payload["category_id"] = categories.get(category)
-        shown = _stock_cell(row, "stock", line, errors)
-        wanted = _stock_cell(row, "stock_new", line, errors)
-        if slug:
-            if wanted is not None and shown is None:
-                errors.append(RowError(line, "stock", _l(
-                    "Keep the exported stock in this column: stock_new is counted from it.")))
-        else:
-            payload["stock"] = wanted if wanted is not None else (shown or 0)
+        planned = _Planned(first_line, product, payload)
+        by_sku = {v.sku: v for v in product.variants} if product else {}
+        variants = []
+        for line, row in group:
+            for column in PRODUCT_COLUMNS:
+                if line != first_line and str(row[column] or "") not in ("", str(first[column] or "")):
+                    errors.append(RowError(line, column, _l(
+                        "Leave the product's columns empty on its further rows, or repeat the "
+                        "first row's value.")))
+            values = {key: row[column] for column, key in VARIANT_COLUMNS.items()}
+            values["active"] = _on_sale(row, line, errors)
+            shown = _stock_cell(row, "stock", line, errors)
+            wanted = _stock_cell(row, "stock_new", line, errors)
+            existing = by_sku.get(str(row["sku"] or "")) if row["sku"] not in ("", None) else None
+            if existing is not None:
+                values["id"] = existing.id
+                if wanted is not None:
+                    if shown is None:
+                        errors.append(RowError(line, "stock", _l(
+                            "Keep the exported stock in this column: stock_new is counted "
+                            "from it.")))
+                    planned.stock.append((existing, line, shown, wanted))
+            else:
+                values["stock"] = wanted if wanted is not None else (shown or 0)
+            variants.append(values)
+            planned.variant_lines.append(line)
+        payload["variants"] = variants
         _clean, field_errors = services.validate_product(payload)
         for column, message in field_errors.items():
+            line = first_line
+            if column.startswith("variants-"):
+                _v, index, column = column.split("-", 2)
+                line = planned.variant_lines[int(index)]
+                column = {v: k for k, v in VARIANT_COLUMNS.items()}.get(column, column)
             column = "category" if column == "category_id" else column
             errors.append(RowError(line, column, message))
-        plan.append((line, product, payload, shown, wanted))
+        plan.append(planned)
     if errors:
         raise ImportFailed(errors)
 
     result = ImportResult()
     with db.session.begin_nested():
-        for line, product, payload, shown, wanted in plan:
+        for planned in plan:
+            product = planned.product
             if product is None:
-                services.create_product(coop, payload, actor_id=actor_id)
+                services.create_product(coop, planned.payload, actor_id=actor_id)
                 result.created += 1
                 continue
             before = _snapshot(product)
-            if payload["category_id"] is None:
+            if planned.payload["category_id"] is None:
                 product.category_id = None
-            services.update_product(product, payload)
-            if wanted is not None:
+            try:
+                services.update_product(product, planned.payload, actor_id=actor_id)
+            except ValidationError as exc:
+                errors.append(RowError(planned.line, "sku", exc.message))
+                continue
+            for variant, line, shown, wanted in planned.stock:
                 try:
-                    now = services.change_stock(product, shown, wanted, reason="import",
+                    now = services.change_stock(variant, shown, wanted, reason="import",
                                                 actor_id=actor_id)
                 except ValidationError as exc:
                     errors.append(RowError(line, "stock_new", exc.message))
                 else:
                     if now != wanted:
-                        result.stock_differs.append((product.slug, wanted, now))
+                        result.stock_differs.append((f"{product.slug}/{variant.sku}", wanted,
+                                                     now))
             if _snapshot(product) == before:
                 result.unchanged += 1
             else:
@@ -250,5 +331,7 @@ def import_products(coop: Cooperative, data: bytes, filename: str = "", *,
 
 def _snapshot(product: Product) -> tuple:
     texts = sorted((t.locale, t.name, t.description) for t in product.translations)
-    return (product.unit, product.price, product.stock, product.category_id,
-            product.origin_province_code, product.status, tuple(texts))
+    variants = tuple((v.id, v.sku, v.label_vi, v.label_en, v.price, v.weight_grams, v.stock,
+                      v.gtin, v.active) for v in product.variants)
+    return (product.unit, product.price, product.category_id,
+            product.origin_province_code, product.status, tuple(texts), variants)

@@ -6,7 +6,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from market.catalog import services
-from market.catalog.models import Product, ProductImage, ProductStatus, ProductTranslation
+from market.catalog.models import (
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductTranslation,
+    ProductVariant,
+)
 from market.errors import NotFound, ValidationError
 from market.extensions import db
 from market.uploads import save_image
@@ -19,6 +25,13 @@ LOW_STOCK = 10
 
 def _scoped(coop: Cooperative):
     return db.select(Product).where(Product.cooperative_id == coop.id)
+
+
+def _variant_stock(fn):
+    """fn (sum, min) of the product's active variants' stock, as a correlated subquery."""
+    return (db.select(db.func.coalesce(fn(ProductVariant.stock), 0))
+            .where(ProductVariant.product_id == Product.id, ProductVariant.active.is_(True))
+            .correlate(Product).scalar_subquery())
 
 
 def get_product(coop: Cooperative, slug: str) -> Product:
@@ -43,12 +56,13 @@ def list_products(coop: Cooperative, *, status: str | None = None, stock: str | 
     query = _scoped(coop)
     if status in {s.value for s in ProductStatus}:
         query = query.where(Product.status == status)
+    total, lowest = _variant_stock(db.func.sum), _variant_stock(db.func.min)
     if stock == "out":
-        query = query.where(Product.stock == 0)
-    elif stock == "low":
-        query = query.where(Product.stock > 0, Product.stock <= LOW_STOCK)
+        query = query.where(total == 0)
+    elif stock == "low":  # some variant is running low, and something is left
+        query = query.where(total > 0, lowest <= LOW_STOCK)
     elif stock == "in":
-        query = query.where(Product.stock > 0)
+        query = query.where(total > 0)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
         query.order_by(Product.updated_at.desc(), Product.id.desc())
@@ -58,11 +72,13 @@ def list_products(coop: Cooperative, *, status: str | None = None, stock: str | 
 
 
 def low_stock(coop: Cooperative, limit: int = 10) -> tuple[int, list[Product]]:
-    """Products on sale with LOW_STOCK units or fewer (out of stock first), and how many."""
+    """Products on sale with a variant of LOW_STOCK units or fewer (the emptiest first),
+    and how many."""
+    lowest = _variant_stock(db.func.min)
     query = _scoped(coop).where(Product.status == ProductStatus.ACTIVE.value,
-                                Product.stock <= LOW_STOCK)
+                                lowest <= LOW_STOCK)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    return total, list(db.session.scalars(query.order_by(Product.stock, Product.id).limit(limit)))
+    return total, list(db.session.scalars(query.order_by(lowest, Product.id).limit(limit)))
 
 
 def create_product(coop: Cooperative, data: dict, *, actor_id: int | None = None) -> Product:
@@ -71,17 +87,36 @@ def create_product(coop: Cooperative, data: dict, *, actor_id: int | None = None
 
 
 def update_product(coop: Cooperative, slug: str, data: dict, *,
-                   actor_id: int | None = None) -> Product:
-    """Save the edit form. Its stock arrives as the value the page showed (`stock_shown`)
-    and the value entered (`stock`); the difference is applied as an adjustment, so orders
-    placed while the page was open keep their units."""
+                   actor_id: int | None = None) -> tuple[Product, list]:
+    """Save the edit form. Each existing variant's stock arrives as the value the page
+    showed (`stock_shown`) and the value entered (`stock`); the difference is applied as an
+    adjustment, so orders placed while the page was open keep their units. Returns the
+    product and (variant, stock now) of each variant whose stock orders moved
+    meanwhile (it differs from what was entered)."""
     product = get_product(coop, slug)
-    fields = {k: v for k, v in data.items() if k not in ("stock", "stock_shown")}
-    services.update_product(product, fields)
-    if "stock" in data:
-        services.change_stock(product, data.get("stock_shown"), data["stock"], reason="edit",
-                              actor_id=actor_id)
-    return product
+    rows, stock_edits = [], []
+    for index, row in enumerate(data.get("variants") or []):
+        row = dict(row)
+        if row.get("id"):
+            entered, shown = row.pop("stock", None), row.pop("stock_shown", None)
+            if entered is not None:
+                stock_edits.append((index, row["id"], shown, entered))
+        rows.append(row)
+    fields = {k: v for k, v in data.items() if k != "variants"}
+    if "variants" in data:
+        fields["variants"] = rows
+    services.update_product(product, fields, actor_id=actor_id)
+    moved = []
+    for index, variant_id, shown, entered in stock_edits:
+        variant = product.variant(variant_id)
+        try:
+            now = services.change_stock(variant, shown, entered, reason="edit",
+                                        actor_id=actor_id)
+        except ValidationError as exc:
+            raise ValidationError({f"variants-{index}-stock": exc.message}) from None
+        if str(now) != str(entered).strip():
+            moved.append((variant, now))
+    return product, moved
 
 
 def archive_product(coop: Cooperative, slug: str) -> Product:

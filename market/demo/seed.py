@@ -115,30 +115,43 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
         coops.append(coop)
 
         for key in keys:
-            cat, name_vi, name_en, desc_vi, desc_en, unit, price, variants = PRODUCTS[key]
-            for label, factor in variants:
-                full_vi = " ".join(x for x in (name_vi, brand, label) if x)
-                slug = f"{slugify(full_vi, 100)}-{hashlib.sha1(code.encode()).hexdigest()[:4]}"
-                if db.session.scalar(db.select(Product.id).filter_by(slug=slug)) is not None:
-                    continue
-                n = counts["products"]
-                english_missing = n % 9 == 4  # on purpose: pages must fall back to vi
-                product = catalog.create_product(coop, {
-                    "slug": slug, "name_vi": full_vi, "description_vi": desc_vi,
-                    "name_en": "" if english_missing else " ".join(
-                        x for x in (name_en, brand, label) if x),
-                    "description_en": "" if english_missing else desc_en,
-                    "unit": unit, "price": int(round(price * factor * rng.uniform(0.9, 1.1), -3)),
-                    "stock": 0 if n % 17 == 3 else rng.randint(5, 400),
-                    "origin_province_code": province.code, "category_id": categories[cat].id,
-                    "status": ProductStatus.ACTIVE.value,
+            cat, name_vi, name_en, desc_vi, desc_en, unit, price, sizes = PRODUCTS[key]
+            # One product per kind, its pack sizes as variants (one size: in the name).
+            several = len(sizes) > 1
+            label = "" if several else sizes[0][0]
+            full_vi = " ".join(x for x in (name_vi, brand, label) if x)
+            # The slug names the first size, as the products made before variants did (the
+            # migration folded those into their first size): seeding again adds nothing.
+            slug_name = " ".join(x for x in (full_vi, sizes[0][0] if several else "") if x)
+            slug = f"{slugify(slug_name, 100)}-{hashlib.sha1(code.encode()).hexdigest()[:4]}"
+            if db.session.scalar(db.select(Product.id).filter_by(slug=slug)) is not None:
+                continue
+            n = counts["products"]
+            english_missing = n % 9 == 4  # on purpose: pages must fall back to vi
+            variants = []
+            for index, (size, factor) in enumerate(sizes):
+                variants.append({
+                    "label_vi": f"{UNIT_WORDS_VI.get(unit, unit)} {size}".strip() if several else "",
+                    "label_en": f"{size} {UNIT_WORDS_EN.get(unit, '')}".strip() if several else "",
+                    "price": int(round(price * factor * rng.uniform(0.9, 1.1), -3)),
+                    "weight_grams": _grams(size),
+                    "stock": 0 if (n + index) % 17 == 3 else rng.randint(5, 400),
                 })
-                filename = f"demo/{slug}.svg"
-                media.put(filename, _svg(full_vi, coop.name[:48],
-                                         CATEGORY_COLOURS[cat]).encode("utf-8"))
-                catalog.add_image(product, filename, alt_vi=f"Ảnh minh họa {full_vi}",
-                                  alt_en=f"Illustration of {name_en}")
-                counts["products"] += 1
+            product = catalog.create_product(coop, {
+                "slug": slug, "name_vi": full_vi, "description_vi": desc_vi,
+                "name_en": "" if english_missing else " ".join(
+                    x for x in (name_en, brand, label) if x),
+                "description_en": "" if english_missing else desc_en,
+                "unit": unit, "variants": variants,
+                "origin_province_code": province.code, "category_id": categories[cat].id,
+                "status": ProductStatus.ACTIVE.value,
+            })
+            filename = f"demo/{slug}.svg"
+            media.put(filename, _svg(full_vi, coop.name[:48],
+                                     CATEGORY_COLOURS[cat]).encode("utf-8"))
+            catalog.add_image(product, filename, alt_vi=f"Ảnh minh họa {full_vi}",
+                              alt_en=f"Illustration of {name_en}")
+            counts["products"] += 1
 
     for email, name, role, extra in DEMO_ACCOUNTS:
         if accounts.find_by_email(email):
@@ -163,6 +176,24 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
     counts.update(seed_department())  # Đắk Lắk's register and a year of invented orders
     db.session.commit()
     return counts
+
+
+# How a pack-size option reads: "Gói 500 g" / "500 g pack" (units are Vietnamese words).
+UNIT_WORDS_VI = {"gói": "Gói", "hũ": "Hũ", "hộp": "Hộp", "chai": "Chai", "túi": "Túi",
+                 "lọ": "Lọ"}
+UNIT_WORDS_EN = {"gói": "pack", "hũ": "jar", "hộp": "box", "chai": "bottle", "túi": "bag",
+                 "lọ": "jar"}
+
+
+def _grams(size: str) -> int | None:
+    """The shipping weight of a pack size written "250 g" or "1 kg" (None for others)."""
+    number, _sep, unit = size.partition(" ")
+    try:
+        value = float(number.replace(",", "."))
+    except ValueError:
+        return None
+    # A millilitre of honey or juice weighs about a gram: close enough for a shipping fee.
+    return int(value * {"g": 1, "kg": 1000, "ml": 1, "lít": 1000}.get(unit, 0)) or None
 
 
 def accounts_table() -> str:

@@ -32,8 +32,9 @@ def order_json(order: Order) -> dict:
         "parts": [{
             "id": vo.public_id, "number": vo.number, "cooperative": vo.cooperative.slug, "status": vo.status,
             "total": vo.total, "shipping": vo.shipping_fee,
-            "lines": [{"name": line.name, "quantity": line.quantity,
-                       "unit_price": line.unit_price} for line in vo.lines],
+            "lines": [{"name": line.name, "variant": line.variant_label, "sku": line.sku,
+                       "quantity": line.quantity, "unit_price": line.unit_price}
+                      for line in vo.lines],
         } for vo in order.vendor_orders],
     }
 
@@ -51,7 +52,9 @@ def _text(value) -> str:
 def _lines(raw) -> list[services.CheckoutLine]:
     if not isinstance(raw, list):
         return []
-    return [services.CheckoutLine(_text(x.get("product")), x.get("quantity"), x.get("seen_price"))
+    # "variant" is the variant's SKU; without it, the product's default variant.
+    return [services.CheckoutLine(_text(x.get("product")), x.get("quantity"), x.get("seen_price"),
+                                  _text(x.get("variant")) or None)
             for x in raw if isinstance(x, dict)]
 
 

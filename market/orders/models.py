@@ -115,20 +115,31 @@ class VendorOrder(db.Model):
 
 
 class OrderLine(db.Model):
-    """A product as it was sold: name, unit and price are copied, not referenced."""
+    """A product variant as it was sold: name, variant label, SKU, unit and price are copied,
+    not referenced. `product_id` stays for reviews, reports and search; `variant_id` says
+    whose stock the line holds (None only on bulk-made history rows)."""
 
     __tablename__ = "order_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_order_id: Mapped[int] = mapped_column(sa.ForeignKey("vendor_orders.id"), index=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"), index=True)
+    variant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product_variants.id"),
+                                                   index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    variant_label: Mapped[str] = mapped_column(sa.String(80), default="")
+    sku: Mapped[str] = mapped_column(sa.String(64), default="")
     unit: Mapped[str] = mapped_column(sa.String(20))
     unit_price: Mapped[int] = mapped_column(sa.BigInteger)
     quantity: Mapped[int] = mapped_column(sa.Integer)
     line_total: Mapped[int] = mapped_column(sa.BigInteger)
 
     __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    @property
+    def title(self) -> str:
+        """The name with the variant's label, as the buyer chose it ("… – Gói 500 g")."""
+        return f"{self.name} – {self.variant_label}" if self.variant_label else self.name
 
 
 class OrderEvent(db.Model):
@@ -188,16 +199,17 @@ class PayoutBatch(db.Model):
 
 
 class CartItem(db.Model):
-    """A signed-in buyer's saved cart line; guests keep theirs in the session."""
+    """A signed-in buyer's saved cart line (one variant); guests keep theirs in the session."""
 
     __tablename__ = "cart_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    variant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(sa.Integer)
 
-    __table_args__ = (sa.UniqueConstraint("user_id", "product_id"),)
+    __table_args__ = (sa.UniqueConstraint("user_id", "variant_id"),)
 
 
 class Dispute(db.Model):

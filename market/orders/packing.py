@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from market.accounts.models import Role
-from market.catalog.models import Product
+from market.catalog.models import ProductVariant
 from market.errors import NotFound
 from market.extensions import db
 from market.geo import services as geo
@@ -74,13 +74,13 @@ def packing_slip(user, public_id: str) -> PackingSlip:
     vo = _visible_part(user, public_id)
     order, coop = vo.order, vo.cooperative
     weights = dict(db.session.execute(
-        db.select(Product.id, Product.weight_grams)
-        .where(Product.id.in_([line.product_id for line in vo.lines]))).all())
+        db.select(ProductVariant.id, ProductVariant.weight_grams)
+        .where(ProductVariant.id.in_([line.variant_id for line in vo.lines]))).all())
     lines = []
     for line in vo.lines:
-        known = bool(weights.get(line.product_id))
-        unit_weight = weights.get(line.product_id) or shipping.DEFAULT_WEIGHT_GRAMS
-        lines.append(SlipLine(line.name, line.quantity, line.unit, unit_weight,
+        known = bool(weights.get(line.variant_id))
+        unit_weight = weights.get(line.variant_id) or shipping.DEFAULT_WEIGHT_GRAMS
+        lines.append(SlipLine(line.title, line.quantity, line.unit, unit_weight,
                               unit_weight * line.quantity, known))
     coop_commune = geo.commune(coop.commune_code) if coop.commune_code else None
     sender_address = ", ".join(part for part in (

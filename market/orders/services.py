@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from market import text
 from market.accounts import addresses
 from market.accounts.models import Role
-from market.catalog.models import Product
+from market.catalog.models import Product, ProductVariant
 from market.catalog.services import public_products_query
 from market.dbtypes import utcnow
 from market.errors import Collector, DomainError, NotFound, ValidationError
@@ -48,6 +48,9 @@ class CheckoutLine:
     product_slug: str
     quantity: int
     seen_price: int | None = None  # the price the buyer saw, to tell them it changed
+    # Which variant: its id (the cart), its SKU (the API), or None for the product's
+    # default variant (a product without options).
+    variant: int | str | None = None
 
 
 @dataclass
@@ -56,6 +59,14 @@ class CheckoutProblem:
     reason: str  # unavailable, out_of_stock, price_changed
     available: int | None = None
     price: int | None = None
+    variant: str | None = None  # the variant's SKU, when known
+
+
+@dataclass
+class _Wanted:
+    product: Product
+    variant: ProductVariant
+    quantity: int
 
 
 class CheckoutRefused(DomainError):
@@ -100,27 +111,56 @@ def _clean_contact(contact: Contact) -> Contact:
     return Contact(email=email, extra=contact.extra, **asdict(address))
 
 
-def _merge_lines(lines: list[CheckoutLine]) -> OrderedDict[str, CheckoutLine]:
-    """Two cart lines of one product are one demand on its stock (an oversell elsewhere).
-    The limits hold for the whole order, not per line: 2 x 999 is not a way round 999."""
+def _check_lines(lines: list[CheckoutLine]) -> list[CheckoutLine]:
+    """The limits hold for the whole order, not per line: 2 x 999 is not a way round 999."""
     if len(lines) > MAX_ORDER_LINES:
         raise DomainError(_l("An order holds at most %(n)d different products.",
                              n=MAX_ORDER_LINES), code="too_many_lines")
-    merged: OrderedDict[str, CheckoutLine] = OrderedDict()
+    checked = []
     for line in lines:
         # bool is an int in Python: `"quantity": true` is not one unit.
         if type(line.quantity) is not int or not 0 < line.quantity <= MAX_QUANTITY:
             raise DomainError(_l("Quantities must be between 1 and %(n)d.", n=MAX_QUANTITY),
                               code="bad_quantity")
         seen = line.seen_price if type(line.seen_price) is int else None
-        if line.product_slug in merged:
-            merged[line.product_slug].quantity += line.quantity
-        else:
-            merged[line.product_slug] = CheckoutLine(line.product_slug, line.quantity, seen)
-    if sum(line.quantity for line in merged.values()) > MAX_QUANTITY:
+        variant = line.variant if isinstance(line.variant, (int, str)) \
+            and not isinstance(line.variant, bool) else None
+        checked.append(CheckoutLine(line.product_slug if isinstance(line.product_slug, str)
+                                    else "", line.quantity, seen, variant))
+    if sum(line.quantity for line in checked) > MAX_QUANTITY:
         raise DomainError(_l("An order holds at most %(n)d units in all.", n=MAX_QUANTITY),
                           code="bad_quantity")
-    return merged
+    return checked
+
+
+def find_variant(product: Product, ref) -> ProductVariant | None:
+    """The variant a line names: by id, by SKU, or (None) the product's default one."""
+    if ref is None or ref == "":
+        return product.default_variant
+    by_id = product.variant(ref) if isinstance(ref, int) or str(ref).isdigit() else None
+    return by_id or next((v for v in product.variants if v.sku == str(ref)), None)
+
+
+def _merge(lines: list[CheckoutLine], products: dict, problems: list
+           ) -> OrderedDict[int, _Wanted]:
+    """Two lines of one variant are one demand on its stock (an oversell elsewhere): lines
+    merge by the variant they resolve to, whichever way they named it."""
+    wanted: OrderedDict[int, _Wanted] = OrderedDict()
+    for line in lines:
+        product = products.get(line.product_slug)
+        variant = find_variant(product, line.variant) if product else None
+        if variant is None or not variant.active:
+            problems.append(CheckoutProblem(line.product_slug, "unavailable",
+                                            variant=variant.sku if variant else None))
+            continue
+        if line.seen_price is not None and line.seen_price != variant.price:
+            problems.append(CheckoutProblem(line.product_slug, "price_changed",
+                                            price=variant.price, variant=variant.sku))
+        if variant.id in wanted:
+            wanted[variant.id].quantity += line.quantity
+        else:
+            wanted[variant.id] = _Wanted(product, variant, line.quantity)
+    return wanted
 
 
 def _check_holds(contact: Contact, client_ref: str | None, max_open: int, now: datetime) -> None:
@@ -138,12 +178,13 @@ def _check_holds(contact: Contact, client_ref: str | None, max_open: int, now: d
                           code="too_many_open_orders", status=429)
 
 
-def _reserve(product: Product, quantity: int) -> bool:
-    """Take stock with one conditional UPDATE: atomic on PostgreSQL and SQLite alike."""
+def _reserve(variant_id: int, quantity: int) -> bool:
+    """Take one variant's stock with one conditional UPDATE: atomic on PostgreSQL and
+    SQLite alike."""
     result = db.session.execute(
-        db.update(Product)
-        .where(Product.id == product.id, Product.stock >= quantity)
-        .values(stock=Product.stock - quantity)
+        db.update(ProductVariant)
+        .where(ProductVariant.id == variant_id, ProductVariant.stock >= quantity)
+        .values(stock=ProductVariant.stock - quantity)
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount == 1
@@ -151,9 +192,11 @@ def _reserve(product: Product, quantity: int) -> bool:
 
 def _release(vendor_order: VendorOrder) -> None:
     for line in vendor_order.lines:
+        if line.variant_id is None:  # bulk-made history holds no stock
+            continue
         db.session.execute(
-            db.update(Product).where(Product.id == line.product_id)
-            .values(stock=Product.stock + line.quantity)
+            db.update(ProductVariant).where(ProductVariant.id == line.variant_id)
+            .values(stock=ProductVariant.stock + line.quantity)
             .execution_options(synchronize_session="fetch")
         )
 
@@ -178,41 +221,38 @@ def place_order(
     if payment_method not in methods_available:
         raise DomainError(_l("Choose an available payment method."), code="bad_method")
     contact = _clean_contact(contact)
-    wanted = _merge_lines(lines)
-    if not wanted:
+    lines = _check_lines(lines)
+    if not lines:
         raise DomainError(_l("Your cart is empty."), code="empty_cart")
 
     now = now or utcnow()
     _check_holds(contact, client_ref, max_open_orders, now)
+    slugs = list(dict.fromkeys(line.product_slug for line in lines))
     products = {
         p.slug: p for p in db.session.scalars(
-            public_products_query().where(Product.slug.in_(list(wanted)))
-            .order_by(Product.id)  # a fixed lock order: no deadlock between two checkouts
-        )
+            public_products_query().where(Product.slug.in_(slugs)).order_by(Product.id))
     }
-    problems = []
-    for slug, line in wanted.items():
-        product = products.get(slug)
-        if product is None:
-            problems.append(CheckoutProblem(slug, "unavailable"))
-        elif line.seen_price is not None and line.seen_price != product.price:
-            problems.append(CheckoutProblem(slug, "price_changed", price=product.price))
+    problems: list[CheckoutProblem] = []
+    wanted = _merge(lines, products, problems)
     if problems:
         raise CheckoutRefused(_l("Some items in your cart changed. Please review them."),
                               problems)
 
     savepoint = db.session.begin_nested()
     try:
-        for product in sorted(products.values(), key=lambda p: p.id):
-            if not _reserve(product, wanted[product.slug].quantity):
-                db.session.refresh(product, ["stock"])
-                problems.append(CheckoutProblem(product.slug, "out_of_stock",
-                                                available=product.stock))
+        # A fixed lock order (variant id): no deadlock between two checkouts.
+        for variant_id in sorted(wanted):
+            want = wanted[variant_id]
+            if not _reserve(variant_id, want.quantity):
+                db.session.refresh(want.variant, ["stock"])
+                problems.append(CheckoutProblem(want.product.slug, "out_of_stock",
+                                                available=want.variant.stock,
+                                                variant=want.variant.sku))
         if problems:
             savepoint.rollback()
             raise CheckoutRefused(_l("Some items are no longer in stock in that quantity."),
                                   problems)
-        order = _build_order(products, wanted, contact, payment_method, key, buyer, locale,
+        order = _build_order(wanted, contact, payment_method, key, buyer, locale,
                              now, payment_timeout, shipping_rates)
         order.client_ref = client_ref
         _notify(order, "placed")
@@ -233,7 +273,7 @@ def shipping_quote(groups, destination_province: int, rates: dict | None = None)
     """Shipping per cooperative (by cooperative id) for a cart going to this province:
     the same rule place_order applies, so the buyer sees the fee before ordering."""
     return {group.cooperative.id: _parcel_fee(
-        group.cooperative, [(line.product, line.quantity) for line in group.lines],
+        group.cooperative, [(line.variant, line.quantity) for line in group.lines],
         int(destination_province), rates) for group in groups}
 
 
@@ -264,8 +304,8 @@ def checkout_totals(summary, province_code, rates: dict | None = None) -> Checko
 
 
 def _parcel_fee(coop, items, destination_province: int, rates: dict | None) -> int:
-    weight = sum((product.weight_grams or shipping.DEFAULT_WEIGHT_GRAMS) * quantity
-                 for product, quantity in items)
+    weight = sum((variant.weight_grams or shipping.DEFAULT_WEIGHT_GRAMS) * quantity
+                 for variant, quantity in items)
     return shipping.fee(coop.province_code, destination_province, weight, rates)
 
 
@@ -277,11 +317,12 @@ def _unused_number() -> str:
             return number
 
 
-def _build_order(products, wanted, contact, payment_method, key, buyer, locale, now,
-                 payment_timeout, shipping_rates) -> Order:
-    by_coop: OrderedDict[int, list[Product]] = OrderedDict()
-    for product in sorted(products.values(), key=lambda p: (p.cooperative_id, p.id)):
-        by_coop.setdefault(product.cooperative_id, []).append(product)
+def _build_order(wanted: OrderedDict[int, _Wanted], contact, payment_method, key, buyer, locale,
+                 now, payment_timeout, shipping_rates) -> Order:
+    by_coop: OrderedDict[int, list[_Wanted]] = OrderedDict()
+    for want in sorted(wanted.values(), key=lambda w: (w.product.cooperative_id, w.product.id,
+                                                       w.variant.position, w.variant.id)):
+        by_coop.setdefault(want.product.cooperative_id, []).append(want)
     order = Order(
         number=_unused_number(), idempotency_key=key, buyer_id=buyer.id if buyer else None,
         email=contact.email.lower(), name=contact.name,
@@ -292,10 +333,10 @@ def _build_order(products, wanted, contact, payment_method, key, buyer, locale, 
     )
     db.session.add(order)
     initial = S.CONFIRMED if payment_method == PaymentMethod.COD.value else S.PENDING_PAYMENT
-    for index, coop_products in enumerate(by_coop.values(), start=1):
-        coop = coop_products[0].cooperative
-        subtotal = sum(p.price * wanted[p.slug].quantity for p in coop_products)
-        fee = _parcel_fee(coop, [(p, wanted[p.slug].quantity) for p in coop_products],
+    for index, coop_lines in enumerate(by_coop.values(), start=1):
+        coop = coop_lines[0].product.cooperative
+        subtotal = sum(w.variant.price * w.quantity for w in coop_lines)
+        fee = _parcel_fee(coop, [(w.variant, w.quantity) for w in coop_lines],
                           int(contact.province_code), shipping_rates)
         vo = VendorOrder(
             number=numbers.part_number(order.number, index), cooperative_id=coop.id, status=initial.value, subtotal=subtotal,
@@ -304,10 +345,11 @@ def _build_order(products, wanted, contact, payment_method, key, buyer, locale, 
             reserved_until=None if initial == S.CONFIRMED else now + payment_timeout,
             created_at=now,
         )
-        for p in coop_products:
-            q = wanted[p.slug].quantity
-            vo.lines.append(OrderLine(product_id=p.id, name=p.name(locale), unit=p.unit,
-                                      unit_price=p.price, quantity=q, line_total=p.price * q))
+        for w in coop_lines:
+            p, v, q = w.product, w.variant, w.quantity
+            vo.lines.append(OrderLine(product_id=p.id, variant_id=v.id, name=p.name(locale),
+                                      variant_label=v.label(locale), sku=v.sku, unit=p.unit,
+                                      unit_price=v.price, quantity=q, line_total=v.price * q))
         vo.events.append(OrderEvent(actor_id=buyer.id if buyer else None, actor_role="buyer",
                                     from_status=None, to_status=initial.value, at=now))
         order.vendor_orders.append(vo)
@@ -439,9 +481,10 @@ class StockGone(DomainError):
 def _reserve_again(vendor_order: VendorOrder) -> None:
     """Take every line's stock again (conditional UPDATEs), all of them or none."""
     savepoint = db.session.begin_nested()
-    for line in sorted(vendor_order.lines, key=lambda line: line.product_id):
-        product = db.session.get(Product, line.product_id)
-        if not _reserve(product, line.quantity):
+    for line in sorted(vendor_order.lines, key=lambda line: line.variant_id or 0):
+        if line.variant_id is None:
+            continue
+        if not _reserve(line.variant_id, line.quantity):
             savepoint.rollback()
             raise StockGone(_l("Some items of this order are no longer in stock."))
     savepoint.commit()

@@ -106,7 +106,8 @@ def view_cart():
 def add_to_cart():
     try:
         _store(cart.set_quantity(_items(), request.form.get("product", ""),
-                                 request.form.get("quantity", 1), add=True))
+                                 request.form.get("quantity", 1), add=True,
+                                 variant=request.form.get("variant") or None))
         flash(_("Added to your cart."), "success")
     except DomainError as exc:
         flash(str(exc.message), "error")
@@ -165,7 +166,8 @@ def checkout():
     status = 422 if (form.errors or problems) else 200
     return render_template("orders/checkout.html", form=form, summary=summary,
                            totals=_totals(summary, form.province_code.data),
-                           problems={p.product_slug: p for p in problems}, **book), status
+                           problems={f"{p.product_slug}/{p.variant}": p for p in problems},
+                           **book), status
 
 
 def _totals(summary, province_code) -> services.CheckoutTotals:
@@ -183,7 +185,8 @@ def checkout_summary():
 
 def _place(form: CheckoutForm, summary) -> services.Order:
     db.session.commit()  # checkout starts a fresh, writing transaction
-    lines = [services.CheckoutLine(line.product.slug, line.quantity, line.product.price)
+    lines = [services.CheckoutLine(line.product.slug, line.quantity, line.variant.price,
+                                   variant=line.variant.id)
              for group in summary.groups for line in group.lines]
     order = services.place_order(
         lines=lines,

@@ -38,15 +38,16 @@ from market.search.synonyms import es_rules, query_groups
 from market.search.terms import derived_terms
 
 TEXT_FIELDS = ("name_vi", "name_en", "category_vi", "category_en", "description_vi",
-               "description_en", "cooperative_name", "province_name", "keywords")
+               "description_en", "cooperative_name", "province_name", "keywords",
+               "variants")
 # Field weights per page language: (exact subfield boost, folded field boost)
 FIELD_WEIGHTS = {
     "vi": {"name_vi": 12, "name_en": 7, "category_vi": 4, "category_en": 3,
            "description_vi": 1, "description_en": 0.6, "cooperative_name": 1.5,
-           "province_name": 1.5, "keywords": 1.5},
+           "province_name": 1.5, "keywords": 1.5, "variants": 3},
     "en": {"name_vi": 7, "name_en": 12, "category_vi": 3, "category_en": 4,
            "description_vi": 0.6, "description_en": 1, "cooperative_name": 1.5,
-           "province_name": 1.5, "keywords": 1.5},
+           "province_name": 1.5, "keywords": 1.5, "variants": 3},
 }
 EXACT_FACTOR = 1.5    # an exact-diacritics match weighs this much more than a folded one
 FUZZY_FACTOR = 0.3    # a one-edit match weighs this much of a folded one
@@ -103,6 +104,7 @@ def index_template(alias: str) -> dict:
                     "cooperative_slug": {"type": "keyword"},
                     "province_code": {"type": "integer"},
                     "price": {"type": "long"},
+                    "price_max": {"type": "long"},
                     "in_stock": {"type": "boolean"},
                     "ocop_stars": {"type": "integer"},
                     "created_at": {"type": "double"},

@@ -95,7 +95,8 @@ def _row(doc: dict, concepts: bool = False) -> tuple:
         fold(c(name_vi)), fold(c(name_en)),
         category, fold(c(category)),
         fold(c(desc_vi)), fold(c(desc_en)),
-        " ".join([_both(f'{doc.get("cooperative_name") or ""} {doc.get("province_name") or ""}'),
+        " ".join([_both(f'{doc.get("cooperative_name") or ""} {doc.get("province_name") or ""} '
+                        f'{doc.get("variants") or ""}'),
                   *derived_terms(doc)]),
     )
 

@@ -13,13 +13,14 @@ Run one drainer at a time in production (`flask search-worker`); in development 
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 from sqlalchemy import event, orm
 
-from market.catalog.models import Product, ProductImage, ProductTranslation
+from market.catalog.models import Product, ProductImage, ProductTranslation, ProductVariant
 from market.catalog.services import public_products_query
 from market.extensions import db
 from market.geo import services as geo
@@ -39,6 +40,23 @@ def _ocop_stars_for(product_ids) -> dict[int, int]:
     from market.ocop.services import badges_for_products
 
     return {pid: badge.stars for pid, badge in badges_for_products(product_ids).items()}
+
+
+_SIZE = re.compile(r"(\d+(?:[.,]\d+)?)\s+(g|kg|ml|l)\b", re.IGNORECASE)
+
+
+def variant_text(product: Product) -> str:
+    """Every on-sale variant's labels (vi, en), SKU and GTIN, as one text: "500g" and
+    "500 g" both find a product sold in 500 g packs."""
+    parts = []
+    for v in product.active_variants:
+        for label in dict.fromkeys(x for x in (v.label_vi, v.label_en) if x):
+            parts.append(label)
+            glued = _SIZE.sub(r"\1\2", label)
+            if glued != label:
+                parts.append(glued)
+        parts += [v.sku] + ([v.gtin] if v.gtin else [])
+    return " ".join(parts)
 
 
 def document(product: Product, stars: int | None = None) -> dict:
@@ -62,7 +80,9 @@ def document(product: Product, stars: int | None = None) -> dict:
         "province_code": product.origin_province_code,
         "province_name": province.name_vi if province else "",
         "price": product.price,
-        "in_stock": product.stock > 0,
+        "price_max": product.price_range[1],
+        "variants": variant_text(product),
+        "in_stock": product.in_stock,
         "ocop_stars": stars,
         "created_at": product.created_at.timestamp() if product.created_at else 0.0,
     }
@@ -175,7 +195,7 @@ def work(once: bool = False, interval: float = 1.0, backend=None, echo=print) ->
 
 # --- the outbox listeners -------------------------------------------------------------------
 
-_TRACKED = (Product, ProductTranslation, ProductImage, Cooperative)
+_TRACKED = (Product, ProductTranslation, ProductImage, ProductVariant, Cooperative)
 
 
 def _coop_product_ids(session, coop_id) -> list[int]:
@@ -203,7 +223,7 @@ def _after_flush(session, flush_context):
         if isinstance(obj, Product):
             if obj.id is not None:
                 changed.setdefault(obj.id, "delete" if obj in session.deleted else "upsert")
-        elif isinstance(obj, (ProductTranslation, ProductImage)):
+        elif isinstance(obj, (ProductTranslation, ProductImage, ProductVariant)):
             pid = obj.product_id or (obj.product.id if obj.product is not None else None)
             if pid is not None:
                 changed.setdefault(pid, "upsert")
@@ -213,12 +233,18 @@ def _after_flush(session, flush_context):
         else:  # an OCOP certificate: its products' stars may have changed
             for pid in certificate_product_ids(obj) or ():
                 changed.setdefault(pid, "upsert")
+    # One row per product and operation per transaction: creating a product flushes it, then
+    # its variants, then its price. Forgotten whenever any transaction or savepoint ends, so
+    # a rolled-back savepoint never swallows a later change (a repeat costs only a row).
+    queued = session.info.setdefault("search_queued", {})
+    changed = {pid: op for pid, op in changed.items() if queued.get(pid) != op}
     if not changed:
         return
     session.connection().execute(
         SearchOutbox.__table__.insert(),
         [{"product_id": pid, "op": op, "created_at": _now()} for pid, op in sorted(changed.items())],
     )
+    queued.update(changed)
     session.info["search_dirty"] = True
 
 
@@ -241,6 +267,11 @@ def _after_rollback(session):
 _registered = False
 
 
+def _after_transaction_end(session, transaction):
+    if transaction.nested or transaction.parent is None:  # a savepoint or the real one
+        session.info.pop("search_queued", None)
+
+
 def register_listeners() -> None:
     """Once per process, on every Session (Flask-SQLAlchemy's and the tests' alike)."""
     global _registered
@@ -248,6 +279,7 @@ def register_listeners() -> None:
         return
     event.listen(orm.Session, "before_flush", _before_flush)
     event.listen(orm.Session, "after_flush", _after_flush)
+    event.listen(orm.Session, "after_transaction_end", _after_transaction_end)
     event.listen(orm.Session, "after_commit", _after_commit)
     event.listen(orm.Session, "after_soft_rollback", lambda s, prev: _after_rollback(s))
     _registered = True

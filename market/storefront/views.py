@@ -96,36 +96,20 @@ def product(slug):
     # A description missing in English falls back to the Vietnamese one (marked lang="vi")
     vi_text = item.translation("vi")
     description = (text.description if text else "") or (vi_text.description if vi_text else "")
-    json_ld = {
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": item.name(lang),
-        "description": description,
-        "sku": item.slug,
-        "url": seo["canonical"],
-        "image": images,
-        "brand": {"@type": "Organization", "name": item.cooperative.name},
-        "countryOfOrigin": "VN",
-        "offers": {
-            "@type": "Offer",
-            "url": seo["canonical"],
-            "price": str(item.price),
-            "priceCurrency": "VND",
-            "availability": "https://schema.org/InStock" if item.in_stock
-            else "https://schema.org/OutOfStock",
-            "seller": {"@type": "Organization", "name": item.cooperative.name},
-        },
-    }
+    chosen = item.variant(request.args.get("variant")) or item.default_variant
+    if chosen is not None and (not chosen.active or (chosen.stock <= 0 and item.in_stock)):
+        chosen = item.default_variant  # a sold-out option cannot be the one posted
+    json_ld = product_json_ld(item, lang, seo["canonical"], description, images)
     if item.category is not None:
         json_ld["category"] = item.category.name(lang)
     review_items = reviews.for_product(item, current_user)
     json_ld.update(reviews.json_ld(item, review_items, lang))
     usd = None
     if lang == "en":
-        usd = catalog_usd(item.price)
+        usd = catalog_usd(chosen.price if chosen else item.price)
     return render_template(
         "storefront/product.html",
-        product=item, text=text, fallback=bool(text and text.locale != lang),
+        product=item, chosen=chosen, text=text, fallback=bool(text and text.locale != lang),
         description=description, missing=missing,
         missing_labels=[str(catalog.ENGLISH_FIELD_LABELS[f]) for f in missing],
         origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
@@ -133,6 +117,47 @@ def product(slug):
         reviews=review_items, author_name=reviews.author_name,
         star_counts=reviews.star_counts(item.id) if item.rating_count else {},
     )
+
+
+def _offer(variant, url: str, seller: dict) -> dict:
+    return {
+        "@type": "Offer", "url": url, "price": str(variant.price), "priceCurrency": "VND",
+        "availability": "https://schema.org/InStock" if variant.stock > 0
+        else "https://schema.org/OutOfStock",
+        "itemCondition": "https://schema.org/NewCondition", "seller": seller,
+    }
+
+
+def product_json_ld(item, lang: str, canonical: str, description: str, images: list) -> dict:
+    """schema.org for the product page: a `Product` with one `Offer` when it has one
+    variant, else a `ProductGroup` whose `hasVariant` lists one `Product` per variant (sku,
+    gtin, its own offer and URL), as Google's product-variant structured data asks."""
+    seller = {"@type": "Organization", "name": item.cooperative.name}
+    base = {"name": item.name(lang), "description": description, "image": images,
+            "brand": {"@type": "Brand", "name": item.cooperative.name},
+            "countryOfOrigin": "VN"}
+    variants = item.active_variants or item.variants[:1]
+    if len(variants) == 1:
+        variant = variants[0]
+        data = {"@context": "https://schema.org", "@type": "Product", **base,
+                "sku": variant.sku, "url": canonical, "offers": _offer(variant, canonical, seller)}
+        if variant.gtin:
+            data["gtin"] = variant.gtin
+        return data
+    members = []
+    for variant in variants:
+        url = f"{canonical}?variant={variant.id}"
+        member = {"@type": "Product", "name": variant.display_name(item.name(lang), lang),
+                  "sku": variant.sku, "url": url, "image": images,
+                  "offers": _offer(variant, url, seller)}
+        if variant.label(lang):
+            member["size"] = variant.label(lang)
+        if variant.gtin:
+            member["gtin"] = variant.gtin
+        members.append(member)
+    return {"@context": "https://schema.org", "@type": "ProductGroup", **base,
+            "url": canonical, "productGroupID": item.slug, "variesBy": ["https://schema.org/size"],
+            "hasVariant": members}
 
 
 def catalog_usd(amount: int) -> dict:

@@ -4,17 +4,41 @@ from typing import ClassVar
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
 from market.forms import FlaskForm
+
+MAX_VARIANT_ROWS = 20  # catalog.services.MAX_VARIANTS
+
+
+class VariantForm(Form):
+    """One row of the product form: a variant (pack size, grade, roast). A sub-form: the
+    product form's CSRF token covers it."""
+
+    variant_id = HiddenField()
+    label_vi = StringField(_l("Option (Vietnamese)"), description=_l("For example “Gói 500 g”"))
+    label_en = StringField(_l("Option (English)"), description=_l("For example “500 g bag”"))
+    sku = StringField(_l("SKU"), description=_l("Left empty, one is made for you."))
+    price = StringField(_l("Price (đồng)"))
+    weight_grams = StringField(_l("Weight (grams)"))
+    stock = StringField(_l("Stock"), default="0")
+    # The stock the page showed: saving applies (stock - stock_shown), never the value itself.
+    stock_shown = HiddenField()
+    gtin = StringField(_l("GTIN (barcode, optional)"))
+    inactive = BooleanField(_l("Not on sale"))
 
 
 class ProductForm(FlaskForm):
@@ -22,14 +46,13 @@ class ProductForm(FlaskForm):
     description_vi = TextAreaField(_l("Description (Vietnamese)"))
     name_en = StringField(_l("Name (English)"))
     description_en = TextAreaField(_l("Description (English)"))
-    price = StringField(_l("Price (đồng)"))
     unit = SelectField(_l("Unit"))
-    stock = StringField(_l("Stock"), default="0")
-    # The stock the page showed: saving applies (stock - stock_shown), never the value itself.
-    stock_shown = HiddenField()
     category_id = SelectField(_l("Category"))
     origin_province_code = SelectField(_l("Origin (province)"))
     status = SelectField(_l("Status"))
+    variants = FieldList(FormField(VariantForm), min_entries=1, max_entries=MAX_VARIANT_ROWS)
+    # Without JavaScript: re-render the form with one more empty variant row, saving nothing.
+    add_variant = SubmitField(_l("Add a variant"))
 
 
 class ImageForm(FlaskForm):

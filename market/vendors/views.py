@@ -20,6 +20,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms import FieldList, FormField
 
 from market import confirm
 from market.accounts import services as accounts
@@ -63,9 +64,36 @@ def _coop():
     return services.own_cooperative(current_user)
 
 
+def _field(form, name: str):
+    """A form's field by its full name, sub-form fields included ("variants-0-price")."""
+    target = getattr(form, name, None)
+    if target is None and "-" in name and hasattr(form, "_fields"):
+        for candidate in form:
+            if candidate.name == name:
+                return candidate
+            if hasattr(candidate, "entries"):
+                for entry in candidate.entries:
+                    for sub in entry:
+                        if sub.name == name:
+                            return sub
+    return target
+
+
+def _invalid(form) -> bool:
+    """Any field with an error, in sub-forms too (a FieldList keeps the errors its own
+    validation found, not those a service added later)."""
+    def has(field) -> bool:
+        if isinstance(field, FieldList):
+            return any(has(entry) for entry in field.entries)
+        if isinstance(field, FormField):
+            return any(has(sub) for sub in field)
+        return bool(field.errors)
+    return any(has(field) for field in form)
+
+
 def _apply_errors(form, exc: ValidationError) -> None:
     for field, message in exc.errors.items():
-        target = getattr(form, field, None)
+        target = _field(form, field)
         if target is None or not hasattr(target, "errors"):
             flash(str(message), "error")
         else:
@@ -110,7 +138,9 @@ def product_new():
     if request.method == "GET":
         form.origin_province_code.data = str(coop.province_code)
         form.status.data = ProductStatus.ACTIVE.value
-    if form.validate_on_submit():
+    if _adding_variant(form):
+        pass
+    elif form.validate_on_submit():
         try:
             product = vendor_catalog.create_product(coop, _product_data(form),
                                                     actor_id=current_user.id)
@@ -121,23 +151,52 @@ def product_new():
             flash(_("The product is saved. Add a photo below."), "success")
             return redirect(url_for(".product_edit", slug=product.slug))
     return render_template("vendors/product_form.html", form=form, product=None,
-                           image_form=None), 422 if form.errors else 200
+                           image_form=None), 422 if _invalid(form) else 200
 
 
-def _product_data(form: ProductForm) -> dict:
-    return {name: form[name].data for name in (
-        "name_vi", "description_vi", "name_en", "description_en", "price", "unit", "stock",
+def _adding_variant(form: ProductForm) -> bool:
+    """"Add a variant" (works without JavaScript): one more empty row, nothing saved."""
+    if request.method != "POST" or not form.add_variant.data:
+        return False
+    if len(form.variants) < form.variants.max_entries:
+        form.variants.append_entry()
+    else:
+        flash(_("A product has at most %(n)d variants.", n=form.variants.max_entries), "error")
+    return True
+
+
+def _product_data(form: ProductForm, *, editing: bool = False) -> dict:
+    data = {name: form[name].data for name in (
+        "name_vi", "description_vi", "name_en", "description_en", "unit",
         "category_id", "origin_province_code", "status")}
+    rows = []
+    for entry in form.variants:
+        row = {name: entry[name].data for name in (
+            "label_vi", "label_en", "sku", "price", "weight_grams", "stock", "gtin")}
+        row["active"] = not entry.inactive.data
+        if entry.variant_id.data:
+            row["id"] = entry.variant_id.data
+            row["stock_shown"] = entry.stock_shown.data
+        elif (editing or len(form.variants) > 1) and not any(
+                (row[k] or "").strip() for k in ("label_vi", "label_en", "sku", "price", "gtin")):
+            continue  # an added row left empty
+        rows.append(row)
+    if rows or not editing:  # an edit without variant rows leaves the variants alone
+        data["variants"] = rows
+    return data
 
 
-def _fill_product_form(form: ProductForm, product) -> None:
+def _product_form_data(product) -> dict:
     values = vendor_catalog.texts(product)
-    values.update(price=str(product.price), unit=product.unit, stock=str(product.stock),
-                  stock_shown=str(product.stock), category_id=str(product.category_id or ""),
+    values.update(unit=product.unit, category_id=str(product.category_id or ""),
                   origin_province_code=str(product.origin_province_code),
                   status=product.status)
-    for key, value in values.items():
-        form[key].data = value
+    values["variants"] = [{
+        "variant_id": str(v.id), "label_vi": v.label_vi, "label_en": v.label_en, "sku": v.sku,
+        "price": str(v.price), "weight_grams": str(v.weight_grams or ""),
+        "stock": str(v.stock), "stock_shown": str(v.stock), "gtin": v.gtin or "",
+        "inactive": not v.active} for v in product.variants]
+    return values
 
 
 @bp.route("/products/<slug>/edit", methods=["GET", "POST"])
@@ -145,27 +204,31 @@ def _fill_product_form(form: ProductForm, product) -> None:
 def product_edit(slug):
     coop = _coop()
     product = vendor_catalog.get_product(coop, slug)
-    form = ProductForm()
+    form = ProductForm(data=_product_form_data(product)) if request.method == "GET" \
+        else ProductForm()
     _product_choices(form)
-    if request.method == "GET":
-        _fill_product_form(form, product)
-    if form.validate_on_submit():
-        data = dict(_product_data(form), stock_shown=form.stock_shown.data)
+    if _adding_variant(form):
+        pass
+    elif form.validate_on_submit():
+        data = _product_data(form, editing=True)
         try:
-            product = vendor_catalog.update_product(coop, slug, data, actor_id=current_user.id)
+            product, moved = vendor_catalog.update_product(coop, slug, data,
+                                                           actor_id=current_user.id)
         except ValidationError as exc:
             db.session.rollback()
             _apply_errors(form, exc)
         else:
-            stock_now = product.stock
             db.session.commit()
             flash(_("The product is saved."), "success")
-            if str(stock_now) != (form.stock.data or "").strip():
-                flash(_("Orders took units while you were editing: the stock is now %(n)d.",
+            for variant, stock_now in moved:
+                label = variant.label(current_lang())
+                flash(_("Orders took units while you were editing: the stock of %(label)s "
+                        "is now %(n)d.", label=label, n=stock_now) if label else
+                      _("Orders took units while you were editing: the stock is now %(n)d.",
                         n=stock_now), "info")
             return redirect(url_for(".product_edit", slug=slug))
     return render_template("vendors/product_form.html", form=form, product=product,
-                           image_form=ImageForm(formdata=None)), 422 if form.errors else 200
+                           image_form=ImageForm(formdata=None)), 422 if _invalid(form) else 200
 
 
 @bp.post("/products/<slug>/archive")
@@ -204,9 +267,8 @@ def image_upload(slug):
             db.session.commit()
             flash(_("The photo is added."), "success")
             return redirect(url_for(".product_edit", slug=slug))
-    product_form = ProductForm(formdata=None)
+    product_form = ProductForm(formdata=None, data=_product_form_data(product))
     _product_choices(product_form)
-    _fill_product_form(product_form, product)
     return render_template("vendors/product_form.html", form=product_form, product=product,
                            image_form=form), 422
 

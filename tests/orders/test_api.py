@@ -44,3 +44,26 @@ def test_problems_are_rfc9457_in_the_callers_language(client, make):
     assert short.get_json()["problems"][0]["reason"] == "out_of_stock"
     missing_key = client.post("/api/v1/orders", json=body)
     assert missing_key.status_code == 400
+
+
+def test_an_api_line_names_its_variant_by_sku(client, make):
+    product = make.product(variants=[
+        {"label_vi": "Gói 250 g", "label_en": "250 g pack", "sku": "RB-250", "price": 95_000,
+         "stock": 4},
+        {"label_vi": "Gói 500 g", "label_en": "500 g pack", "sku": "RB-500", "price": 180_000,
+         "stock": 1}])
+    body = _body(product, lines=[{"product": product.slug, "variant": "RB-500", "quantity": 2}])
+    body["contact"]["commune_code"] = _ward_of(79)
+    short = client.post("/api/v1/orders", json=body, headers={"Idempotency-Key": "v" * 20})
+    assert short.status_code == 409
+    assert short.get_json()["problems"][0] == {
+        "product_slug": product.slug, "reason": "out_of_stock", "available": 1, "price": None,
+        "variant": "RB-500"}
+    body["lines"][0]["quantity"] = 1
+    made = client.post("/api/v1/orders", json=body, headers={"Idempotency-Key": "w" * 20})
+    assert made.status_code == 201, made.get_json()
+    line = made.get_json()["parts"][0]["lines"][0]
+    assert (line["sku"], line["variant"], line["unit_price"]) == ("RB-500", "500 g pack", 180_000)
+    default = dict(body, lines=[{"product": product.slug, "quantity": 1}])
+    made = client.post("/api/v1/orders", json=default, headers={"Idempotency-Key": "x" * 20})
+    assert made.get_json()["parts"][0]["lines"][0]["sku"] == "RB-250"  # no variant: default

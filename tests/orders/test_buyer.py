@@ -311,7 +311,7 @@ def test_summary_fragment_for_the_script(client, make):
 
 def test_checkout_totals_service(make):
     product = make.product(price=100_000, weight_grams=500)
-    summary = cart.summarise({product.slug: 2})
+    summary = cart.summarise({make.cart_key(product): 2})
     open_ = services.checkout_totals(summary, None)
     assert (open_.goods, open_.shipping, open_.total) == (200_000, None, None)
     known = services.checkout_totals(summary, "66")
@@ -377,17 +377,17 @@ def test_cart_steps_removes_and_counts(client, make):
     client.post("/vi/cart/update", data={"product": product.slug, "step": "1"})
     client.post("/vi/cart/update", data={"product": product.slug, "step": "1"})
     with client.session_transaction() as s:
-        assert s["cart"][product.slug] == 3
+        assert s["cart"][make.cart_key(product)] == 3
     refused = client.post("/vi/cart/update", data={"product": product.slug, "step": "1"},
                           follow_redirects=True).get_data(as_text=True)
     assert "Chỉ còn 3 sản phẩm." in refused  # no more than the stock
     client.post("/vi/cart/update", data={"product": product.slug, "step": "-1"})
     client.post("/vi/cart/update", data={"product": other.slug, "remove": "1"})
     with client.session_transaction() as s:
-        assert s["cart"] == {product.slug: 2}
+        assert s["cart"] == {make.cart_key(product): 2}
     client.post("/vi/cart/update", data={"product": product.slug, "step": "5"})
     with client.session_transaction() as s:
-        assert s["cart"] == {product.slug: 2}  # only −1 and +1 are steps
+        assert s["cart"] == {make.cart_key(product): 2}  # only −1 and +1 are steps
 
 
 def test_signed_in_cart_count_is_one_query(client, make):

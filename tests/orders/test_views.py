@@ -73,7 +73,7 @@ def test_guest_cart_merges_at_login(client, make):
     client.post("/vi/cart/add", data={"product": product.slug, "quantity": 2})
     login(client, buyer)
     from market.orders import cart
-    assert cart.load(buyer) == {product.slug: 2}
+    assert cart.load(buyer) == {make.cart_key(product): 2}
 
 
 def test_orders_are_private(client, make):

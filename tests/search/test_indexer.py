@@ -205,3 +205,28 @@ def test_inline_indexing_can_be_turned_off(app, app_backend):
             assert indexer.pending() >= 1  # left for `flask search-worker`
     finally:
         app.config["SEARCH_INLINE_INDEXING"] = True
+
+
+def test_variant_sizes_skus_and_gtins_are_searchable(make, index):
+    product = make.product(name_vi="Cà phê Robusta Ea Kmat", name_en="Ea Kmat Robusta", variants=[
+        {"label_vi": "Gói 250 g", "label_en": "250 g pack", "sku": "EK-250", "price": 95_000,
+         "stock": 3, "gtin": "8934567890120"},
+        {"label_vi": "Gói 500 g", "label_en": "500 g pack", "sku": "EK-500", "price": 180_000,
+         "stock": 0}])
+    other = make.product(name_vi="Cà phê Arabica", sku="AR-1")
+    doc = indexer.build_documents([product.id])[product.id]
+    assert (doc["price"], doc["price_max"], doc["in_stock"]) == (95_000, 180_000, True)
+    assert "500g" in doc["variants"] and "EK-500" in doc["variants"]
+    indexer.reindex(index)
+    assert found(index, "500g") == [product.id]            # "500g" as buyers type it
+    assert found(index, "cà phê 500 g")[0] == product.id
+    assert found(index, "8934567890120") == [product.id]   # its barcode
+    assert other.id in found(index, "ca phe")
+    # a new variant reaches the index through the outbox
+    db.session.commit()
+    indexer.drain(index)
+    catalog.update_product(product, {"variants": [{"label_vi": "Gói 1 kg", "price": "330000",
+                                                   "stock": "2"}]})
+    db.session.commit()
+    indexer.drain(index)
+    assert found(index, "1kg") == [product.id]

@@ -2,7 +2,8 @@
 signed Stripe webhooks), late payments, cancellations, expiries, refunds, disputes,
 deliveries and payouts; after every step the two invariants hold.
 
-- Stock, per product: stock + units held by open parts + units sold == sum(StockMovement).
+- Stock, per variant: stock + units held by open parts + units sold == sum(StockMovement)
+  (one product has two sizes: its variants' stocks never mix).
 - Money, per cooperative: ledger balance == paid - refunded - commission - paid out, the
   right-hand side computed here from orders, payments, disputes and payouts (and this
   file's own model of the documented refund-spreading rule), never from the ledger; never
@@ -75,9 +76,12 @@ class Market(RuleBasedStateMachine):
         self.buyer = factories.user()
         self.admin = factories.user(Role.ADMIN)
         self.officer = factories.officer(66)
-        self.products = [factories.product(self.coops[0], price=120_000, stock=4),
-                         factories.product(self.coops[0], price=35_000, stock=3),
+        two_sizes = factories.product(self.coops[0], variants=[
+            {"label_vi": "Gói 250 g", "price": 120_000, "stock": 4},
+            {"label_vi": "Gói 500 g", "price": 210_000, "stock": 2}])
+        self.products = [two_sizes, factories.product(self.coops[0], price=35_000, stock=3),
                          factories.product(self.coops[1], price=250_000, stock=3)]
+        self.variants = [(p, v) for p in self.products for v in p.variants]
         self.orders: list[Order] = []
 
     # --- helpers ------------------------------------------------------------------------
@@ -110,12 +114,12 @@ class Market(RuleBasedStateMachine):
     # --- orders and payments --------------------------------------------------------------
 
     @rule(method=st.sampled_from(["cod", "vietqr", "stripe"]),
-          picks=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 3)), min_size=1,
+          picks=st.lists(st.tuples(st.integers(0, 3), st.integers(1, 3)), min_size=1,
                          max_size=3, unique_by=lambda t: t[0]))
     def place(self, method, picks):
-        lines = [(self.products[i], q) for i, q in picks]
+        lines = [(self.variants[i], q) for i, q in picks]
         order = self._try(lambda: services.place_order(
-            lines=[services.CheckoutLine(p.slug, q) for p, q in lines],
+            lines=[services.CheckoutLine(p.slug, q, variant=v.id) for (p, v), q in lines],
             contact=factories.contact(), payment_method=method, buyer=self.buyer,
             idempotency_key=f"prop-{len(self.orders)}-{self.events}-" + "k" * 16,
             methods_available=("cod", "vietqr", "stripe")))
@@ -127,7 +131,7 @@ class Market(RuleBasedStateMachine):
                 order, self._gateway(), success_url="https://x.test/ok",
                 cancel_url="https://x.test/no"))
 
-    @rule(picks=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 2)), min_size=1,
+    @rule(picks=st.lists(st.tuples(st.integers(0, 3), st.integers(1, 2)), min_size=1,
                          max_size=2, unique_by=lambda t: t[0]),
           then=st.sampled_from(["wait", "pay", "expire_then_pay", "cancel_then_pay"]))
     def place_card(self, picks, then):

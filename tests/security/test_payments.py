@@ -57,7 +57,8 @@ def card_order(make, lines, session_id="cs_test_1", buyer=None):
 
 
 def stock_of(product):
-    db.session.refresh(product, ["stock"])
+    for variant in product.variants:
+        db.session.refresh(variant, ["stock"])
     return product.stock
 
 

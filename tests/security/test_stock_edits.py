@@ -14,8 +14,16 @@ from market.extensions import db
 from tests.conftest import login
 
 FORM = {"name_vi": "Cà phê Robusta rang xay", "name_en": "Ground Robusta coffee",
-        "description_vi": "Rang mộc.", "description_en": "Plain roast.", "price": "185000",
+        "description_vi": "Rang mộc.", "description_en": "Plain roast.",
         "unit": "gói", "category_id": "", "origin_province_code": "66", "status": "active"}
+
+
+def form(product=None, price="185000", **variant):
+    """The product form with one variant row (the product's only variant when editing)."""
+    row = {"price": price, **variant}
+    if product is not None:
+        row["variant_id"] = str(product.variants[0].id)
+    return dict(FORM, **{f"variants-0-{k}": v for k, v in row.items()})
 
 
 def _movements(product):
@@ -36,7 +44,7 @@ def _on_shelf_plus_held(product):
 
 
 def _shown(html):
-    return re.search(r'name="stock_shown"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="stock_shown"',
+    return re.search(r'name="variants-0-stock_shown"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="variants-0-stock_shown"',
                      html)
 
 
@@ -56,7 +64,7 @@ def test_saving_a_page_opened_before_an_order_keeps_the_reservation(client, make
     make.order([(product, 3)])                       # an order arrives while the page is open
     assert product.stock == 37
     r = client.post(f"/en/vendor/products/{product.slug}/edit",
-                    data=dict(FORM, stock="40", stock_shown="40"))   # saved unchanged
+                    data=form(product, stock="40", stock_shown="40"))   # saved unchanged
     assert r.status_code == 302
     db.session.refresh(product)
     assert product.stock == 37                       # not 40: the 3 units stay reserved
@@ -67,7 +75,7 @@ def test_an_entered_stock_applies_as_a_difference_and_the_page_says_the_result(c
     staff, product = shop
     make.order([(product, 3)])
     r = client.post(f"/en/vendor/products/{product.slug}/edit",
-                    data=dict(FORM, stock="50", stock_shown="40"), follow_redirects=True)
+                    data=form(product, stock="50", stock_shown="40"), follow_redirects=True)
     assert r.status_code == 200
     db.session.refresh(product)
     assert product.stock == 47
@@ -81,7 +89,7 @@ def test_taking_away_more_than_is_left_is_refused(client, make, shop):
     make.order([(product, 35)])                      # 5 left on the shelf
     db.session.commit()                              # (the refused save rolls back)
     r = client.post(f"/en/vendor/products/{product.slug}/edit",
-                    data=dict(FORM, stock="0", stock_shown="40", price="190000"))
+                    data=form(product, stock="0", stock_shown="40", price="190000"))
     assert r.status_code == 422
     assert "Only 5 units are on the shelf now" in r.get_data(as_text=True)
     db.session.refresh(product)
@@ -90,7 +98,7 @@ def test_taking_away_more_than_is_left_is_refused(client, make, shop):
 
 def test_a_form_without_the_shown_stock_cannot_write_stock(client, shop):
     _staff, product = shop
-    r = client.post(f"/en/vendor/products/{product.slug}/edit", data=dict(FORM, stock="400"))
+    r = client.post(f"/en/vendor/products/{product.slug}/edit", data=form(product, stock="400"))
     assert r.status_code == 422
     db.session.refresh(product)
     assert product.stock == 40
@@ -106,8 +114,8 @@ def test_no_service_writes_stock_absolutely(make):
 
 def test_a_new_product_records_its_initial_stock_with_the_actor(client, shop):
     staff, _product = shop
-    r = client.post("/en/vendor/products/new", data=dict(FORM, name_vi="Mật ong rừng",
-                                                          stock="12"))
+    r = client.post("/en/vendor/products/new", data=dict(form(stock="12"),
+                                                          name_vi="Mật ong rừng"))
     assert r.status_code == 302
     created = db.session.scalar(db.select(Product).join(Product.translations)
                                 .where(Product.cooperative_id == staff.cooperative_id)

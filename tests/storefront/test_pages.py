@@ -126,3 +126,48 @@ def test_query_counts_do_not_grow_with_products(client, make):
     large = {url: _count_queries(client, url) for url in small}
     assert large == small
     assert all(count <= 8 for count in large.values()), large
+
+
+def test_product_with_sizes_has_a_picker_and_product_group_json_ld(client, make):
+    p = make.product(variants=[
+        {"label_vi": "Gói 250 g", "label_en": "250 g pack", "sku": "RB-250", "price": 95_000,
+         "stock": 4, "gtin": "8934567890120"},
+        {"label_vi": "Gói 500 g", "label_en": "500 g pack", "sku": "RB-500", "price": 180_000,
+         "stock": 0},
+        {"label_vi": "Gói 1 kg", "label_en": "1 kg pack", "sku": "RB-1000", "price": 340_000,
+         "stock": 9, "active": False}])
+    small, medium, _hidden = p.variants
+    en = client.get(f"/en/p/{p.slug}").get_data(as_text=True)
+    assert f'name="variant" value="{small.id}" checked' in en
+    assert re.search(rf'value="{medium.id}"[^>]*disabled', en)      # sold out: disabled
+    assert "Sold out: choose another option" in en and "1 kg pack" not in en  # off sale
+    assert 'data-variant-sku>RB-250<' in en and "js/variant-picker.js" in en
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', en, re.DOTALL)[1])
+    assert ld["@type"] == "ProductGroup" and ld["productGroupID"] == p.slug
+    assert ld["variesBy"] == ["https://schema.org/size"]
+    assert [(v["@type"], v["sku"], v["size"], v["offers"]["price"], v["offers"]["availability"])
+            for v in ld["hasVariant"]] == [
+        ("Product", "RB-250", "250 g pack", "95000", "https://schema.org/InStock"),
+        ("Product", "RB-500", "500 g pack", "180000", "https://schema.org/OutOfStock")]
+    assert ld["hasVariant"][0]["gtin"] == "8934567890120" and "gtin" not in ld["hasVariant"][1]
+    assert ld["hasVariant"][1]["url"].endswith(f"/en/p/{p.slug}?variant={medium.id}")
+    # ?variant= preselects (works without JavaScript); its price is the one shown
+    vi = client.get(f"/vi/p/{p.slug}?variant={medium.id}").get_data(as_text=True)
+    assert f'name="variant" value="{small.id}" checked' in vi   # sold out: not preselected
+    card = client.get(f"/en/c/{p.cooperative.slug}").get_data(as_text=True)
+    assert "from" in card and "2 options" in card
+
+
+def test_adding_a_size_to_the_cart_keeps_the_size(client, make):
+    p = make.product(variants=[
+        {"label_vi": "Gói 250 g", "label_en": "250 g pack", "price": 95_000, "stock": 4},
+        {"label_vi": "Gói 500 g", "label_en": "500 g pack", "price": 180_000, "stock": 2}])
+    r = client.post("/en/cart/add", data={"product": p.slug, "variant": p.variants[1].id,
+                                          "quantity": "3"}, follow_redirects=True)
+    assert "Only 2 left in stock." in r.get_data(as_text=True)    # the 500 g pack's stock
+    client.post("/en/cart/add", data={"product": p.slug, "variant": p.variants[1].id,
+                                      "quantity": "2"})
+    client.post("/en/cart/add", data={"product": p.slug, "variant": p.variants[0].id})
+    cart = client.get("/en/cart").get_data(as_text=True)
+    assert cart.count('class="cart-line"') == 2
+    assert '<p class="cart-variant">500 g pack</p>' in cart and "360,000" in cart

@@ -15,7 +15,8 @@ from tests.conftest import login
 
 PRODUCT_FORM = {
     "name_vi": "Mật ong hoa cà phê", "name_en": "", "description_vi": "Mật ong nguyên chất.",
-    "description_en": "", "price": "250.000", "unit": "chai", "stock": "12", "category_id": "",
+    "description_en": "", "variants-0-price": "250.000", "unit": "chai", "variants-0-stock": "12",
+    "category_id": "",
     "origin_province_code": "66", "status": "active",
 }
 
@@ -150,8 +151,8 @@ def test_owner_creates_product_with_english_missing_marker_and_uploads_image(cli
 
 def test_invalid_product_shows_every_error(client, make):
     login(client, make.staff())
-    r = client.post("/vi/vendor/products/new", data=dict(PRODUCT_FORM, name_vi="", price="12,5",
-                                                         stock="-1"))
+    r = client.post("/vi/vendor/products/new", data=dict(PRODUCT_FORM, name_vi="", **{
+        "variants-0-price": "12,5", "variants-0-stock": "-1"}))
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert html.count('class="error"') >= 3
