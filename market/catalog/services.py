@@ -35,6 +35,14 @@ VARIANT_FIELDS = ("label_vi", "label_en", "sku", "price", "weight_grams", "stock
 _GROUPED_INT = re.compile(r"^-?\d{1,3}([.,\s]\d{3})*$|^-?\d+$")
 
 
+
+def variant_stock(fn=db.func.sum):
+    """fn (sum, min) of a product's active variants' stock, as a correlated subquery: what
+    listings filter and sort on now that stock lives on the variants."""
+    return (db.select(db.func.coalesce(fn(ProductVariant.stock), 0))
+            .where(ProductVariant.product_id == Product.id, ProductVariant.active.is_(True))
+            .correlate(Product).scalar_subquery())
+
 def parse_vnd(value) -> int | None:
     """Integer đồng from an int or text like "1.250.000" / "1,250,000"; None when not a whole
     number (VND has no minor unit, so "12.5" is refused rather than rounded)."""

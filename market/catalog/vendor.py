@@ -11,7 +11,6 @@ from market.catalog.models import (
     ProductImage,
     ProductStatus,
     ProductTranslation,
-    ProductVariant,
 )
 from market.errors import NotFound, ValidationError
 from market.extensions import db
@@ -25,13 +24,6 @@ LOW_STOCK = 10
 
 def _scoped(coop: Cooperative):
     return db.select(Product).where(Product.cooperative_id == coop.id)
-
-
-def _variant_stock(fn):
-    """fn (sum, min) of the product's active variants' stock, as a correlated subquery."""
-    return (db.select(db.func.coalesce(fn(ProductVariant.stock), 0))
-            .where(ProductVariant.product_id == Product.id, ProductVariant.active.is_(True))
-            .correlate(Product).scalar_subquery())
 
 
 def get_product(coop: Cooperative, slug: str) -> Product:
@@ -56,7 +48,7 @@ def list_products(coop: Cooperative, *, status: str | None = None, stock: str | 
     query = _scoped(coop)
     if status in {s.value for s in ProductStatus}:
         query = query.where(Product.status == status)
-    total, lowest = _variant_stock(db.func.sum), _variant_stock(db.func.min)
+    total, lowest = services.variant_stock(db.func.sum), services.variant_stock(db.func.min)
     if stock == "out":
         query = query.where(total == 0)
     elif stock == "low":  # some variant is running low, and something is left
@@ -74,7 +66,7 @@ def list_products(coop: Cooperative, *, status: str | None = None, stock: str | 
 def low_stock(coop: Cooperative, limit: int = 10) -> tuple[int, list[Product]]:
     """Products on sale with a variant of LOW_STOCK units or fewer (the emptiest first),
     and how many."""
-    lowest = _variant_stock(db.func.min)
+    lowest = services.variant_stock(db.func.min)
     query = _scoped(coop).where(Product.status == ProductStatus.ACTIVE.value,
                                 lowest <= LOW_STOCK)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))

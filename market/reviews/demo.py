@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from market.accounts import services as accounts
 from market.accounts.models import Role
+from market.catalog import services as catalog
 from market.catalog.models import Product, ProductStatus
 from market.dbtypes import utcnow
 from market.extensions import db
@@ -139,7 +140,7 @@ def seed(media_dir: str, owner_email: str = "owner@demo.htx.vn") -> int:
     products = list(db.session.scalars(
         db.select(Product).where(Product.cooperative_id == coop.id,
                                  Product.status == ProductStatus.ACTIVE.value,
-                                 Product.stock > 5)
+                                 catalog.variant_stock() > 5)
         .order_by(Product.id).limit(3)))
     if len(products) < 3:
         return 0

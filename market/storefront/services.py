@@ -82,7 +82,8 @@ def cooperative_page(slug: str, filters: ProductFilters, *, page: int = 1,
     coop = vendors.get_public(slug)
     public = catalog.public_products_query().where(Product.cooperative_id == coop.id)
     summary = db.session.execute(
-        public.with_only_columns(Product.id, Product.category_id, Product.stock,
+        public.with_only_columns(Product.id, Product.category_id,
+                                 catalog.variant_stock().label("stock"),
                                  Product.rating_sum, Product.rating_count)).all()
     badges = ocop.badges_for_products([row.id for row in summary])
     category_ids = {row.category_id for row in summary if row.category_id is not None}

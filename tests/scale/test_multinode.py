@@ -282,8 +282,8 @@ def _edit(lb: Balancer, data, stop_at: float, edits: list, stale: list):
         try:
             page = lb.request(web, "GET", f"/vi/vendor/products/{slug}/edit")
             fields = form_fields(page.text, "")
-            price = int(fields["price"]) + 1000
-            fields["price"] = str(price)
+            price = int(fields["variants-0-price"]) + 1000  # the product's only size
+            fields["variants-0-price"] = str(price)
             saved = lb.request(web, "POST", f"/vi/vendor/products/{slug}/edit", data=fields)
             if saved.status_code not in (302, 303):
                 lb.errors.append(f"edit refused: {saved.status_code} {saved.text[:300]}")
