@@ -1,7 +1,7 @@
 """Reviews and ratings; the cooperative page's cover photo and public phone
 
 Revision ID: 0018_reviews
-Revises: 0016_price_costs_alerts
+Revises: 0017_variants
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from market.dbtypes import UTCDateTime
 
 revision = '0018_reviews'
-down_revision = '0016_price_costs_alerts'
+down_revision = '0017_variants'
 branch_labels = None
 depends_on = None
 
