@@ -175,11 +175,16 @@ def move_on_commit(session, root: str, target_root: str, relative_names) -> None
     names = list(relative_names)
 
     def move():
+        source, target = storage_for(root), storage_for(target_root)
         for name in names:
-            source = Path(root) / name
-            if source.is_file() and Path(root).resolve() in source.resolve().parents:
-                target = _folder(target_root, str(Path(name).parent)) / Path(name).name
-                shutil.move(str(source), str(target))
+            try:
+                key = clean_key(name)
+            except ValueError:  # a name outside the storage is never ours to move
+                continue
+            data = source.get(key)
+            if data is not None:
+                target.put(key, data)
+                source.delete(key)
 
     _when_transaction_ends(session, move, committed=True)
 

@@ -127,6 +127,11 @@ class Product(db.Model):
         return min(prices), max(prices)
 
     @property
+    def rating_avg(self) -> float | None:
+        """Average stars of the visible reviews (one decimal), None without reviews."""
+        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
+
+    @property
     def has_options(self) -> bool:
         """More than one variant to choose from (a picker is shown)."""
         return len(self.active_variants) > 1
@@ -173,11 +178,6 @@ class ProductVariant(db.Model):
     def display_name(self, product_name: str, locale: str) -> str:
         label = self.label(locale)
         return f"{product_name} – {label}" if label else product_name
-
-    @property
-    def rating_avg(self) -> float | None:
-        """Average stars of the visible reviews (one decimal), None without reviews."""
-        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
 
 
 class StockMovement(db.Model):
