@@ -141,6 +141,11 @@ class ProductImage(db.Model):
     filename: Mapped[str] = mapped_column(sa.String(200))
     # A small rendition for product cards (uploads make one); None for older images.
     thumbnail: Mapped[str | None] = mapped_column(sa.String(200))
+    # Responsive renditions (market.uploads.save_renditions): `<stem>-<w>w.webp` and `.jpg`
+    # for each width listed here ("320,640,1024"); None for images stored before them.
+    width: Mapped[int | None] = mapped_column(sa.Integer)
+    height: Mapped[int | None] = mapped_column(sa.Integer)
+    rendition_widths: Mapped[str | None] = mapped_column(sa.String(40))
     alt_vi: Mapped[str] = mapped_column(sa.String(200), default="")
     alt_en: Mapped[str] = mapped_column(sa.String(200), default="")
     position: Mapped[int] = mapped_column(default=0)
@@ -153,3 +158,22 @@ class ProductImage(db.Model):
     @property
     def card_filename(self) -> str:
         return self.thumbnail or self.filename
+
+    @property
+    def widths(self) -> list[int]:
+        return [int(w) for w in (self.rendition_widths or "").split(",") if w]
+
+    def rendition(self, width: int, ext: str) -> str:
+        """The relative name of one rendition (`ext` is "webp" or "jpg")."""
+        from market.uploads import rendition_name
+
+        return rendition_name(self.filename, width, ext)
+
+    def srcset(self, base: str, ext: str) -> str:
+        return ", ".join(f"{base}{self.rendition(w, ext)} {w}w" for w in self.widths)
+
+    def rendition_height(self, width: int) -> int:
+        """The height of the `width` rendition (the aspect ratio of the original)."""
+        if not self.width or not self.height:
+            return round(width * 3 / 4)
+        return round(width * self.height / self.width)

@@ -42,6 +42,7 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "static": (PUBLIC, {"filename": "css/site.css"}),
     "media": (PUBLIC, {"filename": "missing.jpg"}),
     "communes": (PUBLIC, {"province_code": 66}),
+    "seo.favicon": (PUBLIC, {}),
     "seo.robots": (PUBLIC, {}),
     "seo.sitemap": (PUBLIC, {}),
     "storefront.home": (PUBLIC, {}),
