@@ -56,7 +56,12 @@ def seed(db_path: Path, n_products: int) -> tuple[list[str], list[str]]:
                 "unit": "gói", "price": rng.randint(20, 900) * 1000, "stock": rng.randint(0, 300),
                 "origin_province_code": 66, "category_id": cats[n % 8].id, "status": "active",
             })
-            catalog.add_image(p, f"bench/{n}.jpg", alt_vi="Ảnh", thumbnail=f"bench/{n}-thumb.jpg")
+            image = catalog.add_image(p, f"bench/{n}.jpg", alt_vi="Ảnh",
+                                      thumbnail=f"bench/{n}-thumb.jpg")
+            # Responsive renditions, as uploads store them since issue 12 (the files need not
+            # exist: the client fetches pages only). Older code has no such columns.
+            if hasattr(image, "rendition_widths"):
+                image.width, image.height, image.rendition_widths = 1600, 1200, "320,640,1024"
             product_slugs.append(p.slug)
             if n % 500 == 499:
                 db.session.commit()
@@ -145,6 +150,8 @@ def main():
                              for _ in range(2000)],
             "storefront page": [f"/{rng.choice(['vi', 'en'])}/c/{c}?page={rng.randint(1, 8)}"
                                 for c in coops for _ in range(4)],
+            "category page": [f"/{rng.choice(['vi', 'en'])}/category/cat-{rng.randint(0, 7)}"
+                              f"?page={rng.randint(1, 40)}" for _ in range(200)],
         }
         for name, paths in sets.items():
             drive(args.port, paths, 2, args.threads)  # warm-up

@@ -125,10 +125,9 @@ def _draw(shape, colour, rng) -> tuple[Image.Image, list]:
                 box = (x - r, y - r * 0.8, x + r, y + r * 0.8)
                 draw.chord(box, math.degrees(a), math.degrees(a) + 200, fill=shade)
             else:
-                a = rng.uniform(-0.6, 0.6)
+                rng.random()  # (one draw per grain keeps the shipped pictures reproducible)
                 draw.ellipse((x - r, y - r * 0.45, x + r, y + r * 0.45),
                              fill=_mix((255, 252, 240), colour, rng.uniform(0, 0.25)))
-                del a
     elif shape == "fruit":
         for dx, r in ((-230, 260), (240, 220)):
             x, y = cx + dx, cy + (40 if dx > 0 else 0)

@@ -180,11 +180,17 @@ def related_products(product: Product, limit: int = 4) -> list[Product]:
     """Other public products of the same category: in stock first, then the newest."""
     if product.category_id is None:
         return []
+    from sqlalchemy.orm import joinedload
+
+    # One round trip for the cards: texts and images joined in (SQLAlchemy applies the
+    # LIMIT to the products in a subquery), not two more queries.
     query = (catalog.public_products_query()
              .where(Product.category_id == product.category_id, Product.id != product.id)
+             .options(joinedload(Product.translations), joinedload(Product.images))
              .order_by((Product.stock > 0).desc(), Product.created_at.desc(), Product.id.desc())
              .limit(limit))
-    return list(db.session.scalars(query))
+    rows = db.session.scalars(query).unique()
+    return list(rows)
 
 
 # --- breadcrumbs -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def _starred(make, coop, products, stars="4", number=None):
 
 
 def _ld(html: str, kind: str) -> dict:
-    for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S):
+    for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL):
         data = json.loads(block)
         if data.get("@type") == kind:
             return data
@@ -139,6 +139,10 @@ def test_related_products_same_category_in_stock_first(client, make):
     in_stock = make.product(coop, name_vi="Còn", name_en="Còn", category_id=cat.id)
     make.product(coop, name_vi="Khác loại", name_en="Khác loại", category_id=other_cat.id)
     assert [r.id for r in services.related_products(p)] == [in_stock.id, sold_out.id]
+    db.session.expunge_all()
+    first = services.related_products(p.__class__(id=p.id, category_id=cat.id), limit=1)
+    assert [r.id for r in first] == [in_stock.id]  # the limit counts products, not joined rows
+    assert {t.locale for t in first[0].translations} == {"vi", "en"}
     html = client.get(f"/vi/p/{p.slug}").get_data(as_text=True)
     related = html[html.index('id="related-title"'):]
     assert _names(related) == ["Còn", "Hết"]
@@ -200,6 +204,20 @@ def test_demo_illustrations_are_raster_renditions_without_svg(ctx, tmp_path):
     files = list(SHIPPED.glob("*"))
     assert len(files) == len(STYLES) * VARIANTS * 6
     assert sum(f.stat().st_size for f in files) < 1_500_000
+
+
+def test_older_demo_svg_cards_are_replaced_by_raster_illustrations(make, app):
+    from market.catalog import services as catalog
+    from market.demo.art import replace_flat_cards
+
+    cat = make.category(slug="mat-ong-cu")
+    p = make.product(category_id=cat.id)
+    catalog.add_image(p, "demo/old-card.svg", alt_vi="Ảnh minh họa")
+    assert replace_flat_cards(app.config["MEDIA_DIR"]) == 1
+    image = p.images[0]
+    assert image.filename.startswith("demo/art/") and image.filename.endswith(".jpg")
+    assert image.widths == [320, 640, 1024] and image.thumbnail.endswith("-320w.jpg")
+    assert replace_flat_cards(app.config["MEDIA_DIR"]) == 0
 
 
 def test_header_menu_works_without_js_and_has_a_button_for_js(client):
