@@ -18,6 +18,7 @@ from market.vendors.models import Cooperative
 FEATURED = 10  # two rows of five on a wide screen
 STARS = (3, 4, 5)  # OCOP ratings start at 3 stars
 SORTS = ("new", "price_asc", "price_desc", "stars")
+MAX_PRICE = 10**12  # no product costs a trillion đồng; a longer number would overflow SQL
 
 
 # --- home --------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ def parse_filters(args) -> Filters:
         raw = (args.get(name) or "").strip()
         if raw:
             value = catalog.parse_vnd(raw)
-            if value is None or value < 0:
+            if value is None or value < 0 or value > MAX_PRICE:
                 f.errors[name] = _l("Enter a price in đồng, e.g. 150000.")
             else:
                 setattr(f, name, value)

@@ -110,6 +110,8 @@ def test_bad_filter_values_are_explained_and_the_rest_still_apply(client, make):
         assert message in html
     assert _names(html) == ["Gạo thơm"]  # price_max still applied
     assert 'value="abc"' in html  # what was typed is kept
+    huge = client.get(f"/en/category/{cat.slug}?price_min=" + "9" * 40)
+    assert huge.status_code == 200 and "Enter a price in đồng" in huge.get_data(as_text=True)
     reversed_range = client.get(f"/en/category/{cat.slug}?price_min=200000&price_max=100000")
     assert "The highest price is below the lowest price." in reversed_range.get_data(as_text=True)
 
