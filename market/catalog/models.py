@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.dbtypes import UTCDateTime, utcnow
 from market.extensions import db
+from market.uploads import rendition_name
 
 UNITS = ("kg", "g", "hộp", "chai", "gói", "túi", "hũ", "lọ", "bộ", "cái", "thùng", "lít")
 
@@ -165,8 +166,6 @@ class ProductImage(db.Model):
 
     def rendition(self, width: int, ext: str) -> str:
         """The relative name of one rendition (`ext` is "webp" or "jpg")."""
-        from market.uploads import rendition_name
-
         return rendition_name(self.filename, width, ext)
 
     def srcset(self, base: str, ext: str) -> str:

@@ -178,20 +178,27 @@ def _filter_options(base) -> dict:
 # --- product page ------------------------------------------------------------------------
 
 def related_products(product: Product, limit: int = 4) -> list[Product]:
-    """Other public products of the same category: in stock first, then the newest."""
+    """Other public products of the same category: in stock first, then the newest. Each
+    part walks the (category_id, status, created_at) index and stops at `limit` rows
+    (sorting a whole category by stock would cost more than the rest of the page)."""
     if product.category_id is None:
         return []
-    from sqlalchemy.orm import joinedload
+    from sqlalchemy.orm import selectinload
 
-    # One round trip for the cards: texts and images joined in (SQLAlchemy applies the
-    # LIMIT to the products in a subquery), not two more queries.
-    query = (catalog.public_products_query()
-             .where(Product.category_id == product.category_id, Product.id != product.id)
-             .options(joinedload(Product.translations), joinedload(Product.images))
-             .order_by((Product.stock > 0).desc(), Product.created_at.desc(), Product.id.desc())
-             .limit(limit))
-    rows = db.session.scalars(query).unique()
-    return list(rows)
+    def newest(*where, n):
+        query = (catalog.public_products_query()
+                 .where(Product.category_id == product.category_id, Product.id != product.id,
+                        *where)
+                 .options(selectinload(Product.translations), selectinload(Product.images))
+                 .order_by(Product.category_id, Product.status, Product.created_at.desc(),
+                           Product.id.desc())
+                 .limit(n))
+        return list(db.session.scalars(query))
+
+    rows = newest(Product.stock > 0, n=limit)
+    if len(rows) < limit:
+        rows += newest(Product.stock <= 0, n=limit - len(rows))
+    return rows
 
 
 # --- breadcrumbs -------------------------------------------------------------------------
