@@ -171,6 +171,20 @@ class ProductImage(db.Model):
     def srcset(self, base: str, ext: str) -> str:
         return ", ".join(f"{base}{self.rendition(w, ext)} {w}w" for w in self.widths)
 
+    def picture(self, base: str, width: int) -> dict | None:
+        """What <picture> needs, computed once (grids render many): both srcsets and the
+        JPEG fallback at the largest rendition not wider than `width`; None without
+        renditions."""
+        widths = self.widths
+        if not widths:
+            return None
+        fallback = max((w for w in widths if w <= width), default=widths[0])
+        stem = (self.filename.rpartition(".")[0] or self.filename)
+        webp = ", ".join(f"{base}{stem}-{w}w.webp {w}w" for w in widths)
+        jpg = ", ".join(f"{base}{stem}-{w}w.jpg {w}w" for w in widths)
+        return {"webp": webp, "jpg": jpg, "src": f"{base}{stem}-{fallback}w.jpg",
+                "width": fallback, "height": self.rendition_height(fallback)}
+
     def rendition_height(self, width: int) -> int:
         """The height of the `width` rendition (the aspect ratio of the original)."""
         if not self.width or not self.height:
