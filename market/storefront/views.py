@@ -133,15 +133,29 @@ def product(slug):
         usd = catalog_usd(item.price)
     path = [(item.category.name(lang), url_for("storefront.category", slug=item.category.slug))
             ] if item.category is not None else []
-    related = services.related_products(item)
-    badges = ocop.badges_for_products([item.id] + [p.id for p in related])
+    badges = ocop.badges_for_products([item.id])
     return render_template(
         "storefront/product.html",
         product=item, text=text, fallback=bool(text and text.locale != lang),
         origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
-        usd=usd, badge=badges.get(item.id), related=related, badges=badges,
+        usd=usd, badge=badges.get(item.id),
         crumbs=crumbs(*path, (item.name(lang), request.path)),
     )
+
+
+@bp.get("/p/<slug>/related")
+def related(slug):
+    """The product page's "more from this category" cards, as a fragment the page fetches
+    after it has loaded (the page itself stays as fast as before; without JS it links to the
+    category instead). Cached briefly: it changes only when the catalogue does."""
+    item = catalog.get_public_product(slug)
+    products = services.related_products(item)
+    response = Response(render_template(
+        "storefront/_related.html", products=products,
+        badges=ocop.badges_for_products([p.id for p in products])))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def catalog_usd(amount: int) -> dict:

@@ -147,7 +147,12 @@ def test_related_products_same_category_in_stock_first(client, make):
     assert {t.locale for t in first[0].translations} == {"vi", "en"}
     html = client.get(f"/vi/p/{p.slug}").get_data(as_text=True)
     related = html[html.index('id="related-title"'):]
-    assert _names(related) == ["Còn", "Hết"]
+    assert f'data-related-src="/vi/p/{p.slug}/related"' in html
+    assert f'href="/vi/category/{cat.slug}"' in related  # what shows without JS
+    fragment = client.get(f"/vi/p/{p.slug}/related")
+    assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
+    assert _names(fragment.get_data(as_text=True)) == ["Còn", "Hết"]
+    assert client.get("/vi/p/no-such-product/related").status_code == 404
 
 
 def _jpeg(width=1600, height=1200):
