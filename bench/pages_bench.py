@@ -3,6 +3,9 @@ bench/out/, serve it with gunicorn (2 workers) on 127.0.0.1, drive it from a bou
 (threads + http.client, keep-alive), several rounds, report medians.
 
     .venv/bin/python bench/pages_bench.py [--products 10000] [--rounds 3] [--seconds 10]
+
+`--reuse DB` serves a copy of a database an earlier run seeded (migrated to this code first),
+so two versions of the code can be compared on the very same rows, back to back.
 """
 from __future__ import annotations
 
@@ -56,13 +59,47 @@ def seed(db_path: Path, n_products: int) -> tuple[list[str], list[str]]:
                 "unit": "gói", "price": rng.randint(20, 900) * 1000, "stock": rng.randint(0, 300),
                 "origin_province_code": 66, "category_id": cats[n % 8].id, "status": "active",
             })
-            catalog.add_image(p, f"bench/{n}.jpg", alt_vi="Ảnh", thumbnail=f"bench/{n}-thumb.jpg")
+            image = catalog.add_image(p, f"bench/{n}.jpg", alt_vi="Ảnh",
+                                      thumbnail=f"bench/{n}-thumb.jpg")
+            # Responsive renditions, as uploads store them since issue 12 (the files need not
+            # exist: the client fetches pages only). Older code has no such columns.
+            if hasattr(image, "rendition_widths"):
+                image.width, image.height, image.rendition_widths = 1600, 1200, "320,640,1024"
             product_slugs.append(p.slug)
             if n % 500 == 499:
                 db.session.commit()
         db.session.commit()
         coop_slugs = [c.slug for c in coops]
     return product_slugs, coop_slugs
+
+
+def reuse(source: Path, db_path: Path) -> tuple[list[str], list[str]]:
+    """A copy of an earlier run's database, migrated to this code (new columns get the
+    values `seed` would give them), and its product and cooperative slugs."""
+    import shutil
+    import sqlite3
+
+    from flask_migrate import upgrade
+
+    from market import create_app
+
+    for stale in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+        stale.unlink(missing_ok=True)  # an old WAL would be replayed onto the copy
+    shutil.copyfile(source, db_path)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+                      "INSTANCE_DIR": str(OUT / "instance"), "MEDIA_DIR": str(OUT / "media")})
+    with app.app_context():
+        upgrade()
+    con = sqlite3.connect(db_path)
+    columns = {row[1] for row in con.execute("PRAGMA table_info(product_images)")}
+    if "rendition_widths" in columns:
+        con.execute("UPDATE product_images SET width = 1600, height = 1200, "
+                    "rendition_widths = '320,640,1024'")
+        con.commit()
+    products = [r[0] for r in con.execute("SELECT slug FROM products ORDER BY id")]
+    coops = [r[0] for r in con.execute("SELECT slug FROM cooperatives ORDER BY id")]
+    con.close()
+    return products, coops
 
 
 def drive(port: int, paths: list[str], seconds: float, threads: int) -> dict:
@@ -115,11 +152,15 @@ def main():
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--reuse", type=Path, help="a bench.db an earlier run seeded")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     db_path = OUT / "bench.db"
     t0 = time.perf_counter()
-    products, coops = seed(db_path, args.products)
+    if args.reuse:
+        products, coops = reuse(args.reuse, db_path)
+    else:
+        products, coops = seed(db_path, args.products)
     print(f"seeded {len(products)} products, {len(coops)} cooperatives "
           f"in {time.perf_counter() - t0:.1f}s")
 
@@ -145,6 +186,8 @@ def main():
                              for _ in range(2000)],
             "storefront page": [f"/{rng.choice(['vi', 'en'])}/c/{c}?page={rng.randint(1, 8)}"
                                 for c in coops for _ in range(4)],
+            "category page": [f"/{rng.choice(['vi', 'en'])}/category/cat-{rng.randint(0, 7)}"
+                              f"?page={rng.randint(1, 40)}" for _ in range(200)],
         }
         for name, paths in sets.items():
             drive(args.port, paths, 2, args.threads)  # warm-up

@@ -32,6 +32,11 @@ PUBLIC_MEDIA_DIRS = ("products", "demo", "reviews", "cooperatives")
 PRIVATE_SUBDIRS = ("ocop", "disputes")
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 THUMBNAIL_SIZES = {"thumb": (320, 320), "medium": (960, 960)}
+# Responsive renditions of public photos: WebP (what browsers take) and JPEG (the fallback of
+# <picture>, and what merchant feeds and social cards accept) at these widths, never wider
+# than the original.
+RENDITION_WIDTHS = (320, 640, 1024)
+RENDITION_FORMATS = {"webp": "WEBP", "jpg": "JPEG"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,42 @@ class StoredImage:
     thumbnails: dict  # size name -> relative filename
     width: int
     height: int
+    widths: tuple = ()  # rendition widths (see rendition_name)
+
+
+def rendition_name(filename: str, width: int, ext: str) -> str:
+    """`products/7/ab12.png`, 640, "webp" -> `products/7/ab12-640w.webp`."""
+    stem = filename.rpartition(".")[0] or filename
+    return f"{stem}-{width}w.{ext}"
+
+
+def rendition_widths(width: int) -> tuple[int, ...]:
+    widths = tuple(w for w in RENDITION_WIDTHS if w <= width)
+    return widths or (width,)
+
+
+def save_renditions(image: Image.Image, media_dir: str, filename: str) -> tuple[int, ...]:
+    """Write the WebP and JPEG renditions of `image` beside `filename` (relative to
+    media_dir); returns their widths. Transparent images are flattened onto white for JPEG."""
+    if image.mode in ("RGBA", "LA", "P"):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        image = flat
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    widths = rendition_widths(image.width)
+    storage = storage_for(media_dir)
+    for width in widths:
+        height = max(round(image.height * width / image.width), 1)
+        scaled = image if width == image.width else image.resize((width, height), Image.LANCZOS)
+        for ext, fmt in RENDITION_FORMATS.items():
+            options = {"quality": 80, "method": 4} if fmt == "WEBP" else {
+                "quality": 82, "optimize": True, "progressive": True}
+            out = io.BytesIO()
+            scaled.save(out, format=fmt, **options)
+            storage.put(clean_key(rendition_name(filename, width, ext)), out.getvalue())
+    return widths
 
 
 def _read(stream, limit: int, field: str) -> bytes:
@@ -82,7 +123,10 @@ def _key(subdir: str, name: str) -> str:
     return clean_key(f"{clean_key(subdir)}/{name}")
 
 
-def save_image(stream, media_dir: str, subdir: str, field: str = "image") -> StoredImage:
+def save_image(stream, media_dir: str, subdir: str, field: str = "image", *,
+               renditions: bool = False) -> StoredImage:
+    """Store an upload re-encoded (and its thumbnails); with `renditions`, also the responsive
+    WebP/JPEG renditions public pages serve (product photos)."""
     data = _read(stream, MAX_IMAGE_BYTES, field)
     original = _open_image(data, field)
     fmt = original.format
@@ -100,7 +144,8 @@ def save_image(stream, media_dir: str, subdir: str, field: str = "image") -> Sto
         thumb.thumbnail(size)
         thumbnails[label] = _key(subdir, f"{name}-{label}.{ext}")
         storage.put(thumbnails[label], _encode(thumb, fmt))
-    return StoredImage(filename, thumbnails, image.width, image.height)
+    widths = save_renditions(image, media_dir, filename) if renditions else ()
+    return StoredImage(filename, thumbnails, image.width, image.height, widths)
 
 
 def save_images(streams, root: str, subdir: str, session, field: str = "photos") -> list[str]:
@@ -138,10 +183,12 @@ def save_document(stream, media_dir: str, subdir: str, field: str = "document") 
         raise ValidationError({field: _l("Upload a PDF, JPEG, PNG or WebP file.")})
 
 
-def stored_files(filename: str) -> list[str]:
-    """A stored image and its thumbnails (relative names), e.g. to delete them together."""
+def stored_files(filename: str, widths=()) -> list[str]:
+    """A stored image, its thumbnails and renditions (relative names), e.g. to delete them
+    together."""
     stem, dot, ext = filename.rpartition(".")
-    return [filename] + [f"{stem}-{label}{dot}{ext}" for label in THUMBNAIL_SIZES]
+    return [filename] + [f"{stem}-{label}{dot}{ext}" for label in THUMBNAIL_SIZES] + [
+        rendition_name(filename, w, e) for w in widths for e in RENDITION_FORMATS]
 
 
 def remove_files(root: str, relative_names) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.dbtypes import UTCDateTime, utcnow
 from market.extensions import db
+from market.uploads import rendition_name
 
 UNITS = ("kg", "g", "hộp", "chai", "gói", "túi", "hũ", "lọ", "bộ", "cái", "thùng", "lít")
 
@@ -234,6 +235,11 @@ class ProductImage(db.Model):
     filename: Mapped[str] = mapped_column(sa.String(200))
     # A small rendition for product cards (uploads make one); None for older images.
     thumbnail: Mapped[str | None] = mapped_column(sa.String(200))
+    # Responsive renditions (market.uploads.save_renditions): `<stem>-<w>w.webp` and `.jpg`
+    # for each width listed here ("320,640,1024"); None for images stored before them.
+    width: Mapped[int | None] = mapped_column(sa.Integer)
+    height: Mapped[int | None] = mapped_column(sa.Integer)
+    rendition_widths: Mapped[str | None] = mapped_column(sa.String(40))
     alt_vi: Mapped[str] = mapped_column(sa.String(200), default="")
     alt_en: Mapped[str] = mapped_column(sa.String(200), default="")
     position: Mapped[int] = mapped_column(default=0)
@@ -246,3 +252,34 @@ class ProductImage(db.Model):
     @property
     def card_filename(self) -> str:
         return self.thumbnail or self.filename
+
+    @property
+    def widths(self) -> list[int]:
+        return [int(w) for w in (self.rendition_widths or "").split(",") if w]
+
+    def rendition(self, width: int, ext: str) -> str:
+        """The relative name of one rendition (`ext` is "webp" or "jpg")."""
+        return rendition_name(self.filename, width, ext)
+
+    def srcset(self, base: str, ext: str) -> str:
+        return ", ".join(f"{base}{self.rendition(w, ext)} {w}w" for w in self.widths)
+
+    def picture(self, base: str, width: int) -> dict | None:
+        """What <picture> needs, computed once (grids render many): both srcsets and the
+        JPEG fallback at the largest rendition not wider than `width`; None without
+        renditions."""
+        widths = self.widths
+        if not widths:
+            return None
+        fallback = max((w for w in widths if w <= width), default=widths[0])
+        stem = (self.filename.rpartition(".")[0] or self.filename)
+        webp = ", ".join(f"{base}{stem}-{w}w.webp {w}w" for w in widths)
+        jpg = ", ".join(f"{base}{stem}-{w}w.jpg {w}w" for w in widths)
+        return {"webp": webp, "jpg": jpg, "src": f"{base}{stem}-{fallback}w.jpg",
+                "width": fallback, "height": self.rendition_height(fallback)}
+
+    def rendition_height(self, width: int) -> int:
+        """The height of the `width` rendition (the aspect ratio of the original)."""
+        if not self.width or not self.height:
+            return round(width * 3 / 4)
+        return round(width * self.height / self.width)

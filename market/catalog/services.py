@@ -407,11 +407,15 @@ def _set_texts(product: Product, clean: dict) -> None:
 
 
 def add_image(product: Product, filename: str, alt_vi: str, alt_en: str = "",
-              thumbnail: str | None = None) -> ProductImage:
+              thumbnail: str | None = None, size=None) -> ProductImage:
+    """`size`: a market.uploads.StoredImage (width, height, rendition widths), when known."""
     if not (alt_vi or "").strip():
         raise ValidationError({"alt_vi": _l("Describe the image for people who cannot see it.")})
     image = ProductImage(filename=filename, alt_vi=alt_vi.strip(), alt_en=(alt_en or "").strip(),
                          position=len(product.images), thumbnail=thumbnail)
+    if size is not None:
+        image.width, image.height = size.width, size.height
+        image.rendition_widths = ",".join(str(w) for w in size.widths) or None
     product.images.append(image)
     db.session.flush()
     return image

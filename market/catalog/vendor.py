@@ -121,9 +121,9 @@ def upload_image(coop: Cooperative, slug: str, stream, media_dir: str, alt_vi: s
     product = get_product(coop, slug)
     if not (alt_vi or "").strip():  # before touching the disk
         raise ValidationError({"alt_vi": _l("Describe the image for people who cannot see it.")})
-    stored = save_image(stream, media_dir, f"products/{coop.id}")
+    stored = save_image(stream, media_dir, f"products/{coop.id}", renditions=True)
     return services.add_image(product, stored.filename, alt_vi, alt_en,
-                              thumbnail=stored.thumbnails.get("thumb"))
+                              thumbnail=stored.thumbnails.get("thumb"), size=stored)
 
 
 def delete_image(coop: Cooperative, image_id: int) -> Product:

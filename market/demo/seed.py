@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import random
-from xml.sax.saxutils import escape
 
 from market.accounts import services as accounts
 from market.accounts.models import Role
 from market.catalog import services as catalog
 from market.catalog.models import Category, Product, ProductStatus
+from market.demo.art import demo_image, replace_flat_cards
 from market.demo.catalog_data import CATEGORIES, COOPERATIVES, PRODUCTS, SECTORS_EN
 from market.extensions import db
 from market.geo import services as geo
 from market.i18n import fold, slugify
-from market.storage import storage_for
 from market.vendors import services as vendors
 from market.vendors.models import Cooperative, CooperativeStatus
 
@@ -28,11 +27,6 @@ DEMO_ACCOUNTS = [
     ("owner.caudat@demo.htx.vn", "Chủ nhiệm HTX Song Vũ", Role.COOP_STAFF, {"coop": 13, "owner": True}),
     ("buyer@demo.htx.vn", "Người mua thử", Role.BUYER, {}),
 ]
-CATEGORY_COLOURS = {
-    "ca-phe": "#6f4e37", "ho-tieu-gia-vi": "#3b3b3b", "trai-cay-tuoi": "#7aa33a",
-    "trai-cay-say": "#d9a441", "hat-dinh-duong": "#b07d4f", "mat-ong": "#e0a100",
-    "gao": "#c9b88a", "che-tra": "#4f7d3a", "thu-cong-my-nghe": "#8c3b3b", "thuc-pham": "#c0632a",
-}
 
 
 def _registration_code(index: int) -> str:
@@ -57,22 +51,6 @@ def _commune_for(province, old_place: str):
     return candidates[0]
 
 
-def _svg(title: str, subtitle: str, colour: str) -> str:
-    lines = [title[i:i + 26] for i in range(0, min(len(title), 78), 26)]
-    text = "".join(
-        f'<text x="24" y="{120 + n * 34}" font-size="26" fill="#fff">{escape(line)}</text>'
-        for n, line in enumerate(lines)
-    )
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480" viewBox="0 0 640 480">'
-        f'<rect width="640" height="480" fill="{colour}"/>'
-        '<circle cx="560" cy="80" r="120" fill="#ffffff" fill-opacity="0.12"/>'
-        f"{text}"
-        f'<text x="24" y="440" font-size="20" fill="#fff" fill-opacity="0.85">{escape(subtitle)}</text>'
-        "</svg>"
-    )
-
-
 def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
     """Load the demo (idempotent). Public images go to `media_dir`; the OCOP decisions to
     `private_dir` (default: the app's PRIVATE_DIR), where older versions' private files
@@ -94,7 +72,6 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
         categories[slug] = category
 
     coops = []
-    media = storage_for(media_dir)
     for index, (name, province_name, old_place, sector, brand, keys, members) in enumerate(COOPERATIVES):
         code = _registration_code(index)
         coop = db.session.scalar(db.select(Cooperative).filter_by(registration_code=code))
@@ -146,13 +123,13 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
                 "origin_province_code": province.code, "category_id": categories[cat].id,
                 "status": ProductStatus.ACTIVE.value,
             })
-            filename = f"demo/{slug}.svg"
-            media.put(filename, _svg(full_vi, coop.name[:48],
-                                     CATEGORY_COLOURS[cat]).encode("utf-8"))
-            catalog.add_image(product, filename, alt_vi=f"Ảnh minh họa {full_vi}",
-                              alt_en=f"Illustration of {name_en}")
+            art = demo_image(media_dir, cat, n)
+            catalog.add_image(product, art.filename, alt_vi=f"Ảnh minh họa {full_vi}",
+                              alt_en=f"Illustration of {name_en}",
+                              thumbnail=art.thumbnails["thumb"], size=art)
             counts["products"] += 1
 
+    replace_flat_cards(media_dir)  # demos seeded by older versions had SVG cards only
     for email, name, role, extra in DEMO_ACCOUNTS:
         if accounts.find_by_email(email):
             continue

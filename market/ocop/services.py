@@ -387,6 +387,23 @@ def badges_for_products(product_ids, today: date | None = None) -> dict[int, Bad
     return best
 
 
+def verified_stars_subquery(today: date | None = None):
+    """A subquery (product_id, stars): each product's most stars among its verified
+    certificates valid on `today`, for listings that filter or sort by OCOP stars (the same
+    rule as badges_for_products)."""
+    from market.ocop.models import certificate_products as cp
+
+    today = today or today_in_vietnam()
+    return (
+        db.select(cp.c.product_id.label("product_id"),
+                  db.func.max(OcopCertificate.stars).label("stars"))
+        .join(OcopCertificate, OcopCertificate.id == cp.c.certificate_id)
+        .where(OcopCertificate.status == S.VERIFIED.value, OcopCertificate.valid_until >= today)
+        .group_by(cp.c.product_id)
+        .subquery("ocop_stars")
+    )
+
+
 def badges_for_cooperative(cooperative_id: int, today: date | None = None) -> dict[int, Badge]:
     """Badges of every product of one cooperative (product id -> Badge)."""
     ids = db.session.scalars(

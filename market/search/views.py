@@ -1,4 +1,5 @@
 from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 
 from market.i18n import current_lang
 from market.parsing import parse_page
@@ -17,7 +18,14 @@ def results():
         sort=request.args.get("sort", "relevance"),
         page=parse_page(request.args.get("page")),
     )
-    return render_template("search/results.html", result=page, sorts=SORTS, link=_link)
+    from market.ocop.services import badges_for_products
+    from market.storefront.views import crumbs
+
+    query = request.args.get("q", "").strip()
+    trail = crumbs((_("Search: %(q)s", q=query) if query else _("Search products"), request.full_path))
+    return render_template("search/results.html", result=page, sorts=SORTS, link=_link,
+                           badges=badges_for_products([p.id for p in page.products]),
+                           crumbs=trail)
 
 
 def _link(**changes) -> str:

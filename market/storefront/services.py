@@ -1,12 +1,16 @@
-"""What the public storefront pages show, gathered in one place per page (views only parse
-the query string and render)."""
+"""What the public storefront pages show, gathered in one place per page: the home page's
+sections, a category's filtered and sorted listing, the cooperative's page, related products,
+breadcrumbs. Plain functions: views parse the request and call these; templates get
+everything they show (OCOP badges included) without querying."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from market.catalog import services as catalog
-from market.catalog.models import Category, Product
+from market.catalog.models import Category, Product, ProductImage
 from market.extensions import db
 from market.geo import services as geo
 from market.ocop import services as ocop
@@ -14,7 +18,211 @@ from market.reviews import services as reviews
 from market.vendors import services as vendors
 from market.vendors.models import Cooperative
 
-STAR_FILTERS = (3, 4, 5)
+FEATURED = 10  # two rows of five on a wide screen
+STARS = (3, 4, 5)  # OCOP ratings start at 3 stars
+SORTS = ("new", "price_asc", "price_desc", "stars")
+MAX_PRICE = 10**12  # no product costs a trillion đồng; a longer number would overflow SQL
+
+
+# --- home --------------------------------------------------------------------------------
+
+@dataclass
+class CategoryTile:
+    category: Category
+    count: int
+    image: ProductImage | None
+
+
+def featured_ocop_products(limit: int = FEATURED) -> list[Product]:
+    """Public products with a verified OCOP rating: most stars first, then in stock, newest."""
+    stars = ocop.verified_stars_subquery()
+    query = (catalog.public_products_query()
+             .join(stars, stars.c.product_id == Product.id)
+             .order_by(stars.c.stars.desc(), (catalog.variant_stock() > 0).desc(),
+                       Product.created_at.desc(), Product.id.desc())
+             .limit(limit))
+    return list(db.session.scalars(query))
+
+
+def category_tiles() -> list[CategoryTile]:
+    """Every category that has public products, with their number and one of their photos
+    (two queries)."""
+    public = catalog.public_products_query().subquery()
+    rows = db.session.execute(
+        db.select(Category, db.func.count(db.distinct(public.c.id)), db.func.min(ProductImage.id))
+        .join(public, public.c.category_id == Category.id)
+        .outerjoin(ProductImage, db.and_(ProductImage.product_id == public.c.id,
+                                         ProductImage.position == 0))
+        .group_by(Category.id).order_by(Category.position, Category.id)).all()
+    wanted = [image_id for _c, _n, image_id in rows if image_id is not None]
+    images = {i.id: i for i in db.session.scalars(
+        db.select(ProductImage).where(ProductImage.id.in_(wanted)))} if wanted else {}
+    return [CategoryTile(category, count, images.get(image_id))
+            for category, count, image_id in rows]
+
+
+def home_sections(*, page: int, per_page: int) -> dict:
+    """Featured OCOP products, categories with photos, one page of the newest products, the
+    cooperatives (with their provinces), and the OCOP badges of every product shown."""
+    featured = featured_ocop_products() if page == 1 else []
+    newest, total = catalog.public_page(page=page, per_page=per_page)
+    coops = vendors.list_approved()
+    return {
+        "featured": featured, "categories": category_tiles() if page == 1 else [],
+        "products": newest, "total": total, "cooperatives": coops,
+        "provinces": {c.id: geo.province(c.province_code) for c in coops},
+        "badges": ocop.badges_for_products([p.id for p in featured + newest]),
+    }
+
+
+# --- category listing --------------------------------------------------------------------
+
+@dataclass
+class Filters:
+    price_min: int | None = None
+    price_max: int | None = None
+    province: int | None = None
+    stars: int | None = None
+    cooperative: str | None = None  # a cooperative's slug
+    sort: str = "new"
+    errors: dict = field(default_factory=dict)  # field -> translated message
+
+    def active(self) -> bool:
+        return any(v is not None for v in (self.price_min, self.price_max, self.province,
+                                            self.stars, self.cooperative))
+
+
+def parse_filters(args) -> Filters:
+    """Filters from a query string (a dict-like). A bad value is dropped with a message for
+    its field; the rest still apply."""
+    f = Filters()
+    for name in ("price_min", "price_max"):
+        raw = (args.get(name) or "").strip()
+        if raw:
+            value = catalog.parse_vnd(raw)
+            if value is None or value < 0 or value > MAX_PRICE:
+                f.errors[name] = _l("Enter a price in đồng, e.g. 150000.")
+            else:
+                setattr(f, name, value)
+    if f.price_min is not None and f.price_max is not None and f.price_min > f.price_max:
+        f.errors["price_max"] = _l("The highest price is below the lowest price.")
+        f.price_max = None
+    raw = (args.get("province") or "").strip()
+    if raw:
+        place = geo.province(raw) if raw.isdigit() else None
+        if place is None:
+            f.errors["province"] = _l("Choose a province from the list.")
+        else:
+            f.province = place.code
+    raw = (args.get("stars") or "").strip()
+    if raw:
+        if raw.isdigit() and int(raw) in STARS:
+            f.stars = int(raw)
+        else:
+            f.errors["stars"] = _l("Choose 3, 4 or 5 stars.")
+    raw = (args.get("cooperative") or "").strip()
+    if raw:
+        f.cooperative = raw[:120]
+    sort = args.get("sort") or "new"
+    if sort in SORTS:
+        f.sort = sort
+    else:
+        f.errors["sort"] = _l("Unknown sort order; showing the newest first.")
+    return f
+
+
+def category_listing(category: Category, filters: Filters, *, page: int, per_page: int
+                     ) -> tuple[list[Product], int, dict]:
+    """One page of a category's public products matching `filters`, the total, and the
+    choices the filter form offers (provinces and cooperatives that have products here).
+    An unknown cooperative slug adds an error to `filters` and matches nothing else."""
+    base = catalog.public_products_query().where(Product.category_id == category.id)
+    options = _filter_options(base)
+    query = base
+    if filters.price_min is not None:
+        query = query.where(Product.price >= filters.price_min)
+    if filters.price_max is not None:
+        query = query.where(Product.price <= filters.price_max)
+    if filters.province is not None:
+        query = query.where(Product.origin_province_code == filters.province)
+    if filters.cooperative is not None:
+        if filters.cooperative not in {c.slug for c in options["cooperatives"]}:
+            filters.errors["cooperative"] = _l("Choose a cooperative from the list.")
+            filters.cooperative = None
+        else:
+            query = query.where(Cooperative.slug == filters.cooperative)
+    stars = ocop.verified_stars_subquery()
+    if filters.stars is not None:
+        query = query.join(stars, stars.c.product_id == Product.id).where(
+            stars.c.stars >= filters.stars)
+    elif filters.sort == "stars":
+        query = query.outerjoin(stars, stars.c.product_id == Product.id)
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+    if filters.sort == "stars":
+        order = (db.func.coalesce(stars.c.stars, 0).desc(), Product.created_at.desc(),
+                 Product.id.desc())
+    else:
+        order = catalog.SORTS[filters.sort]
+    rows = list(db.session.scalars(
+        query.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    return rows, total, options
+
+
+def _filter_options(base) -> dict:
+    public = base.subquery()
+    codes = db.session.scalars(db.select(public.c.origin_province_code).distinct()).all()
+    provinces = sorted((p for p in map(geo.province, codes) if p), key=lambda p: p.name_vi)
+    coop_ids = db.select(public.c.cooperative_id).distinct()
+    coops = list(db.session.scalars(
+        db.select(Cooperative).where(Cooperative.id.in_(coop_ids)).order_by(Cooperative.name)))
+    return {"provinces": provinces, "cooperatives": coops, "stars": STARS}
+
+
+# --- product page ------------------------------------------------------------------------
+
+def related_products(product: Product, limit: int = 4) -> list[Product]:
+    """Other public products of the same category: in stock first, then the newest. Each
+    part walks the (category_id, status, created_at) index and stops at `limit` rows
+    (sorting a whole category by stock would cost more than the rest of the page)."""
+    if product.category_id is None:
+        return []
+    from sqlalchemy.orm import selectinload
+
+    def newest(*where, n):
+        query = (catalog.public_products_query()
+                 .where(Product.category_id == product.category_id, Product.id != product.id,
+                        *where)
+                 .options(selectinload(Product.translations), selectinload(Product.images))
+                 .order_by(Product.category_id, Product.status, Product.created_at.desc(),
+                           Product.id.desc())
+                 .limit(n))
+        return list(db.session.scalars(query))
+
+    rows = newest(catalog.variant_stock() > 0, n=limit)
+    if len(rows) < limit:
+        rows += newest(catalog.variant_stock() <= 0, n=limit - len(rows))
+    return rows
+
+
+# --- breadcrumbs -------------------------------------------------------------------------
+
+def breadcrumbs(items: list[tuple[str, str]], base_url: str) -> dict:
+    """[(name, path), ...] from the home page to the current page -> what the template shows
+    and its schema.org BreadcrumbList (absolute URLs; the last item is the page itself)."""
+    return {
+        "items": items,
+        "json_ld": {
+            "@context": "https://schema.org", "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": n, "name": str(name), "item": base_url + path}
+                for n, (name, path) in enumerate(items, start=1)
+            ],
+        },
+    }
+
+
+# --- the cooperative's page ------------------------------------------------------------
+
 COOP_SORTS = ("new", "price_asc", "price_desc", "rating")
 
 
@@ -43,7 +251,7 @@ class ProductFilters:
         stars = args.get("stars", "")
         sort = args.get("sort", "new")
         return cls(category=(args.get("category") or "")[:80],
-                   stars=int(stars) if stars in {str(n) for n in STAR_FILTERS} else None,
+                   stars=int(stars) if stars in {str(n) for n in STARS} else None,
                    in_stock=args.get("in_stock") == "1",
                    sort=sort if sort in COOP_SORTS else "new")
 

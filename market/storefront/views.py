@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, g, render_template, request, url_for
 from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.catalog import services as catalog
@@ -14,7 +15,7 @@ from market.ocop import services as ocop
 from market.parsing import parse_page
 from market.reviews import services as reviews
 from market.storefront import services
-from market.urls import absolute_url_for
+from market.urls import absolute_url_for, public_base_url
 from market.vendors import services as vendors
 
 bp = Blueprint("storefront", __name__, url_prefix="/<lang:lang>", template_folder="templates")
@@ -27,6 +28,22 @@ SORT_LABELS = ("new", "price_asc", "price_desc")
 @bp.app_template_filter("unit")
 def unit_filter(unit: str, lang: str | None = None) -> str:
     return catalog.unit_label(unit, lang or current_lang())
+
+
+@bp.app_template_global("media_base")
+def media_base() -> str:
+    """The /media/ prefix, built once per request: a grid of cards with six renditions each
+    would otherwise call url_for a hundred times."""
+    base = g.get("_media_base")
+    if base is None:
+        base = g._media_base = url_for("media", filename="x")[:-1]
+    return base
+
+
+def crumbs(*items: tuple[str, str]) -> dict:
+    """Breadcrumbs from the home page to this page: (name, path) pairs after "Home"."""
+    return services.breadcrumbs([(_("Home"), url_for("storefront.home")), *items],
+                                public_base_url())
 
 
 def _page() -> int:
@@ -53,13 +70,10 @@ def _seo(endpoint: str, translated: bool = True, **values) -> dict:
 @bp.get("/")
 def home():
     page = _page()
-    products, total = catalog.public_page(page=page, per_page=PAGE_SIZE)
+    sections = services.home_sections(page=page, per_page=PAGE_SIZE)
     return render_template(
-        "storefront/home.html",
-        cooperatives=vendors.list_approved(), categories=catalog.categories(),
-        products=products, page=page, pages=_pages(total), total=total,
-        badges=ocop.badges_for_products([p.id for p in products]),
-        province=geo.province, seo=_seo("storefront.home"),
+        "storefront/home.html", page=page, pages=_pages(sections["total"]),
+        seo=_seo("storefront.home"), **sections,
     )
 
 
@@ -77,10 +91,11 @@ def cooperative(slug):
     return render_template(
         "storefront/cooperative.html", view=view, coop=view.coop, products=view.products,
         page=page, pages=_pages(view.total), total=view.total, badges=view.badges,
-        province=view.province, commune=view.commune, star_filters=services.STAR_FILTERS,
+        province=view.province, commune=view.commune, star_filters=services.STARS,
         missing=missing, missing_labels=[str(vendors.ENGLISH_FIELD_LABELS[f]) for f in missing],
         seo=_seo("storefront.cooperative", slug=view.coop.slug,
                  translated=not vendors.missing_english(view.coop)),
+        crumbs=crumbs((view.coop.name, request.path)),
     )
 
 
@@ -91,7 +106,10 @@ def product(slug):
     text = item.translation(lang)
     missing = catalog.missing_english(item) if lang == "en" else []
     seo = _seo("storefront.product", slug=item.slug, translated=catalog.translated(item, "en"))
-    images = [absolute_url_for("media", filename=i.filename) for i in item.images]
+    base = public_base_url() + media_base()
+    # Feeds and social cards want raster files: the largest JPEG rendition where there is one.
+    images = [base + (i.rendition(i.widths[-1], "jpg") if i.widths else i.filename)
+              for i in item.images]
     origin = geo.province(item.origin_province_code)
     # A description missing in English falls back to the Vietnamese one (marked lang="vi")
     vi_text = item.translation("vi")
@@ -107,15 +125,19 @@ def product(slug):
     usd = None
     if lang == "en":
         usd = catalog_usd(chosen.price if chosen else item.price)
+    path = [(item.category.name(lang), url_for("storefront.category", slug=item.category.slug))
+            ] if item.category is not None else []
+    badges = ocop.badges_for_products([item.id])
     return render_template(
         "storefront/product.html",
         product=item, chosen=chosen, text=text, fallback=bool(text and text.locale != lang),
         description=description, missing=missing,
         missing_labels=[str(catalog.ENGLISH_FIELD_LABELS[f]) for f in missing],
         origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
-        usd=usd, badge=ocop.badges_for_products([item.id]).get(item.id),
+        usd=usd, badge=badges.get(item.id),
         reviews=review_items, author_name=reviews.author_name,
         star_counts=reviews.star_counts(item.id) if item.rating_count else {},
+        crumbs=crumbs(*path, (item.name(lang), request.path)),
     )
 
 
@@ -160,6 +182,21 @@ def product_json_ld(item, lang: str, canonical: str, description: str, images: l
             "hasVariant": members}
 
 
+@bp.get("/p/<slug>/related")
+def related(slug):
+    """The product page's "more from this category" cards, as a fragment the page fetches
+    after it has loaded (the page itself stays as fast as before; without JS it links to the
+    category instead). Cached briefly: it changes only when the catalogue does."""
+    item = catalog.get_public_product(slug)
+    products = services.related_products(item)
+    response = Response(render_template(
+        "storefront/_related.html", products=products,
+        badges=ocop.badges_for_products([p.id for p in products])))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
 def catalog_usd(amount: int) -> dict:
     from market.i18n import usd_estimate
 
@@ -175,14 +212,16 @@ def catalog_usd(amount: int) -> dict:
 def category(slug):
     cat = catalog.get_category(slug)
     page = _page()
-    sort = _sort()
-    products, total = catalog.public_page(category_id=cat.id, sort=sort, page=page,
-                                          per_page=PAGE_SIZE)
+    filters = services.parse_filters(request.args)
+    products, total, options = services.category_listing(cat, filters, page=page,
+                                                         per_page=PAGE_SIZE)
+    lang = current_lang()
     return render_template(
         "storefront/category.html", category=cat, products=products, page=page,
-        pages=_pages(total), total=total, sort=sort,
+        pages=_pages(total), total=total, sort=filters.sort, filters=filters, options=options,
         badges=ocop.badges_for_products([p.id for p in products]),
         seo=_seo("storefront.category", slug=cat.slug),
+        crumbs=crumbs((cat.name(lang), request.path)),
     )
 
 
@@ -204,6 +243,14 @@ def sitemap():
     response = Response(xml, mimetype="application/xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+@seo_bp.get("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page says."""
+    from flask import current_app, send_from_directory
+
+    return send_from_directory(current_app.static_folder, "img/favicon.ico", max_age=86400)
 
 
 @seo_bp.get("/robots.txt")

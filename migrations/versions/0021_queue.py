@@ -1,7 +1,7 @@
 """Task queue: claims on the mail outbox, named job leases
 
 Revision ID: 0021_queue
-Revises: 0018_reviews
+Revises: 0020_images
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from market.dbtypes import UTCDateTime
 
 revision = '0021_queue'
-down_revision = '0018_reviews'
+down_revision = '0020_images'
 branch_labels = None
 depends_on = None
 

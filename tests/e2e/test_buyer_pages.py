@@ -4,13 +4,12 @@ shipped parcel and its tracking link. Nothing may overflow a 390 px screen.
 
 With MARKET_DOC_SCREENSHOTS=1 the screenshots are also written to docs/screenshots/
 (the README shows the order page)."""
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from market.catalog import services as catalog
-from market.demo.seed import _svg
+from market.demo.art import demo_image
 from market.orders import links, services
 from tests import factories
 from tests.e2e.conftest import doc_screenshot
@@ -25,22 +24,22 @@ def shop(live_app):
     with live_app.test_request_context():
         from market.extensions import db
 
-        media = Path(live_app.config["MEDIA_DIR"]) / "demo"
-        media.mkdir(parents=True, exist_ok=True)
         coffee_coop = factories.cooperative(name="HTX Nông nghiệp Công Bằng Ea Kmat")
         tea_coop = factories.cooperative(name="HTX Chè Cầu Đất", province_code=68)
         made = []
-        for coop, vi, en, price, colour in [
+        for coop, vi, en, price, art in [
             (coffee_coop, "Cà phê Robusta rang mộc", "Plain-roast Robusta coffee", 185_000,
-             "#6b4226"),
-            (coffee_coop, "Hồ tiêu đen Ea Kmat", "Ea Kmat black pepper", 120_000, "#3d3d3d"),
-            (tea_coop, "Chè Ô long Cầu Đất", "Cau Dat oolong tea", 260_000, "#4f7a3a"),
+             "ca-phe"),
+            (coffee_coop, "Hồ tiêu đen Ea Kmat", "Ea Kmat black pepper", 120_000,
+             "ho-tieu-gia-vi"),
+            (tea_coop, "Chè Ô long Cầu Đất", "Cau Dat oolong tea", 260_000, "che-tra"),
         ]:
             product = factories.product(coop, name_vi=vi, name_en=en, price=price, stock=50,
                                         weight_grams=500)
-            name = f"demo/{product.slug}.svg"
-            (media.parent / name).write_text(_svg(vi, coop.name, colour), encoding="utf-8")
-            catalog.add_image(product, name, alt_vi=f"Ảnh {vi}", alt_en=f"Photo of {en}")
+            picture = demo_image(live_app.config["MEDIA_DIR"], art, 0)
+            catalog.add_image(product, picture.filename, alt_vi=f"Ảnh {vi}",
+                              alt_en=f"Photo of {en}", thumbnail=picture.thumbnails["thumb"],
+                              size=picture)
             made.append(product)
         staff = factories.staff(coffee_coop)
         order = factories.order([(made[0], 2), (made[1], 1), (made[2], 1)], method="cod",

@@ -25,6 +25,7 @@ def test_home_language_switch_and_login(live_server, live_db, page):
     expect(page.get_by_text("Test civet coffee")).to_be_visible()
     screenshot(page, "home-en-390", width=390)
 
+    page.set_viewport_size({"width": 1280, "height": 900})  # (on a phone it is in the menu)
     page.get_by_role("link", name="Sign in").click()
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(factories.PASSWORD)

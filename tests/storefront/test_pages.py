@@ -125,7 +125,10 @@ def test_query_counts_do_not_grow_with_products(client, make):
     db.session.expunge_all()
     large = {url: _count_queries(client, url) for url in small}
     assert large == small
-    assert all(count <= 8 for count in large.values()), large
+    # The home page has four sections (featured OCOP products, category tiles, newest,
+    # cooperatives): a larger budget, but still fixed.
+    budget = {url: 11 if url == "/vi/" else 8 for url in large}
+    assert all(large[url] <= budget[url] for url in large), large
 
 
 def test_product_with_sizes_has_a_picker_and_product_group_json_ld(client, make):
