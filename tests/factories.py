@@ -75,6 +75,18 @@ def product(coop=None, **overrides):
     return catalog.create_product(coop or cooperative(), data)
 
 
+def illustrate(product, media_dir: str, art: str = "ca-phe", n: int = 0):
+    """Give `product` one of the demo's raster illustrations (art: a category slug of
+    market.demo.art.STYLES), with its renditions, as the demo seed does."""
+    from market.demo.art import demo_image
+
+    picture = demo_image(media_dir, art, n)
+    name = product.name("en") or product.name("vi")
+    return catalog.add_image(product, picture.filename, alt_vi=f"Ảnh {product.name('vi')}",
+                             alt_en=f"Photo of {name}", thumbnail=picture.thumbnails["thumb"],
+                             size=picture)
+
+
 def contact(**overrides):
     from market.orders.services import Contact
 

@@ -8,8 +8,6 @@ With MARKET_DOC_SCREENSHOTS=1 the screenshots are also written to docs/screensho
 import pytest
 from playwright.sync_api import expect
 
-from market.catalog import services as catalog
-from market.demo.art import demo_image
 from market.orders import links, services
 from tests import factories
 from tests.e2e.conftest import doc_screenshot
@@ -36,10 +34,7 @@ def shop(live_app):
         ]:
             product = factories.product(coop, name_vi=vi, name_en=en, price=price, stock=50,
                                         weight_grams=500)
-            picture = demo_image(live_app.config["MEDIA_DIR"], art, 0)
-            catalog.add_image(product, picture.filename, alt_vi=f"Ảnh {vi}",
-                              alt_en=f"Photo of {en}", thumbnail=picture.thumbnails["thumb"],
-                              size=picture)
+            factories.illustrate(product, live_app.config["MEDIA_DIR"], art)
             made.append(product)
         staff = factories.staff(coffee_coop)
         order = factories.order([(made[0], 2), (made[1], 1), (made[2], 1)], method="cod",

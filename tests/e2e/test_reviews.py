@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from market.catalog import services as catalog
 from market.dbtypes import utcnow
-from market.demo.seed import _svg
 from market.ocop import services as ocop
 from market.orders import services as orders
 from market.reviews import services as reviews
@@ -36,6 +34,9 @@ def _deliver(product, buyer, staff, days_ago=10):
         orders.transition(vo, to, actor=staff, carrier="GHN", tracking_number="GHN77",
                           now=start + timedelta(hours=hours))
     return vo
+
+
+ART = {"#6b4226": "ca-phe", "#e0a100": "mat-ong", "#b07d4f": "hat-dinh-duong"}
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +64,7 @@ def shop(live_app):
             ("Hạt mắc ca sấy Ea Tu", "Ea Tu roasted macadamia", 320_000, "#b07d4f"),
         ]:
             product = factories.product(coop, name_vi=vi, name_en=en, price=price, stock=60)
-            name = f"demo/{product.slug}.svg"
-            (Path(media) / name).write_text(_svg(vi, coop.name, colour), encoding="utf-8")
-            catalog.add_image(product, name, alt_vi=f"Ảnh {vi}", alt_en=f"Photo of {en}")
+            factories.illustrate(product, str(media), ART[colour])
             made.append(product)
         cert = ocop_util.submit(owner, made[:2], stars="4",
                                 certificate_number="DEMO-OCOP-EATU-2025")

@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from market.catalog import services as catalog
-from market.demo.seed import _svg
 from tests import factories
 from tests.e2e.conftest import doc_screenshot, sign_in
 
@@ -36,11 +34,7 @@ def coffee(live_app):
             description_vi="Robusta trồng trên đất đỏ bazan, rang mộc vừa.",
             description_en="Robusta grown on red basalt soil, medium roasted.",
             variants=[dict(v) for v in SIZES])
-        name = f"demo/{product.slug}.svg"
-        (media.parent / name).write_text(_svg("Cà phê Robusta", coop.name, "#6b4226"),
-                                         encoding="utf-8")
-        catalog.add_image(product, name, alt_vi="Gói cà phê Robusta",
-                          alt_en="A pack of Robusta coffee")
+        factories.illustrate(product, live_app.config["MEDIA_DIR"], "ca-phe")
         factories.staff(coop, email="variants.staff@example.vn")
         db.session.commit()
         yield product.slug

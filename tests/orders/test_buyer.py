@@ -211,7 +211,7 @@ def test_order_page_shows_address_payment_parcels_and_tracking(client, make):
     assert 'href="https://donhang.ghn.vn/?order_code=GY8H6K7D"' in page
     assert 'rel="noopener noreferrer"' in page
     en = client.get(f"/en/orders/link/{token}").get_data(as_text=True)
-    assert "Cash on delivery" in en and "Hoan Kiem" in en
+    assert "Cash on delivery" in en and "Hoàn Kiếm Ward" in en
 
 
 def test_payment_states(make):

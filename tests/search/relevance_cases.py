@@ -102,11 +102,12 @@ NEW_CASES = [
     ("chanh leo", "vi", {}, {"name_vi": "Chanh dây"}),
     ("brown rice", "vi", {}, {"name_vi": "Gạo lứt"}),
     # English search finds products that have no English text, through their Vietnamese names
-    ("honey quân vương 1 lít", "en", {}, {"name_vi": "Mật ong rừng Quân Vương 1 lít"}),
+    ("honey quân vương 1 lít", "en", {}, {"name_vi": "Mật ong rừng Quân Vương", "text": "1 lít"}),
     ("durian ri6 quảng phú", "en", {}, {"name_vi": "Sầu riêng Ri6 Quảng Phú"}),
     ("clean rice thái hải", "en", {}, {"cooperative_name": "Thái Hải", "category_slug": "gao"}),
     ("tea tân cương 200g", "en", {}, {"category_slug": "che-tra", "text": "200 g"}),
-    ("macadamia việt farm 1kg", "en", {}, {"name_vi": "Mắc ca nứt vỏ sấy Việt Farm 1 kg"}),
+    ("macadamia việt farm 1kg", "en", {}, {"name_vi": "Mắc ca nứt vỏ sấy Việt Farm",
+                                           "text": "1 kg"}),
     ("pepper rừng lạnh", "en", {}, {"name_vi": "Hồ tiêu đen Rừng Lạnh"}),
     # Units and sizes, written together, apart, in kg or g, with a decimal comma
     ("500g", "vi", {}, {"text": "500 g"}),

@@ -85,4 +85,4 @@ def test_ocop_badges_on_result_cards(client, make, app_backend):
     indexer.drain()
     html = client.get("/en/search?q=honey+ocop").get_data(as_text=True)
     card = html.split('class="search-results"')[1]
-    assert "Coffee blossom honey" in card and 'class="badges"' in card
+    assert "Coffee blossom honey" in card and 'class="ocop-badge' in card

@@ -32,6 +32,7 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "ocop/_history.html": "a certificate's history, included by ocop/detail.html",
     "prices/_macros.html": "chart macros, imported by the price pages",
     "storefront/_seo.html": "canonical and hreflang links, included by public pages",
+    "prices/_stale.html": "the out-of-date series table, included by the desk and the import page",
     "reviews/_stars.html": "star and rating macros, imported by cards and product pages",
     "reviews/_product_reviews.html": "the reviews section, included by the product page",
     "storefront/_translation.html": "the 'shown in Vietnamese' notice, imported by public pages",
