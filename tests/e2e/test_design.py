@@ -144,7 +144,12 @@ def test_pages_fit_a_phone_and_screenshots(live_server, page, showcase, lang):
                 expect(page.locator(".related .product-card")).to_have_count(2)
             # Load every lazy image so the full-page screenshot shows them.
             page.evaluate("for (const i of document.images) i.loading = 'eager'")
-            page.wait_for_function("[...document.images].every(i => i.complete)")
+            # Polled from here: wait_for_function evaluates its predicate in the page, which
+            # the Content-Security-Policy (no 'unsafe-eval') may refuse.
+            for _ in range(200):
+                if page.evaluate("[...document.images].every(i => i.complete)"):
+                    break
+                page.wait_for_timeout(50)
             if width == 390:
                 assert page.evaluate("document.scrollingElement.scrollWidth") <= 390, (name, lang)
             doc_screenshot(page, f"{name}-{lang}-{width}", width=width)
