@@ -463,6 +463,9 @@ def _daily_rows(conn, where) -> list[dict]:
     return list(groups.values())
 
 
+DAILY_LOCK_SPACE = 0x0D41  # first key of refresh_daily's advisory locks (the second: a cooperative)
+
+
 def refresh_daily(keys, connection=None) -> None:
     """Rebuild the daily rows of these (day, cooperative) pairs from department_sales and the
     order lines (department_sales must be up to date for them)."""
@@ -471,7 +474,13 @@ def refresh_daily(keys, connection=None) -> None:
     by_coop: dict[int, set] = {}
     for day, coop_id in keys:
         by_coop.setdefault(int(coop_id), set()).add(_day(day))
-    for coop_id, days in by_coop.items():
+    for coop_id, days in sorted(by_coop.items()):
+        if conn.dialect.name == "postgresql":
+            # Two checkouts from one cooperative on one day rebuild the same rows: under READ
+            # COMMITTED both would delete, then both insert (a unique violation). One at a
+            # time per cooperative, until the transaction ends; taken in id order.
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:space, :coop)"),
+                         {"space": DAILY_LOCK_SPACE, "coop": coop_id})
         days = sorted(days)
         for start in range(0, len(days), 500):
             chunk = days[start:start + 500]
