@@ -99,6 +99,11 @@ def screenshot(page, name: str, width: int | None = None) -> Path:
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
+def fits(page, width: int) -> None:
+    """The page is no wider than the viewport: nothing scrolls sideways."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "page overflows"
+
+
 def doc_screenshot(page, name: str, width: int | None = None) -> Path:
     """A screenshot for the docs: saved like `screenshot`, and copied to docs/screenshots/
     when MARKET_DOC_SCREENSHOTS=1 (the committed images change only when asked)."""

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from market.orders import links, services
 from tests import factories
-from tests.e2e.conftest import doc_screenshot
+from tests.e2e.conftest import doc_screenshot, fits
 
 SIZES = [(lang, width) for lang in ("vi", "en") for width in (390, 1280)]
 
@@ -50,10 +50,6 @@ def shop(live_app):
         db.session.remove()
 
 
-def _fits(page, width):
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "page overflows"
-
-
 @pytest.mark.parametrize("lang, width", SIZES)
 def test_buyer_pages(live_server, chromium, shop, lang, width):
     context = chromium.new_context(viewport={"width": width, "height": 900},
@@ -66,7 +62,7 @@ def test_buyer_pages(live_server, chromium, shop, lang, width):
     link = page.locator(".tracking-link")
     expect(link).to_have_attribute("href", "https://donhang.ghn.vn/?order_code=GY8H6K7D")
     expect(page.locator(".parcel")).to_have_count(2)
-    _fits(page, width)
+    fits(page, width)
     doc_screenshot(page, f"buyer-order-{lang}-{width}")
 
     for slug, quantity in zip(shop["slugs"], (2, 1, 1)):
@@ -78,7 +74,7 @@ def test_buyer_pages(live_server, chromium, shop, lang, width):
     for button in page.locator(".cart-line .step").all():
         box = button.bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44
-    _fits(page, width)
+    fits(page, width)
     doc_screenshot(page, f"buyer-cart-{lang}-{width}")
 
     page.goto(f"{live_server}/{lang}/checkout")
@@ -87,6 +83,6 @@ def test_buyer_pages(live_server, chromium, shop, lang, width):
     page.locator("#phone").fill("0912 345 678")
     page.locator("#province_code").select_option("66")
     expect(page.locator("[data-shipping-total]")).not_to_have_text("—")
-    _fits(page, width)
+    fits(page, width)
     doc_screenshot(page, f"buyer-checkout-{lang}-{width}")
     context.close()

@@ -21,7 +21,7 @@ from market.reviews import services as reviews
 from market.reviews.demo import _cover, _logo
 from market.vendors import services as vendors
 from tests import factories
-from tests.e2e.conftest import doc_screenshot, sign_in
+from tests.e2e.conftest import doc_screenshot, fits, sign_in
 from tests.ocop import util as ocop_util
 
 SIZES = [(lang, width) for lang in ("vi", "en") for width in (390, 1280)]
@@ -89,10 +89,6 @@ def shop(live_app):
         db.session.remove()
 
 
-def _fits(page, width):
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "page overflows"
-
-
 def _png(tmp_path) -> str:
     from PIL import Image
 
@@ -140,12 +136,12 @@ def test_cooperative_and_product_pages(live_server, chromium, shop, lang, width)
     expect(page.locator(".coop-cover")).to_be_visible()
     expect(page.locator(".cert-products li")).to_have_count(2)
     expect(page.locator(".coop-contact")).to_contain_text("02623851234")
-    _fits(page, width)
+    fits(page, width)
     doc_screenshot(page, f"cooperative-page-{lang}-{width}")
 
     page.goto(f"{live_server}/{lang}/p/{shop['product']}")
     expect(page.locator(".review .verified").first).to_be_visible()
     expect(page.locator(".review-reply")).to_contain_text("Cảm ơn chị Lan")
-    _fits(page, width)
+    fits(page, width)
     doc_screenshot(page, f"product-reviews-{lang}-{width}")
     context.close()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from market.search import indexer
 from tests import factories
-from tests.e2e.conftest import doc_screenshot
+from tests.e2e.conftest import doc_screenshot, fits
 
 SIZES = [(lang, width) for lang in ("vi", "en") for width in (390, 1280)]
 
@@ -47,10 +47,6 @@ def catalogue(live_app):
         db.session.remove()
 
 
-def _fits(page, width):
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "page overflows"
-
-
 @pytest.mark.parametrize("lang, width", SIZES)
 def test_search_results_page(live_server, chromium, catalogue, lang, width):
     context = chromium.new_context(viewport={"width": width, "height": 900},
@@ -79,7 +75,7 @@ def test_search_results_page(live_server, chromium, catalogue, lang, width):
     else:
         expect(summary).to_be_hidden()
         expect(sort).to_be_visible()  # beside the results, no click needed
-    _fits(page, width)
+    fits(page, width)
     doc_screenshot(page, f"search-{lang}-{width}")
 
     if lang == "en":
@@ -91,6 +87,6 @@ def test_search_results_page(live_server, chromium, catalogue, lang, width):
             "Shown in Vietnamese: not translated yet.")
         expect(page.locator("h1")).to_have_attribute("lang", "vi")
         expect(page.locator('link[rel=alternate][hreflang="en"]')).to_have_count(0)
-        _fits(page, width)
+        fits(page, width)
         doc_screenshot(page, f"product-untranslated-en-{width}")
     context.close()

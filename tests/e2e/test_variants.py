@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.conftest import doc_screenshot, sign_in
+from tests.e2e.conftest import doc_screenshot, fits, sign_in
 
 SIZES = [
     {"label_vi": "Gói 250 g", "label_en": "250 g pack", "sku": "EA-RB-250", "price": 95_000,
@@ -39,10 +39,6 @@ def coffee(live_app):
         db.session.commit()
         yield product.slug
         db.session.remove()
-
-
-def _fits(page, width):
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "page overflows"
 
 
 def test_choose_a_size_then_the_cart_and_the_order_show_it(live_server, page, coffee):
@@ -98,7 +94,7 @@ def test_picker_screenshots(live_server, chromium, coffee, lang, width):
     page.goto(f"{live_server}/{lang}/p/{coffee}")
     expect(page.locator(".variant-option")).to_have_count(3)
     page.locator(".variant-option input").nth(1).check()
-    _fits(page, width)
+    fits(page, width)
     doc_screenshot(page, f"product-variants-{lang}-{width}")
     context.close()
 
@@ -115,6 +111,6 @@ def test_vendor_form_with_variant_rows(live_server, chromium, coffee, lang, widt
     expect(page.locator(".variant-row")).to_have_count(3)
     page.locator("button[name=add_variant]").click()       # no JavaScript involved
     expect(page.locator(".variant-row")).to_have_count(4)
-    _fits(page, width)
+    fits(page, width)
     doc_screenshot(page, f"coop-product-variants-{lang}-{width}")
     context.close()
