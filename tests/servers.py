@@ -24,7 +24,12 @@ def side_database_url(tmp_root: Path, suffix: str) -> str:
     if not url:
         return f"sqlite:///{tmp_root / f'{suffix}.db'}"
     parsed = sa.engine.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    # Under xdist each worker needs its own (two workers' live servers once shared one
+    # `_e2e` database and dropped each other's schema mid-test).
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     name = f"{parsed.database}_{suffix}"
+    if worker and suffix != worker:
+        name = f"{name}_{worker}"
     admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
