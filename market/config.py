@@ -71,6 +71,7 @@ def load_config(overrides: dict | None = None) -> dict:
                           if h.strip()] or None,
         # Sign-ins idle this long end; "remember me" lasts as long at most.
         "SESSION_IDLE_DAYS": int(_env("SESSION_IDLE_DAYS", "30")),
+        "PASSWORD_HASH_PROFILE": _env("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Display-only conversion for foreign buyers; the rate carries its date.

@@ -30,6 +30,12 @@ def _test_database_url(tmp: Path) -> str:
     return url if url else f"sqlite:///{tmp / 'test.db'}"
 
 
+def examples(n: int) -> int:
+    """Hypothesis examples for a stateful test: n, times TEST_DEPTH (default 1) for a deeper
+    run such as `TEST_DEPTH=4 make test`; the default keeps `make test` within its time."""
+    return max(1, round(n * float(os.environ.get("TEST_DEPTH", "1"))))
+
+
 def reset_database(app) -> None:
     """Empty the database and build the schema with `alembic upgrade` from nothing."""
     with app.app_context():

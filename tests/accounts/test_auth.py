@@ -14,6 +14,20 @@ def test_passwords_are_stored_as_argon2_hashes(make):
     assert make.PASSWORD not in user.password_hash
 
 
+def test_production_hashes_with_rfc_9106_parameters(monkeypatch, app, make):
+    """The suite runs on argon2-cffi's CHEAPEST profile (tests/__init__.py); production does
+    not, and a hash made under another profile is upgraded at the next sign-in."""
+    from market.config import load_config
+
+    monkeypatch.delenv("MARKET_PASSWORD_HASH_PROFILE")
+    assert load_config()["PASSWORD_HASH_PROFILE"] == "RFC_9106_LOW_MEMORY"
+    user = make.user()
+    assert "$m=8,t=1,p=1$" in user.password_hash  # the test profile
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")
+    assert services.authenticate(user.email, make.PASSWORD) == user
+    assert "$m=65536,t=3,p=4$" in user.password_hash
+
+
 def test_authenticate(make):
     user = make.user(email="Mai@Example.vn")
     assert user.email == "mai@example.vn"

@@ -27,7 +27,7 @@ from market.ocop.models import OcopCertificate
 from market.orders import ledger, services
 from market.orders.models import Dispute, LedgerEntry, VendorOrder
 from tests import factories
-from tests.conftest import rolled_back_session
+from tests.conftest import examples, rolled_back_session
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 YEAR = department.Period("year", date(2026, 1, 1), date(2026, 12, 31))
@@ -255,7 +255,7 @@ def test_summary_equals_direct_computation(app, monkeypatch):
     monkeypatch.setattr(accounts, "hash_password", lambda password: hashed, raising=False)
     Summary.app = app
     run_state_machine_as_test(Summary, settings=settings(
-        max_examples=20, stateful_step_count=15, deadline=None,
+        max_examples=examples(8), stateful_step_count=15, deadline=None,
         suppress_health_check=list(HealthCheck)))
 
 

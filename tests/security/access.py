@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -335,3 +336,34 @@ def signed_out(response) -> bool:
     return response.status_code == 302 and "/account/login" in response.headers["Location"]
 
 
+
+
+_WRITE = re.compile(r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)"
+                    r"\s+\"?(\w+)", re.IGNORECASE)
+
+
+class WriteWatch:
+    """Notes whether any statement that can change a table fingerprint() reads was sent while
+    active. When none was, the database cannot have changed and the fingerprint (a read of
+    every table) can be skipped: the authorisation matrix posts to every route as every role."""
+
+    def __init__(self):
+        self.wrote = False
+
+    def _seen(self, conn, cursor, statement, parameters, context, executemany):
+        match = _WRITE.match(statement)
+        if match is None:
+            # WITH ... INSERT and the like: count as a write unless it is plainly a read
+            self.wrote |= not statement.lstrip()[:6].upper() in ("SELECT", "SAVEPO", "RELEAS",
+                                                                "ROLLBA", "PRAGMA", "BEGIN",
+                                                                "COMMIT", "SET ", "SHOW ")
+            return
+        table = match.group(1).lower()
+        self.wrote |= not ("session" in table or table == "search_outbox")
+
+    def __enter__(self):
+        sa.event.listen(db.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(db.engine, "before_cursor_execute", self._seen)

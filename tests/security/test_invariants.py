@@ -39,7 +39,7 @@ from market.payments import services as payments
 from market.payments.models import Payment, Refund
 from market.payments.stripe_gateway import StripeGateway
 from tests import factories
-from tests.conftest import rolled_back_session
+from tests.conftest import examples, rolled_back_session
 from tests.security.invariants import stock_problems
 from tests.servers import free_port
 from tests.stripe_fakes import (
@@ -361,7 +361,7 @@ def test_money_and_stock_invariants_hold_under_random_sequences(app, monkeypatch
     Market.app, Market.client, Market.fake = app, app.test_client(), fake
     try:
         run_state_machine_as_test(Market, settings=settings(
-            max_examples=30, stateful_step_count=20, deadline=None,
+            max_examples=examples(10), stateful_step_count=20, deadline=None,
             suppress_health_check=list(HealthCheck)))
     finally:
         fake.close()
