@@ -29,14 +29,14 @@ def test_full_cycle_with_partial_refund(make, delivered):
 
 
 def test_full_refund_moves_the_order_to_refunded(make, delivered):
-    vo, staff, buyer = delivered
+    vo, _staff, buyer = delivered
     dispute = disputes.open_dispute(vo, buyer, "Sản phẩm không đúng mô tả.")
     disputes.decide(dispute, make.user(Role.ADMIN), "full_refund")
     assert vo.status == "refunded" and ledger.balance(vo.cooperative_id) == 0
 
 
 def test_rules(make, delivered):
-    vo, staff, buyer = delivered
+    vo, _staff, buyer = delivered
     with pytest.raises(NotFound):
         disputes.open_dispute(vo, make.user(), "Không phải đơn của tôi nhưng vẫn mở.")
     with pytest.raises(ValidationError):
@@ -61,7 +61,7 @@ def test_rules(make, delivered):
 def test_dispute_through_the_pages(client, make, delivered):
     from tests.conftest import login
 
-    vo, staff, buyer = delivered
+    vo, _staff, buyer = delivered
     login(client, buyer)
     page = client.get(f"/vi/orders/{vo.order.public_id}").get_data(as_text=True)
     assert "Gửi khiếu nại" in page

@@ -39,7 +39,7 @@ def test_cod_pipeline_records_every_step_and_the_cash_at_delivery(make, setup):
 
 
 def test_each_transition_only_for_its_actor(make, setup):
-    coop, staff, buyer, product = setup
+    _coop, staff, buyer, product = setup
     vo = make.order([(product, 1)], method="vietqr", buyer=buyer).vendor_orders[0]
     with pytest.raises(DomainError) as exc:
         services.transition(vo, "packed", actor=staff)  # not paid yet
@@ -55,7 +55,7 @@ def test_each_transition_only_for_its_actor(make, setup):
 
 
 def test_vietqr_transfer_confirmed_by_reference_pays_every_part(make, setup):
-    coop, staff, buyer, product = setup
+    coop, staff, _buyer, product = setup
     admin = make.user(Role.ADMIN)
     other = make.product(make.cooperative(), price=50_000)
     order = make.order([(product, 1), (other, 2)], method="vietqr")
@@ -70,7 +70,7 @@ def test_vietqr_transfer_confirmed_by_reference_pays_every_part(make, setup):
 
 
 def test_refund_reverses_the_ledger_and_returns_unshipped_stock(make, setup):
-    coop, staff, buyer, product = setup
+    coop, _staff, _buyer, product = setup
     admin = make.user(Role.ADMIN)
     vo = make.order([(product, 2)], method="vietqr").vendor_orders[0]
     services.mark_order_paid(vo.order, actor=admin, note="transfer")
@@ -82,7 +82,7 @@ def test_refund_reverses_the_ledger_and_returns_unshipped_stock(make, setup):
 
 
 def test_payouts_never_exceed_the_balance(make, setup):
-    coop, staff, buyer, product = setup
+    coop, _staff, _buyer, product = setup
     admin = make.user(Role.ADMIN)
     vo = make.order([(product, 1)], method="vietqr").vendor_orders[0]
     services.mark_order_paid(vo.order, actor=admin, note="transfer")
@@ -95,7 +95,7 @@ def test_payouts_never_exceed_the_balance(make, setup):
 
 
 def test_vendor_order_queries_are_scoped_to_the_cooperative(make, setup):
-    coop, staff, buyer, product = setup
+    coop, _staff, _buyer, product = setup
     other = make.cooperative()
     mine = make.order([(product, 1)]).vendor_orders[0]
     make.order([(make.product(other), 1)])
@@ -107,7 +107,7 @@ def test_vendor_order_queries_are_scoped_to_the_cooperative(make, setup):
 def test_payout_pages(client, make, setup):
     from tests.conftest import login
 
-    coop, staff, buyer, product = setup
+    coop, staff, _buyer, product = setup
     admin = make.user(Role.ADMIN)
     vo = make.order([(product, 1)], method="vietqr").vendor_orders[0]
     services.mark_order_paid(vo.order, actor=admin, note="transfer")

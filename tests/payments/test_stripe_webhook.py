@@ -32,7 +32,7 @@ def completed(order, event_id="evt_1"):
 
 
 def test_completed_marks_paid_once_even_when_replayed(client, card_order):
-    order, payment, product = card_order
+    order, payment, _product = card_order
     body, headers = signed(completed(order))
     first = client.post("/payments/stripe/webhook", data=body, headers=headers)
     assert first.get_json()["outcome"] == "paid"
@@ -46,7 +46,7 @@ def test_completed_marks_paid_once_even_when_replayed(client, card_order):
 
 
 def test_a_second_event_for_the_same_session_changes_nothing(client, card_order):
-    order, payment, _ = card_order
+    order, _payment, _ = card_order
     for event_id in ("evt_a", "evt_b"):
         body, headers = signed(completed(order, event_id))
         client.post("/payments/stripe/webhook", data=body, headers=headers)
