@@ -168,7 +168,11 @@ CIRCULAR_02_FIELDS = (
 OPTIONAL_FIELDS = {"trademark", "shelf_life"}  # "where any"
 
 
-def national_record(page: TracePage, image_urls: list[str]) -> dict:
+def image_urls(lot: Lot) -> list[str]:
+    return [absolute_url_for("media", filename=image.filename) for image in lot.product.images]
+
+
+def national_record(page: TracePage) -> dict:
     """One lot in the shape the National Traceability Portal (truyxuatnguongoc.gov.vn)
     takes from connected systems: GS1 identifiers, the producer, and one entry per stage."""
     lot = page.lot
@@ -191,7 +195,7 @@ def national_record(page: TracePage, image_urls: list[str]) -> dict:
     return {
         "product_name": lot.product.name("vi"),
         "product_name_en": lot.product.name("en"),
-        "images": image_urls,
+        "images": image_urls(lot),
         "producer_name": coop.name,
         "producer_address": address,
         "producer_tax_code": coop.registration_code,

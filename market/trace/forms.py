@@ -7,8 +7,8 @@ from market.forms import FlaskForm
 
 
 class LotForm(FlaskForm):
-    variant_id = SelectField(_l("Product"), choices=[])
-    kind = SelectField(_l("Kind of lot"), choices=[])
+    variant_id = SelectField(_l("Product"), choices=[], validate_choice=False)
+    kind = SelectField(_l("Kind of lot"), choices=[], validate_choice=False)
     quantity = StringField(_l("Quantity"))
     unit = StringField(_l("Unit"), default="kg",
                        description=_l("kg for a harvest; for packed units, the pack (gói, túi)."))
@@ -21,9 +21,9 @@ class LotForm(FlaskForm):
 
 
 class EventForm(FlaskForm):
-    kind = SelectField(_l("What happened"), choices=[])
+    kind = SelectField(_l("What happened"), choices=[], validate_choice=False)
     occurred_on = StringField(_l("Date"), render_kw={"type": "date"})
-    step = SelectField(_l("Step or input"), choices=[])
+    step = SelectField(_l("Step or input"), choices=[], validate_choice=False)
     place = StringField(_l("Place"))
     place_code = StringField(_l("Location code"),
                              description=_l("GLN or the commune code, if you have one"))
@@ -31,7 +31,7 @@ class EventForm(FlaskForm):
     input_name = StringField(_l("Product used (fertiliser, pesticide)"))
     dose = StringField(_l("Dose"))
     phi_days = StringField(_l("Pre-harvest interval (days)"))
-    scheme = SelectField(_l("Certification"), choices=[])
+    scheme = SelectField(_l("Certification"), choices=[], validate_choice=False)
     number = StringField(_l("Certificate number"))
     issuer = StringField(_l("Issued by"))
     valid_until = StringField(_l("Valid until"), render_kw={"type": "date"})

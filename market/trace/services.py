@@ -142,7 +142,11 @@ def _variant_of(coop_id: int, variant_id, errors: Collector, field="variant_id")
 
 
 def create_lot(user, data: dict) -> Lot:
-    coop = vendors.own_cooperative(user)
+    return create_lot_for(vendors.own_cooperative(user), data)
+
+
+def create_lot_for(coop, data: dict) -> Lot:
+    """A new lot of the cooperative's product (the caller checked who may)."""
     errors = Collector()
     product = None
     variant = _variant_of(coop.id, data.get("variant_id"), errors)
@@ -209,7 +213,10 @@ def append(lot: Lot, kind: str, *, occurred_at, user=None, place="", place_code=
 
 def record_event(user, code: str, data: dict, *, photos=()) -> LotEvent:
     """Staff record what happened to their lot; nothing already recorded changes."""
-    lot = own_lot(user, code)
+    return record_on(own_lot(user, code), data, user=user, photos=photos)
+
+
+def record_on(lot: Lot, data: dict, *, user=None, photos=()) -> LotEvent:
     errors = Collector()
     kind = data.get("kind")
     if kind not in RECORDABLE:
@@ -263,7 +270,10 @@ def split(user, code: str, parts: list[dict], *, on: date | None = None) -> list
     """One lot into several (a harvest lot into packed lots): each part names its quantity
     taken from the parent (in the parent's unit), and the new lot's own quantity, unit and
     variant. The parent keeps what is left."""
-    parent = own_lot(user, code)
+    return split_lot(own_lot(user, code), parts, user=user, on=on)
+
+
+def split_lot(parent: Lot, parts: list[dict], *, user=None, on: date | None = None) -> list[Lot]:
     if parent.recalled:
         raise ValidationError({"parts": _l("A recalled lot cannot be split.")})
     errors = Collector()

@@ -26,7 +26,7 @@ from market.i18n import LOCALES, current_lang
 from market.parsing import parse_int
 from market.trace import export, services, transfer
 from market.trace.forms import EventForm, ImportForm, LotForm, RecallForm
-from market.urls import absolute_url_for, public_base_url
+from market.urls import absolute_url_for
 from market.vendors import services as vendors
 
 bp = Blueprint("trace", __name__, template_folder="templates")
@@ -42,18 +42,13 @@ def _labels():
             "trace_lot_kind_labels": services.LOT_KIND_LABELS, "format_date": format_date}
 
 
-def _images(lot) -> list[str]:
-    base = public_base_url() + url_for("media", filename="x")[:-1]
-    return [base + image.filename for image in lot.product.images]
-
-
 # --- public ---------------------------------------------------------------------------------
 
 @bp.get("/<lang:lang>/trace/<code>")
 def lot_page(code):
     lot = services.public_lot(code)
     page = services.trace_page(lot)
-    record = export.national_record(page, _images(lot))
+    record = export.national_record(page)
     seo = {"alternates": {lang: absolute_url_for("trace.lot_page", lang=lang, code=lot.code)
                           for lang in LOCALES}}
     seo["canonical"] = seo["alternates"][current_lang()]
