@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from market.accounts.models import Role
+from market.accounts.models import Role, User
 from market.catalog import services as catalog
 from market.catalog.models import Product, ProductVariant
 from market.dbtypes import utcnow
@@ -549,6 +549,7 @@ def recall(user, code: str, reason: str, *, trace_url) -> RecallResult:
 def _email_buyers(lots: list[Lot], reason: str, trace_url) -> int:
     from market.notifications.services import enqueue
     from market.orders.models import OrderLine
+    from market.orders.services import line_vendor_order
 
     ids = [lot.id for lot in lots]
     rows = db.session.execute(db.select(OrderLine, OrderLineLot.lot_id)
@@ -557,13 +558,15 @@ def _email_buyers(lots: list[Lot], reason: str, trace_url) -> int:
     by_id = {lot.id: lot for lot in lots}
     sent = set()
     for line, lot_id in rows:
-        order = line.vendor_order.order
+        order = line_vendor_order(line).order
         key = (order.email, lot_id)
         if key in sent:
             continue
         sent.add(key)
         lot = by_id[lot_id]
-        locale = order.locale if order.locale in ("vi", "en") else "vi"
+        buyer = db.session.get(User, order.buyer_id) if order.buyer_id else None
+        locale = buyer.locale if buyer is not None and buyer.locale else order.locale
+        locale = locale if locale in ("vi", "en") else "vi"
         with force_locale(locale):
             link = trace_url(lot, locale)
         enqueue(order.email, locale,

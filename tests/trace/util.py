@@ -11,7 +11,10 @@ GTIN = GTIN_BODY + ean.calc_check_digit(GTIN_BODY)
 
 
 def coffee(make, stock=(500, 300)):
-    coop = make.cooperative()
+    from market.geo import services as geo
+
+    coop = make.cooperative(commune_code=geo.communes(make.DAK_LAK)[0].code,
+                            address="Buôn Ea Kmat")
     staff = make.staff(coop)
     product = make.product(coop, variants=[
         {"label_vi": "Gói 250 g", "label_en": "250 g bag", "price": 90_000, "stock": stock[0],
