@@ -32,7 +32,7 @@ def _two_packed_lots(make):
 
 
 def test_recall_removes_exactly_the_recalled_lots_remaining_units(make):
-    coop, staff, product, older, newer, other = _two_packed_lots(make)
+    _coop, staff, product, older, newer, other = _two_packed_lots(make)
     a, b = product.variants
     buyer = make.user(locale="en")
     sold = make.order([(product, 5)], buyer=buyer, email=buyer.email)
@@ -69,7 +69,7 @@ def test_recall_removes_exactly_the_recalled_lots_remaining_units(make):
 
 
 def test_a_recalled_harvest_lot_recalls_what_was_made_from_it(make):
-    coop, staff, product, older, newer, other = _two_packed_lots(make)
+    _coop, staff, product, older, newer, other = _two_packed_lots(make)
     parent = services.parents(older)[0]
     result = services.recall(staff, parent.code, "Dư lượng thuốc vượt ngưỡng",
                              trace_url=export.trace_url)
@@ -82,7 +82,7 @@ def test_a_recalled_harvest_lot_recalls_what_was_made_from_it(make):
 
 
 def test_who_may_recall(client, make):
-    coop, staff, product, older, *_ = _two_packed_lots(make)
+    coop, _staff, _product, older, *_ = _two_packed_lots(make)
     outsider_officer = make.officer(province_code=1)
     with pytest.raises(PermissionDenied):
         services.recall(outsider_officer, older.code, "x", trace_url=export.trace_url)
