@@ -10,7 +10,7 @@ import segno
 
 from market.geo import services as geo
 from market.trace.models import Lot
-from market.trace.services import SCHEME_LABELS, TracePage, gtin14
+from market.trace.services import SCHEME_LABELS, TracePage, children, gtin14, public_lot
 from market.urls import absolute_url_for, public_base_url
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -131,16 +131,12 @@ def _event(entry, codes: dict) -> dict:
 def epcis_document(page: TracePage, now) -> dict:
     """The lot's whole history (its ancestors' events too) as an EPCISDocument."""
     codes = {lot.code: lot for lot in page.lots}
-    from market.trace.services import children
-
     for child in children(page.lot):
         codes.setdefault(child.code, child)
-    for entry in page.timeline:
+    for entry in page.timeline:  # the other lots a split made, named by its outputs
         for key in ("children", "from"):
             for item in entry.details.get(key) or []:
                 if item["code"] not in codes:
-                    from market.trace.services import public_lot
-
                     codes[item["code"]] = public_lot(item["code"])
     return {
         "@context": [EPCIS_CONTEXT, {"htx": f"{public_base_url()}/ns/trace#"}],

@@ -285,7 +285,8 @@ def split_lot(parent: Lot, parts: list[dict], *, user=None, on: date | None = No
                               f"parts-{i}-variant_id")
         if variant is not None and variant.product_id != parent.product_id:
             errors.add(f"parts-{i}-variant_id", _l("Choose an option of the same product."))
-        clean.append((taken, quantity, variant, part))
+        best_before = _parse_date(part.get("best_before"), errors, f"parts-{i}-best_before")
+        clean.append((taken, quantity, variant, {**part, "best_before": best_before}))
     if not clean:
         errors.add("parts", _l("Add at least one part."))
     if sum(c[0] or 0 for c in clean) > parent.quantity:
@@ -299,10 +300,9 @@ def split_lot(parent: Lot, parts: list[dict], *, user=None, on: date | None = No
                     product_id=parent.product_id,
                     variant_id=variant.id if variant else None,
                     kind="packed" if variant else "bulk", quantity=quantity,
-                    unit=clean_line(part.get("unit") or (variant and "unit") or parent.unit, 20),
-                    produced_on=day, best_before=_parse_date(part.get("best_before"),
-                                                             Collector(), "x")
-                    or parent.best_before,
+                    unit=clean_line(part.get("unit") or (variant.product.unit if variant
+                                                         else parent.unit), 20),
+                    produced_on=day, best_before=part["best_before"] or parent.best_before,
                     commune_code=parent.commune_code, area=parent.area, farms=parent.farms,
                     standards=parent.standards)
         db.session.add(child)
