@@ -3,6 +3,7 @@ import click
 from flask import current_app
 
 from market.prices import cli as prices_cli
+from market.trace import cli as trace_cli
 
 
 def init_app(app) -> None:
@@ -12,6 +13,7 @@ def init_app(app) -> None:
     app.cli.add_command(send_mail)
     app.cli.add_command(ocop_expire)
     prices_cli.init_app(app)
+    trace_cli.init_app(app)
     app.cli.add_command(reindex)
     app.cli.add_command(search_worker)
     app.cli.add_command(worker)

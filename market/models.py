@@ -10,4 +10,5 @@ from market.payments import models as payments  # noqa: F401
 from market.prices import models as prices  # noqa: F401
 from market.reviews import models as reviews  # noqa: F401
 from market.search import models as search  # noqa: F401
+from market.trace import models as trace  # noqa: F401
 from market.vendors import models as vendors  # noqa: F401

@@ -28,7 +28,7 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 25_000_000
 MAX_SIDE = 3000  # stored images are scaled down to this; nobody needs more on a product page
 # The only folders /media/ serves; everything else there (old private files) is refused.
-PUBLIC_MEDIA_DIRS = ("products", "demo", "reviews", "cooperatives")
+PUBLIC_MEDIA_DIRS = ("products", "demo", "reviews", "cooperatives", "trace")
 PRIVATE_SUBDIRS = ("ocop", "disputes")
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 THUMBNAIL_SIZES = {"thumb": (320, 320), "medium": (960, 960)}

@@ -33,11 +33,13 @@ def init_app(app) -> None:
     from market.reviews.views import bp as reviews_bp
     from market.storefront.views import bp as storefront_bp
     from market.storefront.views import seo_bp
+    from market.trace.views import bp as trace_bp
+    from market.trace.views import vendor_bp as trace_vendor_bp
     from market.vendors.views import bp as vendors_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
                       orders_api_bp, payments_bp, prices_bp, prices_api_bp, notifications_bp,
-                      reviews_bp):
+                      reviews_bp, trace_bp, trace_vendor_bp):
         app.register_blueprint(blueprint)
 
     from market import department, search

@@ -29,7 +29,28 @@ def test_demo_seed_is_rich_and_idempotent(ctx, tmp_path):
 
     again = seed(str(tmp_path))
     assert again == {"cooperatives": 0, "products": 0, "users": 0, "categories": 0,
-                     "registry entries": 0, "department orders": 0, "reviews": 0}
+                     "registry entries": 0, "department orders": 0, "reviews": 0, "lots": 0}
+    assert first["lots"] == 5  # coffee and pepper harvest lots and their packed lots
+    _demo_lots_are_complete_and_one_is_altered()
     assert first["reviews"] >= 5  # delivered demo orders, reviewed in vi and en
     assert first["department orders"] >= 100 and first["registry entries"] >= 10
     assert _count(Product) == first["products"]
+
+
+def _demo_lots_are_complete_and_one_is_altered():
+    """Every demo lot carries the Circular 02/2024/TT-BKHCN fields; the pepper harvest lot's
+    altered record shows on its page and on the page of the lot packed from it."""
+    from market.trace import export
+    from market.trace import services as trace
+    from market.trace.demo import PEPPER
+    from market.trace.models import Lot
+
+    lots = db.session.scalars(db.select(Lot).order_by(Lot.id)).all()
+    assert len(lots) == 5
+    for lot in lots:
+        record = export.national_record(trace.trace_page(lot))
+        assert export.missing_fields(record) == [], lot.code
+        assert len(record["stages"]) >= 2 and record["images"], lot.code
+    altered = {lot.product.name("vi") for lot in lots if not trace.trace_page(lot).intact}
+    assert altered == {next(lot.product.name("vi") for lot in lots
+                            if lot.product.name("vi").startswith(PEPPER[1]))}

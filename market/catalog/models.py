@@ -197,12 +197,12 @@ class StockMovement(db.Model):
         sa.ForeignKey("product_variants.id", ondelete="CASCADE"), index=True
     )
     delta: Mapped[int] = mapped_column(sa.Integer)
-    reason: Mapped[str] = mapped_column(sa.String(20))  # initial, edit, import, count
+    reason: Mapped[str] = mapped_column(sa.String(20))  # initial, edit, import, count, recall
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        sa.CheckConstraint("reason IN ('initial', 'edit', 'import', 'count')",
+        sa.CheckConstraint("reason IN ('initial', 'edit', 'import', 'count', 'recall')",
                            name="reason_known"),
     )
 

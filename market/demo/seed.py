@@ -151,6 +151,9 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
     from market.department.demo import seed as seed_department
 
     counts.update(seed_department())  # Đắk Lắk's register and a year of invented orders
+    from market.trace.demo import seed as seed_trace
+
+    counts["lots"] = seed_trace()  # coffee and pepper lots with full histories, one altered
     db.session.commit()
     return counts
 

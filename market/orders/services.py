@@ -460,6 +460,10 @@ def transition(vendor_order: VendorOrder, to_status, *, actor=None, system: bool
         to_status=to.value, note=note[:300], at=now,
     ))
     db.session.flush()
+    if to in (S.PACKED, S.SHIPPED):
+        from market.trace import services as trace  # which lot each unit ships from
+
+        trace.allocate(vendor_order)
     if to in (S.PAID, S.SHIPPED, S.DELIVERED):
         _notify(vendor_order.order, to.value, vendor_order)
     if to == S.PAID:

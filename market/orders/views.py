@@ -32,6 +32,7 @@ from market.payments import services as payments
 from market.payments import transfers, vietqr
 from market.payments.views import bank_account, gateway
 from market.reviews import services as reviews
+from market.trace import services as trace
 from market.uploads import send_private
 from market.urls import absolute_url_for, with_query
 from market.vendors import services as vendors
@@ -334,7 +335,9 @@ def _render_order(order, link_token: str | None = None):
                            cancellable=services.cancellable(order),
                            status_label=services.status_label,
                            disputes=disputes.for_order(order), dispute_window=disputes.WINDOW,
-                           line_reviews=reviews.for_order(order, current_user))
+                           line_reviews=reviews.for_order(order, current_user),
+                           line_lots=trace.lots_for_lines(
+                               line.id for vo in order.vendor_orders for line in vo.lines))
 
 
 @bp.get("/orders/<public_id>")

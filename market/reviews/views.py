@@ -13,6 +13,7 @@ from market.extensions import db
 from market.i18n import current_lang
 from market.reviews import services
 from market.reviews.forms import HideForm, ReplyForm, ReviewForm
+from market.trace import services as trace
 
 bp = Blueprint("reviews", __name__, url_prefix="/<lang:lang>", template_folder="templates")
 
@@ -50,7 +51,8 @@ def write(vo_id, line):
             return redirect(_product_url(review.product, f"review-{review.public_id}"),
                             code=303)
     return render_template("reviews/write.html", form=form, line=order_line,
-                           product=services.product_of(order_line)), \
+                           product=services.product_of(order_line),
+                           lots=trace.lots_for_lines([order_line.id]).get(order_line.id, [])), \
         422 if form.errors else 200
 
 

@@ -15,6 +15,7 @@ from market.ocop import services as ocop
 from market.parsing import parse_page
 from market.reviews import services as reviews
 from market.storefront import services
+from market.trace import services as trace
 from market.urls import absolute_url_for, public_base_url
 from market.vendors import services as vendors
 
@@ -137,6 +138,7 @@ def product(slug):
         usd=usd, badge=badges.get(item.id),
         reviews=review_items, author_name=reviews.author_name,
         star_counts=reviews.star_counts(item.id) if item.rating_count else {},
+        trace_lots=trace.latest_lots(item.id),
         crumbs=crumbs(*path, (item.name(lang), request.path)),
     )
 

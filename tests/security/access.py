@@ -171,6 +171,22 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "reviews.reply": (STAFF_A, {"public_id": "review_id"}),
     "reviews.hide": (REVIEWERS_A, {"public_id": "review_id"}),
     "reviews.vendor_reviews": (ANY_STAFF, {}),
+    # traceability: lots' public pages, codes and exports for anyone; cooperative A's staff
+    # write A's lots; A's staff, an officer of A's province or an admin recall
+    "trace.lot_page": (PUBLIC, {"code": "lot_code"}),
+    "trace.qr": (PUBLIC, {"code": "lot_code", "kind": "svg"}),
+    "trace.epcis": (PUBLIC, {"code": "lot_code"}),
+    "trace.digital_link": (PUBLIC, {"gtin": "lot_gtin", "code": "lot_code"}),
+    "trace.recall": (frozenset({"staff_a", "officer_a", "admin"}), {"code": "lot_code"}),
+    "trace_vendor.lots": (ANY_STAFF, {}),
+    "trace_vendor.lot_new": (ANY_STAFF, {}),
+    "trace_vendor.labels": (ANY_STAFF, {}),
+    "trace_vendor.import_events": (ANY_STAFF, {}),
+    "trace_vendor.import_template": (ANY_STAFF, {}),
+    "trace_vendor.merge": (ANY_STAFF, {}),
+    "trace_vendor.lot_detail": (STAFF_A, {"code": "lot_code"}),
+    "trace_vendor.add_event": (STAFF_A, {"code": "lot_code"}),
+    "trace_vendor.split": (STAFF_A, {"code": "lot_code"}),
 }
 
 # Routes that list a scope's objects: a role outside the owners may open the page (its
@@ -182,7 +198,7 @@ SCOPED_LISTS = {"orders.dispute_queue", "ocop.review_queue", "vendors.review_lis
                 "department.overview", "department.table", "department.export",
                 "department.report", "department.registry_list", "department.registry_import",
                 "department.registry_matches", "department.indicators",
-                "reviews.vendor_reviews"}
+                "reviews.vendor_reviews", "trace_vendor.lots", "trace_vendor.labels"}
 
 # A POST with these fields does the route's real work when its owner sends it.
 FORMS = {
@@ -214,6 +230,11 @@ FORMS = {
     "reviews.hide": {"reason": "Ẩn bởi người không có quyền"},
     "department.registry_resolve": {"kind": "not_registered", "action": "reviewed",
                                     "note": "Đã kiểm tra"},
+    "trace.recall": {"reason": "Thu hồi bởi người không có quyền", "confirmed": "1"},
+    "trace_vendor.add_event": {"kind": "shipping", "occurred_on": "2025-11-30",
+                               "notes_vi": "Kẻ lạ ghi sự kiện"},
+    "trace_vendor.split": {"parts-0-taken": "1", "parts-0-quantity": "1"},
+    "trace_vendor.merge": {"codes": "lot_code"},
 }
 
 
@@ -259,6 +280,16 @@ def world(make, app):
                                     province_code=1, commune_code=70,
                                     address_line="Ngõ Bí Mật 7")
     reset_token = accounts.password_reset_token(users["buyer"])
+    from datetime import date
+
+    from market.trace import services as trace
+    from tests.trace.util import GTIN
+
+    traced = make.product(coop_a, name_vi="Tiêu đen", gtin=GTIN, price=50_000, stock=5)
+    lot = trace.create_lot_for(coop_a, {"variant_id": traced.variants[0].id, "kind": "packed",
+                                        "quantity": 5, "unit": "gói",
+                                        "produced_on": date(2025, 11, 5)})
+    trace.record_on(lot, {"kind": "packing", "occurred_on": "2025-11-06"})
     result = prices.import_prices(users["officer_a"], "p.csv",
                                   csv_bytes(daily_rows(n=20)), source="test")
     registry_import, _ = registry.preview(
@@ -283,6 +314,7 @@ def world(make, app):
         "guest_order_link": links.make_token(guest_order),
         "statement_pair": f"{by_statement.transfer_reference}:{by_statement.total}",
         "registry_import_id": registry_import.public_id,
+        "lot_code": lot.code, "lot_gtin": GTIN,
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,

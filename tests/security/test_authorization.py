@@ -67,6 +67,7 @@ def test_no_role_reaches_another_scope(app, world):
 FLOWS = {
     "orders.checkout": 302,  # an empty cart goes back to the cart page
     "ocop.verify_page": 404,  # the certificate is still pending: nothing to verify publicly
+    "trace.digital_link": 307,  # a browser goes on to the trace page in its language
     ("staff_a", "vendors.apply"): 302,  # staff already belong to a cooperative
     ("staff_b", "vendors.apply"): 302,
 }

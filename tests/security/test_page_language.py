@@ -36,6 +36,9 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "reviews/_stars.html": "star and rating macros, imported by cards and product pages",
     "reviews/_product_reviews.html": "the reviews section, included by the product page",
     "storefront/_translation.html": "the 'shown in Vietnamese' notice, imported by public pages",
+    "trace/_event.html": "one event of a lot's timeline, included by the trace pages",
+    "trace/_product_lots.html": "the 'traceable' lots, included by the product page",
+    "trace/_line_lots.html": "an order line's lots, included by the order and review pages",
 }
 # Forms sent empty or wrong, so that their validation messages are on the page too; and
 # the pages that only a POST shows (the confirmation step of destructive actions).
