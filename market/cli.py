@@ -6,6 +6,10 @@ from market.prices import cli as prices_cli
 
 
 def init_app(app) -> None:
+    from market.intl.cli import rates_group, zones_group
+
+    app.cli.add_command(rates_group)
+    app.cli.add_command(zones_group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_accounts)
     app.cli.add_command(orders_expire)

@@ -1,16 +1,14 @@
 """Public pages: home, cooperative storefronts, product pages, categories, the sitemap."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, g, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.catalog import services as catalog
 from market.geo import services as geo
 from market.i18n import LOCALES, current_lang
+from market.intl import display
 from market.ocop import services as ocop
 from market.parsing import parse_page
 from market.reviews import services as reviews
@@ -122,9 +120,7 @@ def product(slug):
         json_ld["category"] = item.category.name(lang)
     review_items = reviews.for_product(item, current_user)
     json_ld.update(reviews.json_ld(item, review_items, lang))
-    usd = None
-    if lang == "en":
-        usd = catalog_usd(chosen.price if chosen else item.price)
+    estimate = display.estimate(chosen.price if chosen else item.price)
     path = [(item.category.name(lang), url_for("storefront.category", slug=item.category.slug))
             ] if item.category is not None else []
     badges = ocop.badges_for_products([item.id])
@@ -134,7 +130,7 @@ def product(slug):
         description=description, missing=missing,
         missing_labels=[str(catalog.ENGLISH_FIELD_LABELS[f]) for f in missing],
         origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
-        usd=usd, badge=badges.get(item.id),
+        estimate=estimate, badge=badges.get(item.id),
         reviews=review_items, author_name=reviews.author_name,
         star_counts=reviews.star_counts(item.id) if item.rating_count else {},
         crumbs=crumbs(*path, (item.name(lang), request.path)),
@@ -195,68 +191,3 @@ def related(slug):
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
-
-
-def catalog_usd(amount: int) -> dict:
-    from market.i18n import usd_estimate
-
-    usd = usd_estimate(amount)
-    try:
-        usd["rate_date_text"] = format_date(date.fromisoformat(usd["rate_date"]), "long")
-    except ValueError:
-        usd["rate_date_text"] = usd["rate_date"]
-    return usd
-
-
-@bp.get("/category/<slug>")
-def category(slug):
-    cat = catalog.get_category(slug)
-    page = _page()
-    filters = services.parse_filters(request.args)
-    products, total, options = services.category_listing(cat, filters, page=page,
-                                                         per_page=PAGE_SIZE)
-    lang = current_lang()
-    return render_template(
-        "storefront/category.html", category=cat, products=products, page=page,
-        pages=_pages(total), total=total, sort=filters.sort, filters=filters, options=options,
-        badges=ocop.badges_for_products([p.id for p in products]),
-        seo=_seo("storefront.category", slug=cat.slug),
-        crumbs=crumbs((cat.name(lang), request.path)),
-    )
-
-
-@seo_bp.get("/sitemap.xml")
-def sitemap():
-    """Every public product and storefront, in both languages, with hreflang alternates.
-    Slugs are [a-z0-9-] only, so URLs are joined as text (url_for 40,000 times is slow)."""
-    root = absolute_url_for("seo.sitemap").removesuffix("sitemap.xml")
-    entries = []
-    # Only translated pages list their English URL (see _seo)
-    for coop in vendors.list_approved():
-        langs = LOCALES if not vendors.missing_english(coop) else ("vi",)
-        entries.append(({lang: f"{root}{lang}/c/{coop.slug}" for lang in langs}, None))
-    english = catalog.english_product_slugs()
-    for slug, updated in catalog.public_product_slugs():
-        langs = LOCALES if slug in english else ("vi",)
-        entries.append(({lang: f"{root}{lang}/p/{slug}" for lang in langs}, updated))
-    xml = render_template("storefront/sitemap.xml", entries=entries, locales=LOCALES)
-    response = Response(xml, mimetype="application/xml")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
-
-
-@seo_bp.get("/favicon.ico")
-def favicon():
-    """Browsers and feed readers ask for /favicon.ico whatever the page says."""
-    from flask import current_app, send_from_directory
-
-    return send_from_directory(current_app.static_folder, "img/favicon.ico", max_age=86400)
-
-
-@seo_bp.get("/robots.txt")
-def robots():
-    body = f"User-agent: *\nAllow: /\nSitemap: {absolute_url_for('seo.sitemap')}\n"
-    return Response(body, mimetype="text/plain")
-
-
-__all__ = ["bp", "seo_bp"]
