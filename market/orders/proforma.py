@@ -19,6 +19,11 @@ from market.orders.models import Order, VendorOrder
 
 # The Incoterm of a postal parcel: delivered to the buyer's address, import duties theirs.
 INCOTERM = "DAP"
+LABELS = {
+    "number": _l("Number"), "date": _l("Date"), "currency": _l("Currency"),
+    "reason": _l("Reason for export"), "sale": _l("Sale of goods"),
+    "registration": _l("Registration code"),
+}
 
 
 @dataclass
@@ -106,14 +111,15 @@ def pdf(vo: VendorOrder) -> bytes:
     doc.cell(0, 8, text=_both(_l("Proforma invoice (commercial invoice)")),
              new_x="LMARGIN", new_y="NEXT")
     doc.set_font("DejaVu", "", 9)
-    doc.cell(0, 5, text=f"{_both(_l('Number'))}: {vo.number}    "
-             f"{_both(_l('Date'))}: {order.created_at:%Y-%m-%d}", new_x="LMARGIN", new_y="NEXT")
-    doc.cell(0, 5, text=f"{_both(_l('Currency'))}: VND    Incoterms® 2020: {INCOTERM}    "
-             f"{_both(_l('Reason for export'))}: {_both(_l('Sale of goods'))}",
+    label = {key: _both(value) for key, value in LABELS.items()}
+    doc.cell(0, 5, text=f"{label['number']}: {vo.number}    "
+             f"{label['date']}: {order.created_at:%Y-%m-%d}", new_x="LMARGIN", new_y="NEXT")
+    doc.cell(0, 5, text=f"{label['currency']}: VND    Incoterms® 2020: {INCOTERM}",
              new_x="LMARGIN", new_y="NEXT")
+    doc.cell(0, 5, text=f"{label['reason']}: {label['sale']}", new_x="LMARGIN", new_y="NEXT")
     doc.ln(3)
-    seller = [coop.name, coop.address, (f"{_both(_l('Registration code'))}: "
-              f"{coop.registration_code}"), "Việt Nam / Vietnam"]
+    seller = [coop.name, coop.address, f"{label['registration']}: {coop.registration_code}",
+              "Việt Nam / Vietnam"]
     consignee = addresses.format_foreign(order)
     consignee = consignee[:1] + [order.phone, order.email] + consignee[1:]
     doc.set_font("DejaVu", "B", 10)

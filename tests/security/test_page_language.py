@@ -36,6 +36,7 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "reviews/_stars.html": "star and rating macros, imported by cards and product pages",
     "reviews/_product_reviews.html": "the reviews section, included by the product page",
     "storefront/_translation.html": "the 'shown in Vietnamese' notice, imported by public pages",
+    "intl/_currency_picker.html": "the display-currency form, included by the product page",
 }
 # Forms sent empty or wrong, so that their validation messages are on the page too; and
 # the pages that only a POST shows (the confirmation step of destructive actions).
