@@ -64,6 +64,8 @@ class CheckoutForm(FlaskForm):
             self.province_code.validators = [Optional()]
             self.province_code.validate_choice = False
             self.rules = addresses.country_rules(self.country)
+            self.phone.label.text = _l("Phone number")
+            self.address_line.label.text = _l("Street address")
             self.phone.description = _l("With the country code if it is not this country's.")
             examples = ", ".join(self.rules.postal_code_examples[:2])
             self.postal_code.description = _l("For example %(examples)s", examples=examples) \

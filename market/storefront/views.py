@@ -191,3 +191,57 @@ def related(slug):
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+@bp.get("/category/<slug>")
+def category(slug):
+    cat = catalog.get_category(slug)
+    page = _page()
+    filters = services.parse_filters(request.args)
+    products, total, options = services.category_listing(cat, filters, page=page,
+                                                         per_page=PAGE_SIZE)
+    lang = current_lang()
+    return render_template(
+        "storefront/category.html", category=cat, products=products, page=page,
+        pages=_pages(total), total=total, sort=filters.sort, filters=filters, options=options,
+        badges=ocop.badges_for_products([p.id for p in products]),
+        seo=_seo("storefront.category", slug=cat.slug),
+        crumbs=crumbs((cat.name(lang), request.path)),
+    )
+
+
+@seo_bp.get("/sitemap.xml")
+def sitemap():
+    """Every public product and storefront, in both languages, with hreflang alternates.
+    Slugs are [a-z0-9-] only, so URLs are joined as text (url_for 40,000 times is slow)."""
+    root = absolute_url_for("seo.sitemap").removesuffix("sitemap.xml")
+    entries = []
+    # Only translated pages list their English URL (see _seo)
+    for coop in vendors.list_approved():
+        langs = LOCALES if not vendors.missing_english(coop) else ("vi",)
+        entries.append(({lang: f"{root}{lang}/c/{coop.slug}" for lang in langs}, None))
+    english = catalog.english_product_slugs()
+    for slug, updated in catalog.public_product_slugs():
+        langs = LOCALES if slug in english else ("vi",)
+        entries.append(({lang: f"{root}{lang}/p/{slug}" for lang in langs}, updated))
+    xml = render_template("storefront/sitemap.xml", entries=entries, locales=LOCALES)
+    response = Response(xml, mimetype="application/xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@seo_bp.get("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page says."""
+    from flask import current_app, send_from_directory
+
+    return send_from_directory(current_app.static_folder, "img/favicon.ico", max_age=86400)
+
+
+@seo_bp.get("/robots.txt")
+def robots():
+    body = f"User-agent: *\nAllow: /\nSitemap: {absolute_url_for('seo.sitemap')}\n"
+    return Response(body, mimetype="text/plain")
+
+
+__all__ = ["bp", "seo_bp"]
