@@ -271,8 +271,10 @@ def countries(locale: str) -> list[tuple[str, str]]:
 
     names = Locale.parse(locale).territories
     codes = [c for c in _address_countries() if c in names and c != HOME_COUNTRY]
+    from market.i18n import fold  # "Bỉ" among the B's, not after "Burundi"
+
     return [(HOME_COUNTRY, names[HOME_COUNTRY])] + sorted(
-        ((c, names[c]) for c in codes), key=lambda item: item[1].casefold())
+        ((c, names[c]) for c in codes), key=lambda item: (fold(item[1]), item[1]))
 
 
 def _clean_phone(raw: str, country_code: str, errors: Collector) -> str:

@@ -77,11 +77,26 @@ def test_buyer_in_germany_removes_the_refused_line_and_pays_by_card(
         expect(page.get_by_label("Thành phố hoặc thị trấn")).to_have_value("Berlin")
         page.get_by_label("Mã bưu chính").fill("10117")
 
-        # The card: Stripe's page is the fake's address; the buyer comes back after paying.
-        page.route("https://checkout.stripe.test/**", lambda route: route.fulfill(
-            status=200, content_type="text/html", body="<h1>Stripe test checkout</h1>"))
+        # Stripe's page stands at the fake's address: the checkout's answer (a redirect
+        # there) is taken from the live server and the browser shown "Stripe" instead.
+        sent_to = []
+
+        def to_stripe(route):
+            if route.request.method != "POST":
+                return route.continue_()
+            answer = route.fetch(max_redirects=0)
+            location = answer.headers.get("location", "")
+            if location.startswith("https://checkout.stripe.test/"):
+                sent_to.append(location)
+                return route.fulfill(status=200, content_type="text/html",
+                                     body="<h1>Stripe test checkout</h1>")
+            return route.fulfill(response=answer)
+
+        page.route(f"{live_server}/vi/checkout", to_stripe)
         page.get_by_role("button", name="Đặt hàng").click()
-        expect(page.get_by_role("heading", name="Stripe test checkout")).to_be_visible()
+        expect(page.get_by_role("heading", name="Stripe test checkout")).to_be_visible(
+            timeout=30_000)
+        assert sent_to == ["https://checkout.stripe.test/c/1"]
         live_db.session.expire_all()
         order = live_db.session.scalar(live_db.select(Order).filter_by(email=email))
         assert order.country_code == "DE" and order.payment_method == "stripe"
@@ -100,8 +115,8 @@ def test_buyer_in_germany_removes_the_refused_line_and_pays_by_card(
         expect(page.locator("[data-status]").first).to_have_text("đã thanh toán")
         with page.expect_download() as download:
             page.get_by_role("link", name="Hóa đơn chiếu lệ cho hải quan (PDF)").click()
-        text = "\n".join(p.extract_text() for p in PdfReader(
-            io.BytesIO(open(download.value.path(), "rb").read())).pages)
+        pdf = PdfReader(io.BytesIO(download.value.path().read_bytes()))
+        text = "\n".join(p.extract_text() for p in pdf.pages)
         for expected in ("Hóa đơn chiếu lệ", "Proforma invoice", "Cà phê xuất khẩu E2E",
                          "E2E export coffee", "090121", "Anna Schmidt", "GERMANY"):
             assert expected in text, expected
