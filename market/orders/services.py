@@ -369,11 +369,14 @@ class CheckoutTotals:
 
     @property
     def shipping_total(self) -> int | None:
-        return None if self.shipping is None else sum(self.shipping.values())
+        # Open while a parcel cannot go where the buyer asked (abroad): it must be removed.
+        if self.shipping is None or self.refused:
+            return None
+        return sum(self.shipping.values())
 
     @property
     def total(self) -> int | None:
-        return None if self.shipping is None else self.goods + self.shipping_total
+        return None if self.shipping_total is None else self.goods + self.shipping_total
 
 
 def checkout_totals(summary, province_code, rates: dict | None = None,
@@ -385,8 +388,8 @@ def checkout_totals(summary, province_code, rates: dict | None = None,
     if country != shipping.HOME_COUNTRY:
         refused = refusals(summary.groups, country)
         quote = shipping_quote(summary.groups, 0, rates, country)
-        return CheckoutTotals(goods=summary.subtotal, shipping=None if refused else quote,
-                              refused=refused, country=country)
+        return CheckoutTotals(goods=summary.subtotal, shipping=quote, refused=refused,
+                              country=country)
     province = geo.province(parse_int(province_code))
     return CheckoutTotals(
         goods=summary.subtotal,
