@@ -151,6 +151,9 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
     from market.department.demo import seed as seed_department
 
     counts.update(seed_department())  # Đắk Lắk's register and a year of invented orders
+    from market.intl.demo import seed as seed_intl
+
+    counts.update(seed_intl(coops[0] if coops else None))  # rates; a coffee exporter abroad
     db.session.commit()
     return counts
 

@@ -4,7 +4,7 @@ amount in it. Views call these and hand the result to templates."""
 from __future__ import annotations
 
 from babel.dates import format_date
-from flask import g, session
+from flask import session
 
 from market.i18n import current_lang
 from market.intl import rates
@@ -14,12 +14,6 @@ def chosen_currency() -> str | None:
     return rates.display_currency(session.get("currency"), current_lang())
 
 
-def _latest() -> dict:
-    if "exchange_rates" not in g:
-        g.exchange_rates = rates.latest()
-    return g.exchange_rates
-
-
 def estimate(amount_vnd) -> dict | None:
     """The estimate of a VND amount in the visitor's currency with its rate's date, or None
     (no currency chosen, no amount, or no rate for it yet)."""
@@ -27,7 +21,7 @@ def estimate(amount_vnd) -> dict | None:
     if currency is None or amount_vnd is None:
         return None
     lang = current_lang()
-    found = rates.estimate(int(amount_vnd), _latest().get(currency), lang)
+    found = rates.estimate(int(amount_vnd), rates.latest().get(currency), lang)
     if found is None:
         return None
     return {"text": found.text, "currency": found.currency, "rate_date": found.rate_date,

@@ -45,7 +45,7 @@ def test_a_good_address_of_each_country_passes_and_a_bad_postal_code_is_refused(
         _clean(country, **{**fields, "postal_code": bad_postal})
     assert set(refused.value.errors) == {"postal_code"}
     message = str(refused.value.errors["postal_code"])
-    assert "postal code" in message and addresses.country_rules(country).postal_code_examples[0] \
+    assert "mã bưu chính" in message and addresses.country_rules(country).postal_code_examples[0] \
         in message  # says what a good one looks like
 
 
