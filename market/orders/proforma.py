@@ -127,9 +127,11 @@ def pdf(vo: VendorOrder) -> bytes:
     doc.multi_cell(90, 5, text=_both(_l("Seller (exporter)")), new_x="RIGHT", new_y="TOP")
     doc.multi_cell(90, 5, text=_both(_l("Consignee")), new_x="LMARGIN", new_y="NEXT")
     doc.set_font("DejaVu", "", 9)
-    y = doc.get_y()
-    doc.multi_cell(90, 5, text="\n".join(p for p in seller if p), new_x="RIGHT", new_y="TOP")
-    left_end = doc.get_y()
+    y = max(doc.get_y(), top + 10)  # either heading may take two lines
+    doc.set_xy(doc.l_margin, y)
+    doc.multi_cell(90, 5, text="\n".join(p for p in seller if p), new_x="LMARGIN",
+                   new_y="NEXT")
+    left_end = doc.get_y()  # below the seller's block: the two columns may differ in height
     doc.set_xy(doc.l_margin + 90, y)
     doc.multi_cell(90, 5, text="\n".join(p for p in consignee if p), new_x="LMARGIN",
                    new_y="NEXT")
