@@ -7,6 +7,10 @@ from market.trace import cli as trace_cli
 
 
 def init_app(app) -> None:
+    from market.intl.cli import rates_group, zones_group
+
+    app.cli.add_command(rates_group)
+    app.cli.add_command(zones_group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_accounts)
     app.cli.add_command(orders_expire)

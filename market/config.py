@@ -75,8 +75,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Display-only conversion for foreign buyers; the rate carries its date.
-        "USD_VND_RATE": int(_env("USD_VND_RATE", "26300")),
-        "USD_VND_RATE_DATE": _env("USD_VND_RATE_DATE", "2026-11-02"),
         # VietQR: buyers transfer to the platform's account; the ledger pays cooperatives.
         # The development default is a made-up account so the QR flow works offline.
         "VIETQR_BANK_BIN": _env("VIETQR_BANK_BIN", None if env == "production" else "970436"),

@@ -62,7 +62,6 @@ def init_app(app) -> None:
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["localtime"] = format_localtime
-    app.jinja_env.globals["usd_estimate"] = usd_estimate
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["LOCALES"] = LOCALES
 
@@ -88,16 +87,6 @@ def format_localtime(value) -> str:
 
 def format_number(value, locale: str | None = None) -> str:
     return format_decimal(value, locale=locale or current_lang())
-
-
-def usd_estimate(amount_vnd: int) -> dict:
-    """A display-only USD figure with the date of the rate it used."""
-    rate = current_app.config["USD_VND_RATE"]
-    usd = round(amount_vnd / rate, 2)
-    return {
-        "text": format_currency(usd, "USD", locale=current_lang()),
-        "rate_date": current_app.config["USD_VND_RATE_DATE"],
-    }
 
 
 # --- text folding ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from market.accounts import models as accounts  # noqa: F401
 from market.catalog import models as catalog  # noqa: F401
 from market.department import models as department  # noqa: F401
+from market.intl import models as intl  # noqa: F401
 from market.jobs import models as jobs  # noqa: F401
 from market.notifications import models as notifications  # noqa: F401
 from market.ocop import models as ocop  # noqa: F401

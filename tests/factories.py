@@ -96,6 +96,15 @@ def contact(**overrides):
     return Contact(**data)
 
 
+def foreign_contact(**overrides):
+    """A buyer in Berlin (an address abroad: province and commune 0)."""
+    data = {"name": "Anna Schmidt", "email": "anna@example.de", "phone": "+49 30 1234567",
+            "province_code": 0, "commune_code": 0, "address_line": "Unter den Linden 1",
+            "country_code": "DE", "postal_code": "10117", "city": "Berlin"}
+    data.update(overrides)
+    return contact(**data)
+
+
 def order(lines, method="cod", key=None, buyer=None, **contact_overrides):
     """Place an order for [(product, quantity), ...] through the real checkout service."""
     import secrets

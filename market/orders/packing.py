@@ -86,11 +86,17 @@ def packing_slip(user, public_id: str) -> PackingSlip:
     sender_address = ", ".join(part for part in (
         coop.address, _place_name(coop_commune),
         _place_name(geo.province(coop.province_code))) if part)
+    address_line = order.address_line
+    commune = _place_name(geo.commune(order.commune_code))
+    province = _place_name(geo.province(order.province_code))
+    if order.country_code != shipping.HOME_COUNTRY:  # abroad: as the country's post writes it
+        from market.accounts.addresses import format_foreign
+
+        lines = format_foreign(order)[1:]  # without the recipient, printed above
+        address_line, commune, province = ", ".join(lines[:-2]), lines[-2], lines[-1]
     return PackingSlip(
         vendor_order=vo, number=vo.number, recipient=order.name, phone=order.phone,
-        address_line=order.address_line,
-        commune=_place_name(geo.commune(order.commune_code)),
-        province=_place_name(geo.province(order.province_code)),
+        address_line=address_line, commune=commune, province=province,
         sender=coop.name, sender_phone=coop.contact_phone, sender_address=sender_address,
         lines=lines, total_weight_grams=sum(line.weight_grams for line in lines),
         weight_estimated=not all(line.weight_known for line in lines),

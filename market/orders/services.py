@@ -20,6 +20,7 @@ from market.errors import Collector, DomainError, NotFound, ValidationError
 from market.extensions import begin_write, db
 from market.geo import services as geo
 from market.i18n import LOCALES
+from market.intl.zones import NotShipped
 from market.notifications import events
 from market.orders import carriers, ledger, numbers, shipping, states
 from market.orders.models import (
@@ -56,7 +57,7 @@ class CheckoutLine:
 @dataclass
 class CheckoutProblem:
     product_slug: str
-    reason: str  # unavailable, out_of_stock, price_changed
+    reason: str  # unavailable, out_of_stock, price_changed, not_abroad, too_heavy, no_zone
     available: int | None = None
     price: int | None = None
     variant: str | None = None  # the variant's SKU, when known
@@ -89,6 +90,16 @@ class Contact:
     commune_code: int
     address_line: str
     extra: dict = field(default_factory=dict)
+    # Abroad: the country (ISO alpha-2) and its own address fields; province and commune 0.
+    country_code: str = shipping.HOME_COUNTRY
+    postal_code: str = ""
+    city: str = ""
+    country_area: str = ""
+    city_area: str = ""
+
+    @property
+    def abroad(self) -> bool:
+        return self.country_code != shipping.HOME_COUNTRY
 
 
 def _clean_contact(contact: Contact) -> Contact:
@@ -101,14 +112,37 @@ def _clean_contact(contact: Contact) -> Contact:
     email = text.clean_line(email, EMAIL_LENGTH)
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         errors.add("email", _l("Enter a valid email address."))
+    country = str(contact.country_code or shipping.HOME_COUNTRY).strip().upper()
     try:
-        address = addresses.clean_address(
-            name=contact.name, phone=contact.phone, province_code=contact.province_code,
-            commune_code=contact.commune_code, address_line=contact.address_line)
+        if country == shipping.HOME_COUNTRY:
+            address = addresses.clean_address(
+                name=contact.name, phone=contact.phone, province_code=contact.province_code,
+                commune_code=contact.commune_code, address_line=contact.address_line)
+        else:
+            address = addresses.clean_foreign_address(
+                name=contact.name, phone=contact.phone, country_code=country,
+                address_line=contact.address_line, postal_code=contact.postal_code,
+                city=contact.city, country_area=contact.country_area,
+                city_area=contact.city_area)
     except ValidationError as exc:
         errors.errors.update(exc.errors)
     errors.raise_if_any()
-    return Contact(email=email, extra=contact.extra, **asdict(address))
+    if country == shipping.HOME_COUNTRY:
+        return Contact(email=email, extra=contact.extra, **asdict(address))
+    return Contact(email=email, extra=contact.extra, province_code=0, commune_code=0,
+                   **asdict(address))
+
+
+# Inside Vietnam every method the platform offers; abroad only a card (Stripe): cash on
+# delivery and a Vietnamese bank transfer cannot reach a buyer abroad.
+ABROAD_METHODS = (PaymentMethod.STRIPE.value,)
+
+
+def methods_for(country_code, methods_available) -> list[str]:
+    """The payment methods a delivery to this country may use."""
+    if str(country_code or shipping.HOME_COUNTRY).upper() == shipping.HOME_COUNTRY:
+        return list(methods_available)
+    return [m for m in methods_available if m in ABROAD_METHODS]
 
 
 def _check_lines(lines: list[CheckoutLine]) -> list[CheckoutLine]:
@@ -221,6 +255,10 @@ def place_order(
     if payment_method not in methods_available:
         raise DomainError(_l("Choose an available payment method."), code="bad_method")
     contact = _clean_contact(contact)
+    if payment_method not in methods_for(contact.country_code, methods_available):
+        raise DomainError(_l("Orders delivered abroad are paid by card; cash on delivery "
+                             "and bank transfer are only for addresses in Vietnam."),
+                          code="method_not_abroad")
     lines = _check_lines(lines)
     if not lines:
         raise DomainError(_l("Your cart is empty."), code="empty_cart")
@@ -234,6 +272,8 @@ def place_order(
     }
     problems: list[CheckoutProblem] = []
     wanted = _merge(lines, products, problems)
+    if not problems and contact.abroad:
+        problems = _abroad_problems(wanted, contact.country_code)
     if problems:
         raise CheckoutRefused(_l("Some items in your cart changed. Please review them."),
                               problems)
@@ -269,12 +309,52 @@ def place_order(
     return order
 
 
-def shipping_quote(groups, destination_province: int, rates: dict | None = None) -> dict:
-    """Shipping per cooperative (by cooperative id) for a cart going to this province:
-    the same rule place_order applies, so the buyer sees the fee before ordering."""
-    return {group.cooperative.id: _parcel_fee(
-        group.cooperative, [(line.variant, line.quantity) for line in group.lines],
-        int(destination_province), rates) for group in groups}
+def _abroad_problems(wanted: OrderedDict[int, _Wanted], country: str) -> list[CheckoutProblem]:
+    """Every line whose cooperative cannot send its parcel to `country`: it does not ship
+    abroad, the country is in no zone, or the parcel is above the weight limit."""
+    by_coop: OrderedDict[int, list[_Wanted]] = OrderedDict()
+    for want in wanted.values():
+        by_coop.setdefault(want.product.cooperative_id, []).append(want)
+    problems = []
+    for coop_lines in by_coop.values():
+        coop = coop_lines[0].product.cooperative
+        try:
+            _parcel_fee(coop, [(w.variant, w.quantity) for w in coop_lines], 0, None, country)
+        except NotShipped as exc:
+            problems += [CheckoutProblem(w.product.slug, exc.reason, variant=w.variant.sku,
+                                         available=exc.limit_grams) for w in coop_lines]
+    return problems
+
+
+def shipping_quote(groups, destination_province: int, rates: dict | None = None,
+                   country: str = shipping.HOME_COUNTRY) -> dict:
+    """Shipping per cooperative (by cooperative id) for a cart going to this province (or,
+    abroad, this country): the same rule place_order applies, so the buyer sees the fee
+    before ordering. A cooperative that cannot send its parcel there is left out."""
+    quote = {}
+    for group in groups:
+        try:
+            quote[group.cooperative.id] = _parcel_fee(
+                group.cooperative, [(line.variant, line.quantity) for line in group.lines],
+                int(destination_province), rates, country)
+        except NotShipped:
+            continue
+    return quote
+
+
+def refusals(groups, country: str) -> dict:
+    """Abroad: cooperative id -> why its parcel cannot go to `country` (a NotShipped)."""
+    found = {}
+    if country == shipping.HOME_COUNTRY:
+        return found
+    for group in groups:
+        try:
+            _parcel_fee(group.cooperative,
+                        [(line.variant, line.quantity) for line in group.lines], 0, None,
+                        country)
+        except NotShipped as exc:
+            found[group.cooperative.id] = exc
+    return found
 
 
 @dataclass
@@ -284,29 +364,46 @@ class CheckoutTotals:
 
     goods: int
     shipping: dict | None  # cooperative id -> fee
+    refused: dict = field(default_factory=dict)  # abroad: cooperative id -> NotShipped
+    country: str = shipping.HOME_COUNTRY
 
     @property
     def shipping_total(self) -> int | None:
-        return None if self.shipping is None else sum(self.shipping.values())
+        # Open while a parcel cannot go where the buyer asked (abroad): it must be removed.
+        if self.shipping is None or self.refused:
+            return None
+        return sum(self.shipping.values())
 
     @property
     def total(self) -> int | None:
-        return None if self.shipping is None else self.goods + self.shipping_total
+        return None if self.shipping_total is None else self.goods + self.shipping_total
 
 
-def checkout_totals(summary, province_code, rates: dict | None = None) -> CheckoutTotals:
+def checkout_totals(summary, province_code, rates: dict | None = None,
+                    country_code=None) -> CheckoutTotals:
     """The totals of a cart summary going to `province_code` (any input: a bad or missing
-    province simply leaves shipping open)."""
+    province simply leaves shipping open), or abroad to `country_code`: then the parcels
+    that cannot go there are in `refused` and the totals stay open until they are removed."""
+    country = addresses.known_country(country_code) or shipping.HOME_COUNTRY
+    if country != shipping.HOME_COUNTRY:
+        refused = refusals(summary.groups, country)
+        quote = shipping_quote(summary.groups, 0, rates, country)
+        return CheckoutTotals(goods=summary.subtotal, shipping=quote, refused=refused,
+                              country=country)
     province = geo.province(parse_int(province_code))
     return CheckoutTotals(
         goods=summary.subtotal,
         shipping=shipping_quote(summary.groups, province.code, rates) if province else None)
 
 
-def _parcel_fee(coop, items, destination_province: int, rates: dict | None) -> int:
+def _parcel_fee(coop, items, destination_province: int, rates: dict | None,
+                country: str = shipping.HOME_COUNTRY) -> int:
     weight = sum((variant.weight_grams or shipping.DEFAULT_WEIGHT_GRAMS) * quantity
                  for variant, quantity in items)
-    return shipping.fee(coop.province_code, destination_province, weight, rates)
+    if country != shipping.HOME_COUNTRY and not coop.ships_abroad:
+        raise NotShipped(_l("%(coop)s does not ship abroad.", coop=coop.name),
+                                 "not_abroad")
+    return shipping.parcel_fee(coop.province_code, destination_province, weight, rates, country)
 
 
 def _unused_number() -> str:
@@ -328,6 +425,8 @@ def _build_order(wanted: OrderedDict[int, _Wanted], contact, payment_method, key
         email=contact.email.lower(), name=contact.name,
         phone=re.sub(r"[\s.-]", "", contact.phone), province_code=contact.province_code,
         commune_code=contact.commune_code, address_line=contact.address_line,
+        country_code=contact.country_code, postal_code=contact.postal_code, city=contact.city,
+        country_area=contact.country_area, city_area=contact.city_area,
         locale=locale if locale in LOCALES else "vi", payment_method=payment_method,
         subtotal=0, shipping_total=0, total=0, created_at=now,
     )
@@ -337,7 +436,7 @@ def _build_order(wanted: OrderedDict[int, _Wanted], contact, payment_method, key
         coop = coop_lines[0].product.cooperative
         subtotal = sum(w.variant.price * w.quantity for w in coop_lines)
         fee = _parcel_fee(coop, [(w.variant, w.quantity) for w in coop_lines],
-                          int(contact.province_code), shipping_rates)
+                          int(contact.province_code), shipping_rates, contact.country_code)
         vo = VendorOrder(
             number=numbers.part_number(order.number, index), cooperative_id=coop.id, status=initial.value, subtotal=subtotal,
             shipping_fee=fee, total=subtotal + fee,
@@ -692,6 +791,14 @@ def payment_state(order: Order) -> str:
 
 
 def order_view(order: Order, lang: str) -> OrderView:
+    if order.country_code != shipping.HOME_COUNTRY:
+        lines = addresses.format_foreign(order)
+        return OrderView(
+            address_lines=lines[:1] + [order.phone] + lines[1:],
+            payment_method=order.payment_method, payment_state=payment_state(order),
+            parcels=[Parcel(vo, carriers.display_name(vo.carrier),
+                            carriers.tracking_url(vo.carrier, vo.tracking_number))
+                     for vo in order.vendor_orders])
     province, commune = geo.province(order.province_code), geo.commune(order.commune_code)
     address = [order.name, order.phone, order.address_line,
                commune.name(lang) if commune else "", province.name(lang) if province else ""]

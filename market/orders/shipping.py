@@ -26,3 +26,18 @@ def fee(origin_province: int, destination_province: int, weight_grams: int,
     base, per_kg = (rates or DEFAULT_RATES)[zone(origin_province, destination_province)]
     extra_kg = max(0, -(-weight_grams // 1000) - 1)  # ceil(kg) beyond the first
     return base + extra_kg * per_kg
+
+
+HOME_COUNTRY = "VN"
+
+
+def parcel_fee(origin_province: int, destination_province: int, weight_grams: int,
+               rates: dict | None = None, country: str = HOME_COUNTRY) -> int:
+    """One parcel's fee: inside Vietnam by region and weight (above), abroad by the
+    international zone table (market/intl/zones.py), which raises NotShipped for a country
+    in no zone or a parcel above the zone's weight limit."""
+    if country == HOME_COUNTRY:
+        return fee(origin_province, destination_province, weight_grams, rates)
+    from market.intl import zones
+
+    return zones.fee(country, weight_grams)

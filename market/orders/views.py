@@ -25,7 +25,18 @@ from market.dbtypes import utcnow
 from market.errors import DomainError, ValidationError
 from market.extensions import db, limiter
 from market.i18n import current_lang
-from market.orders import carriers, cart, disputes, ledger, links, packing, services, states
+from market.intl import display
+from market.orders import (
+    carriers,
+    cart,
+    disputes,
+    ledger,
+    links,
+    packing,
+    proforma,
+    services,
+    states,
+)
 from market.orders.forms import METHOD_LABELS, CheckoutForm
 from market.orders.models import Dispute, PaymentMethod, VendorOrderStatus
 from market.payments import services as payments
@@ -147,9 +158,23 @@ def checkout():
         form.name.data = form.name.data or current_user.name
         form.email.data = form.email.data or current_user.email
     book = _address_book(form)
-    form.fill_choices(current_lang(), _methods())
+    form.fill_choices(current_lang(), services.methods_for(form.country, _methods()))
+    if form.abroad and len(form.payment_method.choices) == 1:
+        form.payment_method.data = form.payment_method.choices[0][0]
     problems = []
-    if form.recalculate.data:
+    removed = request.form.get("remove_line") if request.method == "POST" else None
+    if removed:
+        # A line the chosen country cannot receive, removed from the checkout itself: the
+        # page comes back with everything typed, and the rest of the cart.
+        try:
+            _store(cart.change(_items(), removed, remove=True))
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+        summary = cart.summarise(_items())
+        if not summary.groups:
+            flash(_("Your cart is empty."), "info")
+            return redirect(url_for("orders.view_cart"))
+    elif form.recalculate.data:
         pass  # "Update total" (without JavaScript): the summary below, nothing placed
     elif form.validate_on_submit():
         try:
@@ -165,23 +190,25 @@ def checkout():
         else:
             return _after_order(order)
     status = 422 if (form.errors or problems) else 200
+    totals = _totals(summary, form.province_code.data, form.country)
     return render_template("orders/checkout.html", form=form, summary=summary,
-                           totals=_totals(summary, form.province_code.data),
+                           totals=totals, estimate=display.estimate(totals.total),
                            problems={f"{p.product_slug}/{p.variant}": p for p in problems},
                            **book), status
 
 
-def _totals(summary, province_code) -> services.CheckoutTotals:
+def _totals(summary, province_code, country=None) -> services.CheckoutTotals:
     return services.checkout_totals(summary, province_code,
-                                    current_app.config["SHIPPING_RATES"])
+                                    current_app.config["SHIPPING_RATES"], country)
 
 
 @bp.get("/checkout/summary")
 def checkout_summary():
     """The checkout's summary for another province, for the page's script to swap in."""
     summary = cart.summarise(_items())
+    totals = _totals(summary, request.args.get("province_code"), request.args.get("country_code"))
     return render_template("orders/_checkout_summary.html", summary=summary, problems={},
-                           totals=_totals(summary, request.args.get("province_code")))
+                           totals=totals, estimate=display.estimate(totals.total))
 
 
 def _place(form: CheckoutForm, summary) -> services.Order:
@@ -194,7 +221,9 @@ def _place(form: CheckoutForm, summary) -> services.Order:
         contact=services.Contact(
             name=form.name.data, email=form.email.data, phone=form.phone.data,
             province_code=form.province_code.data, commune_code=form.commune_code.data,
-            address_line=form.address_line.data),
+            address_line=form.address_line.data, country_code=form.country,
+            postal_code=form.postal_code.data or "", city=form.city.data or "",
+            country_area=form.country_area.data or "", city_area=form.city_area.data or ""),
         payment_method=form.payment_method.data, idempotency_key=form.idempotency_key.data,
         buyer=current_user if current_user.is_authenticated else None,
         locale=current_lang(), methods_available=_methods(),
@@ -230,7 +259,7 @@ def _remember_address(form, order) -> None:
     """After the order: its address joins the buyer's address book ("Save this address",
     ticked by default), and its phone the profile when that has none."""
     if current_user.is_authenticated and form.save_address.data \
-            and order.buyer_id == current_user.id:
+            and order.buyer_id == current_user.id and not form.abroad:
         addresses.remember(current_user, name=order.name, phone=order.phone,
                            province_code=order.province_code,
                            commune_code=order.commune_code, address_line=order.address_line)
@@ -343,6 +372,31 @@ def _render_order(order, link_token: str | None = None):
 @bp.get("/orders/<public_id>")
 def order_page(public_id):
     return _render_order(_visible_order(public_id))
+
+
+def _pdf(body: bytes, name: str):
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/orders/<public_id>/proforma/<part_id>.pdf")
+def buyer_proforma(public_id, part_id):
+    """The proforma invoice of one international parcel, for whoever may see the order
+    (a guest's signed link as ?link=)."""
+    order = _visible_order(public_id, request.args.get("link"))
+    vo = proforma.for_buyer(order, part_id)
+    return _pdf(proforma.pdf(vo), proforma.filename(vo))
+
+
+@bp.get("/vendor/orders/<public_id>/proforma.pdf")
+@login_required
+def vendor_proforma(public_id):
+    """The same invoice for the cooperative that ships the parcel (admins any)."""
+    vo = proforma.for_staff(current_user, public_id)
+    return _pdf(proforma.pdf(vo), proforma.filename(vo))
 
 
 @bp.get("/orders/link/<token>")

@@ -1,16 +1,14 @@
 """Public pages: home, cooperative storefronts, product pages, categories, the sitemap."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, g, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.catalog import services as catalog
 from market.geo import services as geo
 from market.i18n import LOCALES, current_lang
+from market.intl import display
 from market.ocop import services as ocop
 from market.parsing import parse_page
 from market.reviews import services as reviews
@@ -123,9 +121,7 @@ def product(slug):
         json_ld["category"] = item.category.name(lang)
     review_items = reviews.for_product(item, current_user)
     json_ld.update(reviews.json_ld(item, review_items, lang))
-    usd = None
-    if lang == "en":
-        usd = catalog_usd(chosen.price if chosen else item.price)
+    estimate = display.estimate(chosen.price if chosen else item.price)
     path = [(item.category.name(lang), url_for("storefront.category", slug=item.category.slug))
             ] if item.category is not None else []
     badges = ocop.badges_for_products([item.id])
@@ -135,7 +131,7 @@ def product(slug):
         description=description, missing=missing,
         missing_labels=[str(catalog.ENGLISH_FIELD_LABELS[f]) for f in missing],
         origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
-        usd=usd, badge=badges.get(item.id),
+        estimate=estimate, badge=badges.get(item.id),
         reviews=review_items, author_name=reviews.author_name,
         star_counts=reviews.star_counts(item.id) if item.rating_count else {},
         trace_lots=trace.latest_lots(item.id),
@@ -197,17 +193,6 @@ def related(slug):
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
-
-
-def catalog_usd(amount: int) -> dict:
-    from market.i18n import usd_estimate
-
-    usd = usd_estimate(amount)
-    try:
-        usd["rate_date_text"] = format_date(date.fromisoformat(usd["rate_date"]), "long")
-    except ValueError:
-        usd["rate_date_text"] = usd["rate_date"]
-    return usd
 
 
 @bp.get("/category/<slug>")

@@ -49,6 +49,9 @@ class ProductForm(FlaskForm):
     unit = SelectField(_l("Unit"))
     category_id = SelectField(_l("Category"))
     origin_province_code = SelectField(_l("Origin (province)"))
+    hs_code = StringField(_l("HS code (customs, optional)"),
+                          description=_l("6 to 10 digits, e.g. 0901.11 for coffee beans."))
+    origin_country = SelectField(_l("Country of origin (customs)"), default="VN")
     status = SelectField(_l("Status"))
     variants = FieldList(FormField(VariantForm), min_entries=1, max_entries=MAX_VARIANT_ROWS)
     # Without JavaScript: re-render the form with one more empty variant row, saving nothing.
@@ -91,6 +94,10 @@ class PublicProfileForm(ProfileForm):
     public_phone = StringField(_l("Public phone (shown on your page)"),
                                description=_l("Buyers see this number. The contact phone "
                                               "above stays between you and the platform."))
+    ships_abroad = BooleanField(
+        _l("We ship parcels abroad"),
+        description=_l("Buyers abroad can order from you; they pay by card and the "
+                       "international zone table sets the shipping fee."))
     logo = FileField(_l("Logo (JPEG, PNG or WebP, up to 5 MB)"))
     cover_image = FileField(_l("Cover photo (wide, JPEG, PNG or WebP, up to 5 MB)"))
 

@@ -44,6 +44,9 @@ class Cooperative(db.Model):
     commission_rate_bp: Mapped[int | None] = mapped_column(sa.Integer)
     # Why an application was rejected (shown to the applicant); empty otherwise.
     rejection_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Opted in to parcels abroad (international zone table, card payment only).
+    ships_abroad: Mapped[bool] = mapped_column(sa.Boolean, default=False,
+                                               server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

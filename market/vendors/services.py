@@ -312,6 +312,8 @@ def update_profile(user: User, data: dict) -> Cooperative:
         if key in data:
             value = data[key]
             setattr(coop, key, int(value) if key == "member_count" else (value or "").strip())
+    if "ships_abroad" in data:
+        coop.ships_abroad = data["ships_abroad"] in (True, "1", "true", "on", "y")
     db.session.flush()
     return coop
 

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from wtforms import FieldList, FormField
 
 from market import confirm
+from market.accounts import addresses
 from market.accounts import services as accounts
 from market.accounts.views import sign_in
 from market.catalog import services as catalog
@@ -107,6 +108,7 @@ def _product_choices(form: ProductForm) -> None:
     form.category_id.choices = [("", _("— none —"))] + [
         (str(c.id), c.name(lang)) for c in catalog.categories()]
     form.origin_province_code.choices = [(str(p.code), p.name(lang)) for p in geo.provinces()]
+    form.origin_country.choices = addresses.countries(lang)
     form.status.choices = [(s.value, str(STATUS_LABELS[s.value])) for s in ProductStatus]
 
 
@@ -168,7 +170,7 @@ def _adding_variant(form: ProductForm) -> bool:
 def _product_data(form: ProductForm, *, editing: bool = False) -> dict:
     data = {name: form[name].data for name in (
         "name_vi", "description_vi", "name_en", "description_en", "unit",
-        "category_id", "origin_province_code", "status")}
+        "category_id", "origin_province_code", "status", "hs_code", "origin_country")}
     rows = []
     for entry in form.variants:
         row = {name: entry[name].data for name in (
@@ -190,6 +192,7 @@ def _product_form_data(product) -> dict:
     values = vendor_catalog.texts(product)
     values.update(unit=product.unit, category_id=str(product.category_id or ""),
                   origin_province_code=str(product.origin_province_code),
+                  hs_code=product.hs_code, origin_country=product.origin_country,
                   status=product.status)
     values["variants"] = [{
         "variant_id": str(v.id), "label_vi": v.label_vi, "label_en": v.label_en, "sku": v.sku,
@@ -429,6 +432,7 @@ def profile():
     form = PublicProfileForm(obj=coop)
     if current_user.is_owner and form.validate_on_submit():
         data = {k: form[k].data for k in services.PROFILE_FIELDS}
+        data["ships_abroad"] = form.ships_abroad.data
         try:
             if request.form.get("resubmit"):
                 services.resubmit(current_user, data)

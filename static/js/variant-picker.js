@@ -6,13 +6,13 @@ document.querySelectorAll("[data-variant-form]").forEach(function (form) {
   var price = page.querySelector("[data-variant-price]");
   var stock = page.querySelector("[data-variant-stock]");
   var sku = page.querySelector("[data-variant-sku]");
-  var usd = page.querySelector("[data-variant-usd]");
+  var estimate = page.querySelector("[data-variant-estimate]");
   var quantity = form.querySelector("input[name=quantity]");
   function show(radio) {
     var left = parseInt(radio.dataset.stock, 10) || 0;
     if (price) price.textContent = radio.dataset.price;
     if (sku) sku.textContent = radio.dataset.sku;
-    if (usd) usd.hidden = true; // the estimate was for the first option
+    if (estimate) estimate.hidden = true; // the estimate was for the first option
     if (stock) {
       stock.textContent = "";
       var span = document.createElement("span");

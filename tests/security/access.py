@@ -151,6 +151,14 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "orders.admin_payouts": (ADMIN, {}),
     "notifications.outbox": (ADMIN, {}),
     "orders.packing_slip": (frozenset({"staff_a", "admin"}), {"public_id": "vendor_order_id"}),
+    # international orders: the proforma PDF of a parcel abroad; the display currency; the
+    # exchange-rate table
+    "orders.buyer_proforma": (frozenset({"buyer", "admin"}),
+                              {"public_id": "abroad_order_id", "part_id": "abroad_part_id"}),
+    "orders.vendor_proforma": (frozenset({"staff_a", "admin"}),
+                               {"public_id": "abroad_part_id"}),
+    "intl.set_currency": (PUBLIC, {}),
+    "intl.admin_rates": (ADMIN, {}),
     # the department's desk: every officer sees their own province, admins every one
     "department.overview": (ANY_REVIEWER, {}),
     "department.table": (ANY_REVIEWER, {"name": "cooperatives"}),
@@ -261,6 +269,11 @@ def world(make, app):
     by_statement = make.order([(product, 1)], method="vietqr")  # paid by a statement import
     delivered = make.order([(product, 1)], method="cod", buyer=users["buyer"])
     guest_order = make.order([(product, 1)], method="vietqr", email="guest@example.vn")
+    coop_a.ships_abroad = True
+    abroad = services.place_order(
+        lines=[services.CheckoutLine(product.slug, 1)], contact=factories.foreign_contact(),
+        payment_method="stripe", methods_available=("stripe",), buyer=users["buyer"],
+        idempotency_key="access-abroad-order-key")
     vo = delivered.vendor_orders[0]
     for to in (S.PACKED, S.SHIPPED, S.DELIVERED):
         services.transition(vo, to, actor=users["staff_a"], carrier="GHN",
@@ -315,6 +328,7 @@ def world(make, app):
         "statement_pair": f"{by_statement.transfer_reference}:{by_statement.total}",
         "registry_import_id": registry_import.public_id,
         "lot_code": lot.code, "lot_gtin": GTIN,
+        "abroad_order_id": abroad.public_id, "abroad_part_id": abroad.vendor_orders[0].public_id,
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,

@@ -39,6 +39,7 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "trace/_event.html": "one event of a lot's timeline, included by the trace pages",
     "trace/_product_lots.html": "the 'traceable' lots, included by the product page",
     "trace/_line_lots.html": "an order line's lots, included by the order and review pages",
+    "intl/_currency_picker.html": "the display-currency form, included by the product page",
 }
 # Forms sent empty or wrong, so that their validation messages are on the page too; and
 # the pages that only a POST shows (the confirmation step of destructive actions).

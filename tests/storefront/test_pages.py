@@ -10,6 +10,9 @@ from market.extensions import db
 
 
 def test_product_page_in_both_languages(client, make):
+    from market.intl import rates
+
+    rates.set_rate("USD", "26300", "2026-11-02")  # the admin's dated rate table
     coop = make.cooperative(name="HTX Cà phê Ea Tu")
     p = make.product(coop, price=1_250_000, unit="gói")
     vi = client.get(f"/vi/p/{p.slug}").get_data(as_text=True)
