@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
+from market import cache as page_cache
 from market.catalog import services as catalog
 from market.catalog.models import Category, Product, ProductImage
 from market.extensions import db
@@ -136,9 +138,8 @@ def category_listing(category: Category, filters: Filters, *, page: int, per_pag
     """One page of a category's public products matching `filters`, the total, and the
     choices the filter form offers (provinces and cooperatives that have products here).
     An unknown cooperative slug adds an error to `filters` and matches nothing else."""
-    base = catalog.public_products_query().where(Product.category_id == category.id)
-    options = _filter_options(base)
-    query = base
+    query = catalog.public_products_query().where(Product.category_id == category.id)
+    options = filter_choices(category)
     if filters.price_min is not None:
         query = query.where(Product.price >= filters.price_min)
     if filters.price_max is not None:
@@ -168,14 +169,31 @@ def category_listing(category: Category, filters: Filters, *, page: int, per_pag
     return rows, total, options
 
 
-def _filter_options(base) -> dict:
-    public = base.subquery()
-    codes = db.session.scalars(db.select(public.c.origin_province_code).distinct()).all()
-    provinces = sorted((p for p in map(geo.province, codes) if p), key=lambda p: p.name_vi)
-    coop_ids = db.select(public.c.cooperative_id).distinct()
-    coops = list(db.session.scalars(
-        db.select(Cooperative).where(Cooperative.id.in_(coop_ids)).order_by(Cooperative.name)))
-    return {"provinces": provinces, "cooperatives": coops, "stars": STARS}
+class CooperativeChoice(NamedTuple):
+    slug: str
+    name: str
+
+
+def filter_choices(category: Category) -> dict:
+    """The provinces and cooperatives that have public products in `category` (what the
+    filter form offers): one query, kept under the catalogue's generation (market.cache), so
+    a category page usually reads it from the cache instead of scanning its products."""
+
+    def compute():
+        rows = db.session.execute(
+            catalog.public_products_query().where(Product.category_id == category.id)
+            .with_only_columns(Product.origin_province_code, Cooperative.slug,
+                               Cooperative.name).distinct()).all()
+        return {"provinces": sorted({code for code, _s, _n in rows if code is not None}),
+                "cooperatives": sorted({(slug, name) for _c, slug, name in rows},
+                                       key=lambda c: (c[1], c[0]))}
+
+    data = page_cache.cached_data(("catalog",), f"facets:{category.id}:{category.slug}",
+                                  compute)
+    provinces = sorted((p for p in map(geo.province, data["provinces"]) if p),
+                       key=lambda p: p.name_vi)
+    return {"provinces": provinces, "stars": STARS,
+            "cooperatives": [CooperativeChoice(*c) for c in data["cooperatives"]]}
 
 
 # --- product page ------------------------------------------------------------------------

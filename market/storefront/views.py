@@ -8,6 +8,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market import cache as page_cache
 from market.catalog import services as catalog
 from market.geo import services as geo
 from market.i18n import LOCALES, current_lang
@@ -127,14 +128,20 @@ def product(slug):
         usd = catalog_usd(chosen.price if chosen else item.price)
     path = [(item.category.name(lang), url_for("storefront.category", slug=item.category.slug))
             ] if item.category is not None else []
-    badges = ocop.badges_for_products([item.id])
+    related = []
+    if item.category is not None:
+        # The related cards show their stock: the cached page is kept with the stock
+        # generation of the category, read before the cards are.
+        page_cache.depends_on(f"stock:cat:{item.category.slug}")
+        related = services.related_products(item)
+    badges = ocop.badges_for_products([item.id, *(p.id for p in related)])
     return render_template(
         "storefront/product.html",
         product=item, chosen=chosen, text=text, fallback=bool(text and text.locale != lang),
         description=description, missing=missing,
         missing_labels=[str(catalog.ENGLISH_FIELD_LABELS[f]) for f in missing],
         origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
-        usd=usd, badge=badges.get(item.id),
+        usd=usd, badge=badges.get(item.id), related=related, badges=badges,
         reviews=review_items, author_name=reviews.author_name,
         star_counts=reviews.star_counts(item.id) if item.rating_count else {},
         crumbs=crumbs(*path, (item.name(lang), request.path)),
@@ -180,21 +187,6 @@ def product_json_ld(item, lang: str, canonical: str, description: str, images: l
     return {"@context": "https://schema.org", "@type": "ProductGroup", **base,
             "url": canonical, "productGroupID": item.slug, "variesBy": ["https://schema.org/size"],
             "hasVariant": members}
-
-
-@bp.get("/p/<slug>/related")
-def related(slug):
-    """The product page's "more from this category" cards, as a fragment the page fetches
-    after it has loaded (the page itself stays as fast as before; without JS it links to the
-    category instead). Cached briefly: it changes only when the catalogue does."""
-    item = catalog.get_public_product(slug)
-    products = services.related_products(item)
-    response = Response(render_template(
-        "storefront/_related.html", products=products,
-        badges=ocop.badges_for_products([p.id for p in products])))
-    response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 def catalog_usd(amount: int) -> dict:

@@ -54,7 +54,6 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "storefront.home": (PUBLIC, {}),
     "storefront.cooperative": (PUBLIC, {"slug": "coop_slug"}),
     "storefront.product": (PUBLIC, {"slug": "product_slug"}),
-    "storefront.related": (PUBLIC, {"slug": "product_slug"}),
     "storefront.category": (PUBLIC, {"slug": "category_slug"}),
     "search.results": (PUBLIC, {}),
     "search.suggest": (PUBLIC, {}),
