@@ -52,7 +52,8 @@ def main():
     out = args.db.parent
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{args.db.resolve()}",
                       "INSTANCE_DIR": str(out / "instance"), "MEDIA_DIR": str(out / "media"),
-                      "RATELIMIT_ENABLED": False, "PAGE_CACHE": False})
+                      "RATELIMIT_ENABLED": False, "PAGE_CACHE": False,
+                      "DATA_CACHE": True})
     rng = random.Random(1)
     sets = {
         "product": [f"/{rng.choice(['vi', 'en'])}/p/{rng.choice(slugs)}"

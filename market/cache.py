@@ -39,9 +39,9 @@ from collections import OrderedDict
 from itertools import chain
 from threading import Lock
 
+import sqlalchemy as sa
 from flask import current_app, g, has_app_context, request, session
 from flask_caching import Cache
-import sqlalchemy as sa
 from sqlalchemy import event, orm
 
 log = logging.getLogger(__name__)

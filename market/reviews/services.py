@@ -209,6 +209,8 @@ class ReviewItem:
 def for_product(product: Product, viewer, limit: int = PAGE_SIZE) -> list[ReviewItem]:
     """Visible reviews, newest first, plus the viewer's own hidden ones (marked hidden);
     a moderator sees hidden ones too, to know what was hidden and why."""
+    if not _signed_in(viewer) and not product.rating_count:
+        return []  # the count is of visible reviews: an anonymous visitor sees none (no query)
     query = db.select(Review).where(Review.product_id == product.id)
     moderator = _signed_in(viewer) and viewer.role in (Role.ADMIN.value, Role.OFFICER.value)
     if not moderator:

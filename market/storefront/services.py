@@ -198,18 +198,29 @@ def filter_choices(category: Category) -> dict:
 
 # --- product page ------------------------------------------------------------------------
 
-def related_products(product: Product, limit: int = 4) -> list[Product]:
-    """Other public products of the same category: in stock first, then the newest. Each
-    part walks the (category_id, status, created_at) index and stops at `limit` rows
-    (sorting a whole category by stock would cost more than the rest of the page)."""
+RELATED = 4  # cards in the product page's "more from this category"
+
+
+def related_products(product: Product, limit: int = RELATED) -> list[Product]:
+    """Other public products of the same category: in stock first, then the newest."""
     if product.category_id is None:
         return []
+    return category_top(product.category_id, limit, exclude_id=product.id)
+
+
+def category_top(category_id: int, limit: int, exclude_id: int | None = None
+                 ) -> list[Product]:
+    """A category's first `limit` public products, in stock first, then the newest (the
+    product page shows the first RELATED of them that are not itself). Each part walks the
+    (category_id, status, created_at) index and stops at `limit` rows (sorting a whole
+    category by stock would cost more than the rest of the page)."""
     from sqlalchemy.orm import selectinload
 
     def newest(*where, n):
+        if exclude_id is not None:
+            where = (*where, Product.id != exclude_id)
         query = (catalog.public_products_query()
-                 .where(Product.category_id == product.category_id, Product.id != product.id,
-                        *where)
+                 .where(Product.category_id == category_id, *where)
                  .options(selectinload(Product.translations), selectinload(Product.images))
                  .order_by(Product.category_id, Product.status, Product.created_at.desc(),
                            Product.id.desc())
