@@ -220,7 +220,11 @@ def main():
         print(f"load average after: {os.getloadavg()}")
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:  # a loaded host: do not leave it on the port
+            server.kill()
+            server.wait(10)
 
 
 if __name__ == "__main__":
