@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import current_app
 
+from market.accounts.models import Role
 from market.catalog.models import Product
 from market.errors import DomainError, PermissionDenied
 from market.extensions import db
@@ -78,7 +79,7 @@ def test_reported_reviews_come_first_and_officers_see_their_province_only(
     assert page.index("Quảng cáo lừa đảo") < page.index("Ngon, giao nhanh")  # reported first
     assert "1 báo cáo" in page and "Quảng cáo, không nói về sản phẩm" in page
     # the admin sees every province
-    login(client, make.user(role="admin"))
+    login(client, make.user(Role.ADMIN))
     assert "Trà Hà Nội" in _queue(client)
 
 
