@@ -54,7 +54,7 @@ def _queue(client, show="open"):
 
 def test_reported_reviews_come_first_and_officers_see_their_province_only(
         client, make, two_reviews):
-    older, newer, far, _admin, _buyer = two_reviews
+    older, _newer, _far, _admin, _buyer = two_reviews
     officer = make.officer(66)
     login(client, officer)
     page = _queue(client)
