@@ -21,6 +21,12 @@ query, so a page rendered from data older than a commit can only be stored under
 generation that is no longer read: a price, stock or text change is visible on the next
 request after its transaction commits. A generation is a fresh random value, never a
 counter, so two workers changing it at once can never put an older value back.
+Stock is finer: a write that changes only stock (a checkout's conditional UPDATE of a
+variant, a variant whose only changed column is its stock, a stock movement) bumps
+"stock:p:<product>", "stock:coop:<cooperative>", "stock:cat:<category>" and "stock" (the home
+page), resolved to slugs just before the commit, not the whole catalogue; a product page also
+keeps its category's stock generation (its related cards; `depends_on`). `cached_data` keeps
+small derived data (a category's filter choices, related cards) under the same generations.
 Tables that no public page reads (orders, payments, sessions, outboxes...) bump nothing;
 a table this module does not know bumps "catalog" (a new feature is safe before it is
 listed). PAGE_CACHE_TTL bounds any entry's life (time-relative text such as "updated
