@@ -6,6 +6,12 @@ bench/out/, serve it with gunicorn (2 workers) on 127.0.0.1, drive it from a bou
 
 `--reuse DB` serves a copy of a database an earlier run seeded (migrated to this code first),
 so two versions of the code can be compared on the very same rows, back to back.
+`--serve DB --root CHECKOUT` serves that database as it is with another checkout's code (an
+older commit in a temporary worktree, its own database already seeded by its own code), so
+"before" and "after" run side by side in the same time window.
+
+Pages are rendered uncached (MARKET_PAGE_CACHE=0: the page cache has its own figures from
+`throughput_bench.py`); the small data cache (filter choices, related cards) stays on.
 """
 from __future__ import annotations
 
@@ -153,11 +159,21 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--reuse", type=Path, help="a bench.db an earlier run seeded")
+    parser.add_argument("--serve", type=Path, help="serve this database as it is")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     db_path = OUT / "bench.db"
     t0 = time.perf_counter()
-    if args.reuse:
+    if args.serve:
+        import sqlite3
+
+        db_path = args.serve.resolve()
+        con = sqlite3.connect(db_path)
+        products = [r[0] for r in con.execute("SELECT slug FROM products ORDER BY id")]
+        coops = [r[0] for r in con.execute("SELECT slug FROM cooperatives ORDER BY id")]
+        con.close()
+    elif args.reuse:
         products, coops = reuse(args.reuse, db_path)
     else:
         products, coops = seed(db_path, args.products)
@@ -166,11 +182,13 @@ def main():
 
     env = dict(os.environ, MARKET_DATABASE_URL=f"sqlite:///{db_path}",
                MARKET_INSTANCE_PATH=str(OUT / "instance"), MARKET_MEDIA_DIR=str(OUT / "media"),
-               MARKET_RATELIMIT_DISABLED="1")
+               MARKET_RATELIMIT_DISABLED="1", MARKET_PAGE_CACHE="0", MARKET_DATA_CACHE="1",
+               PYTHONPATH=str(args.root.resolve()))
+    print(f"serving {args.root} at load average {os.getloadavg()}")
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--no-control-socket", "--bind",
          f"127.0.0.1:{args.port}", "--log-level", "warning", "market:create_app()"],
-        cwd=ROOT, env=env)
+        cwd=args.root, env=env)
     try:
         for _ in range(100):
             try:
@@ -199,9 +217,14 @@ def main():
                   f"{med['rps']:.0f} req/s (median of {args.rounds} rounds of "
                   f"{args.seconds:.0f}s, {args.threads} client threads; "
                   f"errors {sum(r['errors'] for r in rounds)})")
+        print(f"load average after: {os.getloadavg()}")
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:  # a loaded host: do not leave it on the port
+            server.kill()
+            server.wait(10)
 
 
 if __name__ == "__main__":

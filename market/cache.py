@@ -21,6 +21,12 @@ query, so a page rendered from data older than a commit can only be stored under
 generation that is no longer read: a price, stock or text change is visible on the next
 request after its transaction commits. A generation is a fresh random value, never a
 counter, so two workers changing it at once can never put an older value back.
+Stock is finer: a write that changes only stock (a checkout's conditional UPDATE of a
+variant, a variant whose only changed column is its stock, a stock movement) bumps
+"stock:p:<product>", "stock:coop:<cooperative>", "stock:cat:<category>" and "stock" (the home
+page), resolved to slugs just before the commit, not the whole catalogue; a product page also
+keeps its category's stock generation (its related cards; `depends_on`). `cached_data` keeps
+small derived data (a category's filter choices, related cards) under the same generations.
 Tables that no public page reads (orders, payments, sessions, outboxes...) bump nothing;
 a table this module does not know bumps "catalog" (a new feature is safe before it is
 listed). PAGE_CACHE_TTL bounds any entry's life (time-relative text such as "updated
@@ -39,6 +45,7 @@ from collections import OrderedDict
 from itertools import chain
 from threading import Lock
 
+import sqlalchemy as sa
 from flask import current_app, g, has_app_context, request, session
 from flask_caching import Cache
 from sqlalchemy import event, orm
@@ -47,15 +54,21 @@ log = logging.getLogger(__name__)
 
 cache = Cache()
 
-# endpoint -> the scopes its page reads
+# endpoint -> the scopes its page reads ("{slug}" is the page's own slug). Stock has scopes
+# of its own: a reservation changes one product's stock, and only the pages that show that
+# product's stock need a new copy (see _stock_scopes).
 PAGES: dict[str, tuple[str, ...]] = {
-    "storefront.home": ("catalog",),
-    "storefront.category": ("catalog",),
-    "storefront.cooperative": ("catalog",),
-    "storefront.product": ("catalog",),
+    "storefront.home": ("catalog", "stock"),
+    "storefront.category": ("catalog", "stock:cat:{slug}"),
+    "storefront.cooperative": ("catalog", "stock:coop:{slug}"),
+    # + the product's category (its related cards), through depends_on() in the view
+    "storefront.product": ("catalog", "stock:p:{slug}"),
     "prices.overview": ("prices",),
     "prices.commodity": ("prices",),
 }
+# Tables whose writes can be stock-only: a conditional UPDATE of a variant's stock alone, a
+# variant whose only changed column is its stock, a stock movement row.
+STOCK_TABLES = frozenset({"product_variants", "stock_movements"})
 # Query arguments those pages understand; any other makes the request uncached, so random
 # query strings cannot fill the cache (and the search box's ?q= echo is never stored).
 QUERY_ARGS = frozenset({"page", "sort", "market", "freq"})
@@ -114,19 +127,104 @@ def _note(session, table_name) -> None:
         session.info.setdefault("cache_scopes", set()).add(scope)
 
 
+def _note_stock(session, *, variant_id=None, product_id=None) -> None:
+    """A change of one product's stock only: its pages' stock scopes, resolved at commit."""
+    if variant_id is None and product_id is None:
+        _note(session, "product_variants")  # which product is unknown: the whole catalogue
+        return
+    key = "cache_stock_variants" if variant_id is not None else "cache_stock_products"
+    session.info.setdefault(key, set()).add(variant_id if variant_id is not None
+                                            else product_id)
+
+
+def _stock_only(obj) -> bool:
+    """A variant whose only changed column is its stock."""
+    from sqlalchemy import inspect
+
+    changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
+    return bool(changed) and changed <= {"stock"}
+
+
 def _after_flush(session, flush_context) -> None:
     for obj in chain(session.new, session.dirty, session.deleted):
         if obj in session.dirty and not session.is_modified(obj):
             continue
-        table = getattr(obj, "__table__", None)
-        _note(session, getattr(table, "name", None))
+        table = getattr(getattr(obj, "__table__", None), "name", None)
+        if table == "stock_movements" and obj in session.new:
+            _note_stock(session, product_id=obj.product_id)
+        elif table == "product_variants" and obj in session.dirty and _stock_only(obj):
+            _note_stock(session, variant_id=obj.id)
+        else:
+            _note(session, table)
+
+
+def _id_in_where(statement, column_name: str = "id"):
+    """The value of `<table>.id == value` in an UPDATE's WHERE clause, or None."""
+    from sqlalchemy.sql import operators, visitors
+
+    where = getattr(statement, "whereclause", None)
+    if where is None:
+        return None
+    for node in visitors.iterate(where):
+        left, right = getattr(node, "left", None), getattr(node, "right", None)
+        if (getattr(node, "operator", None) is operators.eq
+                and getattr(left, "name", None) == column_name
+                and getattr(getattr(left, "table", None), "name", None) == statement.table.name
+                and hasattr(right, "value")):
+            return right.value
+    return None
 
 
 def _do_orm_execute(state) -> None:
     # Conditional UPDATEs (stock reservations) and bulk DELETEs skip the unit of work.
     if state.is_update or state.is_delete or state.is_insert:
         table = getattr(state.statement, "table", None)
-        _note(state.session, getattr(table, "name", None))
+        name = getattr(table, "name", None)
+        values = getattr(state.statement, "_values", None) or {}
+        columns = {getattr(k, "key", getattr(k, "name", k)) for k in values}
+        if state.is_update and name == "product_variants" and columns == {"stock"}:
+            _note_stock(state.session, variant_id=_id_in_where(state.statement))
+        else:
+            _note(state.session, name)
+
+
+def _stock_scopes(session) -> set[str]:
+    """The stock scopes of the products whose stock changed in this transaction: each
+    product's page, its cooperative's and its category's listings, and the home page."""
+    variants = session.info.pop("cache_stock_variants", set())
+    products = session.info.pop("cache_stock_products", set())
+    if not variants and not products:
+        return set()
+    from market.catalog.models import Category, Product, ProductVariant
+    from market.vendors.models import Cooperative
+
+    ids = set(products)
+    if variants:
+        ids |= set(session.execute(sa.select(ProductVariant.product_id).where(
+            ProductVariant.id.in_(variants))).scalars())
+    rows = session.execute(
+        sa.select(Product.slug, Cooperative.slug, Category.slug)
+        .join(Cooperative, Cooperative.id == Product.cooperative_id)
+        .outerjoin(Category, Category.id == Product.category_id)
+        .where(Product.id.in_(ids))).all()
+    scopes = {"stock"}
+    for product, coop, category in rows:
+        scopes |= {f"stock:p:{product}", f"stock:coop:{coop}"}
+        if category:
+            scopes.add(f"stock:cat:{category}")
+    return scopes
+
+
+def _before_commit(session) -> None:
+    if not (session.info.get("cache_stock_variants") or session.info.get("cache_stock_products")):
+        return
+    session.flush()  # the last autoflush's changes are noted too
+    try:
+        scopes = _stock_scopes(session)
+    except Exception:  # never fail a commit over the cache: invalidate the catalogue instead
+        log.exception("page cache: could not resolve the stock scopes")
+        scopes = {"catalog"}
+    session.info.setdefault("cache_scopes", set()).update(scopes)
 
 
 def _after_commit(session) -> None:
@@ -143,7 +241,8 @@ def _after_soft_rollback(session, previous_transaction) -> None:
     # Only the outermost rollback forgets: a savepoint rolled back leaves earlier flushes
     # of the transaction in place (a bump too many costs a miss, one too few a stale page).
     if previous_transaction.parent is None:
-        session.info.pop("cache_scopes", None)
+        for key in ("cache_scopes", "cache_stock_variants", "cache_stock_products"):
+            session.info.pop(key, None)
 
 
 _registered = False
@@ -155,6 +254,7 @@ def register_listeners() -> None:
         return
     event.listen(orm.Session, "after_flush", _after_flush)
     event.listen(orm.Session, "do_orm_execute", _do_orm_execute)
+    event.listen(orm.Session, "before_commit", _before_commit)
     event.listen(orm.Session, "after_commit", _after_commit)
     event.listen(orm.Session, "after_soft_rollback", _after_soft_rollback)
     _registered = True
@@ -212,12 +312,56 @@ def _cacheable_request() -> tuple[str, ...] | None:
         return None
     if not _anonymous_session():
         return None
-    return scopes
+    slug = (request.view_args or {}).get("slug", "")
+    return tuple(s.format(slug=slug) if "{" in s else s for s in scopes)
 
 
 def _key(scopes) -> str:
     gens = ".".join(generations(scopes))
     return f"page:{gens}:{request.path}?{request.query_string.decode('latin-1')}"
+
+
+def depends_on(scope: str) -> None:
+    """A page being rendered also shows data of `scope`, known only once the page has read
+    something (the product page's related cards are its category's): call this before
+    reading that data. Its generation, read now, is kept with the entry, and a hit whose
+    recorded generations are no longer current is a miss."""
+    deps = g.get("page_cache_deps")
+    if deps is None or scope in deps:
+        return
+    try:
+        deps[scope] = generations((scope,))[0]
+    except Exception:
+        log.exception("page cache: could not read the generation of %s", scope)
+        g.pop("page_cache_key", None)  # store nothing rather than something unguarded
+
+
+def _deps_current(deps) -> bool:
+    scopes = [scope for scope, _gen in deps]
+    return generations(scopes) == tuple(gen for _scope, gen in deps)
+
+
+def cached_data(scopes, name: str, compute, timeout: int | None = None):
+    """compute(), kept under the current generations of `scopes` (read before computing, so
+    a value computed from data older than a commit is stored under a generation no longer
+    read). For plain data that a page reads often and the catalogue rarely changes (a
+    category's filter choices). The value must pickle: ids and strings, not ORM objects.
+    Off (compute() every time) unless DATA_CACHE."""
+    if not current_app.config.get("DATA_CACHE"):
+        return compute()
+    try:
+        key = f"data:{'.'.join(generations(scopes))}:{name}"
+        value = cache.get(key)
+    except Exception:
+        log.exception("page cache: data lookup failed")
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, timeout=timeout or current_app.config["PAGE_CACHE_TTL"])
+        except Exception:
+            log.exception("page cache: data store failed")
+    return value
 
 
 def serve_cached():
@@ -237,11 +381,14 @@ def serve_cached():
     except Exception:
         log.exception("page cache: lookup failed")
         return None
+    if entry is not None and entry[2] and not _deps_current(entry[2]):
+        entry = None  # a scope the page found while rendering has changed since
     if entry is None:
         g.page_cache_key = key
+        g.page_cache_deps = {}
         metrics.page_cache("miss")
         return None
-    body, mimetype = entry
+    body, mimetype, _deps = entry
     if CSRF_MARK in body:
         from flask_wtf.csrf import generate_csrf
 
@@ -267,7 +414,8 @@ def store(response):
     token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if token:
         body = body.replace(token, CSRF_MARK)
-    entry = (body, response.mimetype)
+    deps = tuple(sorted(g.pop("page_cache_deps", {}).items()))
+    entry = (body, response.mimetype, deps)
     try:
         cache.set(key, entry, timeout=current_app.config["PAGE_CACHE_TTL"])
     except Exception:

@@ -121,6 +121,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # entry lives PAGE_CACHE_TTL seconds at most (changes invalidate it at once).
         "PAGE_CACHE": _env("PAGE_CACHE"),
         "PAGE_CACHE_TTL": int(_env("PAGE_CACHE_TTL", "300")),
+        # Small derived data kept under the same generations (a category's filter choices):
+        # on with the page cache unless MARKET_DATA_CACHE says otherwise.
+        "DATA_CACHE": _env("DATA_CACHE"),
         # Flask-Caching's backend: FileSystemCache under <instance>/cache, RedisCache with
         # REDIS_URL; MARKET_CACHE_TYPE chooses another (SimpleCache, NullCache...).
         "CACHE_TYPE": _env("CACHE_TYPE"),
@@ -160,6 +163,10 @@ def load_config(overrides: dict | None = None) -> dict:
         config["PAGE_CACHE"] = not config.get("TESTING")
     elif isinstance(config["PAGE_CACHE"], str):
         config["PAGE_CACHE"] = _bool(config["PAGE_CACHE"])
+    if config.get("DATA_CACHE") is None:
+        config["DATA_CACHE"] = config["PAGE_CACHE"]
+    elif isinstance(config["DATA_CACHE"], str):
+        config["DATA_CACHE"] = _bool(config["DATA_CACHE"])
     if not config.get("CACHE_TYPE"):
         config["CACHE_TYPE"] = "RedisCache" if config.get("REDIS_URL") else "FileSystemCache"
     config.setdefault("CACHE_KEY_PREFIX", "htx:")

@@ -209,3 +209,54 @@ def test_a_price_import_reaches_the_prices_pages_at_once(client, make, page_cach
     for path in pages:
         state, body = get(client, path)
         assert state == "miss" and "104,700" in body, path
+
+
+def test_a_reservation_refreshes_only_the_pages_that_show_that_stock(client, make, page_cache):
+    """A checkout takes the last units of one product: its page, its category's and its
+    cooperative's listings, the home page and its category neighbours' pages (their related
+    cards) are fresh on the next request; pages of other categories and cooperatives stay
+    cached (their generations were not bumped)."""
+    cat, other_cat = make.category(), make.category()
+    coop, neighbour_coop, other_coop = make.cooperative(), make.cooperative(), make.cooperative()
+    sold = make.product(coop, category_id=cat.id, stock=3, name_en="Pepper to sell out")
+    neighbour = make.product(neighbour_coop, category_id=cat.id, name_en="Neighbour honey")
+    elsewhere = make.product(other_coop, category_id=other_cat.id, name_en="Other tea")
+    db.session.commit()
+    fresh = [f"/en/p/{sold.slug}", f"/en/category/{cat.slug}", f"/en/c/{coop.slug}", "/en/",
+             f"/en/p/{neighbour.slug}"]
+    untouched = [f"/en/p/{elsewhere.slug}", f"/en/category/{other_cat.slug}",
+                 f"/en/c/{other_coop.slug}", f"/en/c/{neighbour_coop.slug}"]
+    for path in fresh + untouched:
+        get(client, path)
+        state, body = get(client, path)
+        assert state == "hit" and "Out of stock" not in body, path
+    make.order([(sold, 3)])
+    db.session.commit()
+    for path in fresh:
+        state, body = get(client, path)
+        assert state == "miss" and "Out of stock" in body, path
+        assert get(client, path)[0] == "hit", path
+    for path in untouched:
+        assert get(client, path)[0] == "hit", path
+    # A stock adjustment by the cooperative is as fine-grained; a price change is not.
+    catalog.adjust_stock(sold, 10, reason="count")
+    db.session.commit()
+    assert get(client, f"/en/p/{sold.slug}")[0] == "miss"
+    assert get(client, f"/en/p/{elsewhere.slug}")[0] == "hit"
+    catalog.update_product(sold, {"price": "99000"})
+    db.session.commit()
+    assert get(client, f"/en/p/{elsewhere.slug}")[0] == "miss"
+
+
+def test_cached_data_follows_the_catalogue_generation(app, make, page_cache):
+    from market.storefront import services
+
+    cat = make.category()
+    coop = make.cooperative(name="HTX Một")
+    make.product(coop, category_id=cat.id)
+    db.session.commit()
+    assert [c.name for c in services.filter_choices(cat)["cooperatives"]] == ["HTX Một"]
+    make.product(make.cooperative(name="HTX Hai"), category_id=cat.id)
+    db.session.commit()
+    assert [c.name for c in services.filter_choices(cat)["cooperatives"]] == ["HTX Hai",
+                                                                              "HTX Một"]

@@ -236,3 +236,79 @@ def test_a_committed_mail_kicks_the_queue_and_a_rolled_back_one_does_not(committ
         assert [t.name for t in queue.pending()] == ["job.send-mail"]
         db.session.remove()
     queue.flush()
+
+
+# --- leases outlasting QUEUE_LEASE_SECONDS ---------------------------------------------------
+
+def _other_worker(app, fn):
+    """Run `fn` in a thread of its own with its own app context (another worker)."""
+    out = []
+
+    def body():
+        with app.app_context():
+            try:
+                out.append(fn())
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join(timeout=30)
+    return out[0]
+
+
+@pytest.mark.committed
+def test_a_job_longer_than_its_lease_keeps_it_and_runs_once(committed_app, monkeypatch):
+    """The lease is 0.6 s; the job runs past three renewals (over 0.6 s), and meanwhile
+    another worker neither takes the lease nor runs the job."""
+    app, _, _ = committed_app
+    from market.jobs import queue
+
+    runs = []
+    monkeypatch.setitem(queue.JOBS, "forecast", (lambda: runs.append(1) or 1, True))
+    beats: list = []
+    ttl = timedelta(seconds=0.6)
+    with app.app_context():
+        started = time.monotonic()
+        with claims.exclusive("forecast", ttl, heartbeat=beats) as mine:
+            assert mine
+            beat = beats[0]
+            deadline = started + 10
+            while beat.renewals < 3 and time.monotonic() < deadline:
+                beat.stop.wait(0.05)  # the job "works"
+            assert beat.renewals >= 3 and time.monotonic() - started > ttl.total_seconds()
+            assert _other_worker(app, lambda: claims._take("forecast", "other", ttl)) is False
+            assert _other_worker(app, lambda: queue.run_job("forecast")) is None
+            assert runs == []
+            db.session.commit()  # the job's own commit: the holder check passes
+        assert not beat.thread.is_alive() and not beat.lost
+        # released: the next worker runs it
+        assert _other_worker(app, lambda: queue.run_job("forecast")) == 1
+        db.session.remove()
+
+
+@pytest.mark.committed
+def test_a_job_whose_lease_was_taken_over_commits_nothing(committed_app, monkeypatch):
+    """A worker frozen past its lease (here: the lease is handed to another worker while the
+    job runs) cannot commit its work when it wakes up: the holder check fails the commit."""
+    app, _, _ = committed_app
+    from market.jobs import queue
+
+    def frozen_job():
+        with db.engine.begin() as conn:  # another worker takes the expired lease over
+            conn.execute(sa.update(JobLease).where(JobLease.name == "orders-expire")
+                         .values(holder="other-worker",
+                                 expires_at=utcnow() + timedelta(minutes=10)))
+        notifications.enqueue("late@example.vn", "vi", "Trễ", "Không được gửi")
+        return 1
+
+    monkeypatch.setitem(queue.JOBS, "orders-expire", (frozen_job, True))
+    with app.app_context():
+        assert queue.run_job("orders-expire") is None
+        db.session.remove()
+        lease = db.session.get(JobLease, "orders-expire")
+        assert lease.holder == "other-worker"  # the release did not take it from them
+        late = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)
+                                 .where(OutboxEmail.recipient == "late@example.vn"))
+        assert late == 0  # the job's mail was rolled back
+        db.session.remove()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -229,6 +230,19 @@ class ProductTranslation(db.Model):
     __table_args__ = (sa.UniqueConstraint("product_id", "locale"),)
 
 
+@lru_cache(maxsize=20000)
+def _picture(base: str, filename: str, widths_text: str, original_w, original_h,
+             width: int) -> dict:
+    widths = [int(w) for w in widths_text.split(",") if w]
+    fallback = max((w for w in widths if w <= width), default=widths[0])
+    stem = filename.rpartition(".")[0] or filename
+    height = (round(fallback * original_h / original_w) if original_w and original_h
+              else round(fallback * 3 / 4))
+    return {"webp": ", ".join(f"{base}{stem}-{w}w.webp {w}w" for w in widths),
+            "jpg": ", ".join(f"{base}{stem}-{w}w.jpg {w}w" for w in widths),
+            "src": f"{base}{stem}-{fallback}w.jpg", "width": fallback, "height": height}
+
+
 class ProductImage(db.Model):
     __tablename__ = "product_images"
 
@@ -269,18 +283,13 @@ class ProductImage(db.Model):
         return ", ".join(f"{base}{self.rendition(w, ext)} {w}w" for w in self.widths)
 
     def picture(self, base: str, width: int) -> dict | None:
-        """What <picture> needs, computed once (grids render many): both srcsets and the
-        JPEG fallback at the largest rendition not wider than `width`; None without
-        renditions."""
-        widths = self.widths
-        if not widths:
+        """What <picture> needs: both srcsets and the JPEG fallback at the largest rendition
+        not wider than `width`; None without renditions. Computed once per image and width
+        in a process (grids render the same cards again and again)."""
+        if not self.rendition_widths:
             return None
-        fallback = max((w for w in widths if w <= width), default=widths[0])
-        stem = (self.filename.rpartition(".")[0] or self.filename)
-        webp = ", ".join(f"{base}{stem}-{w}w.webp {w}w" for w in widths)
-        jpg = ", ".join(f"{base}{stem}-{w}w.jpg {w}w" for w in widths)
-        return {"webp": webp, "jpg": jpg, "src": f"{base}{stem}-{fallback}w.jpg",
-                "width": fallback, "height": self.rendition_height(fallback)}
+        return _picture(base, self.filename, self.rendition_widths, self.width, self.height,
+                        width)
 
     def rendition_height(self, width: int) -> int:
         """The height of the `width` rendition (the aspect ratio of the original)."""

@@ -76,7 +76,7 @@ JOBS: dict[str, tuple[Callable[[], object], bool]] = {
 def run_job(name: str):
     """Run one job in the current app context and commit it; None when another worker
     holds its lease. A failure is logged and rolled back (the next run retries)."""
-    from market.jobs.claims import exclusive
+    from market.jobs.claims import LeaseLost, exclusive
 
     job, leased = JOBS[name]
     try:
@@ -89,6 +89,10 @@ def run_job(name: str):
                     return None
                 result = job()
                 db.session.commit()
+    except LeaseLost:
+        db.session.rollback()
+        log.warning("%s: lease lost to another worker; this run's work is rolled back", name)
+        return None
     except Exception:
         db.session.rollback()
         log.exception("%s failed", name)

@@ -25,3 +25,11 @@ class ReplyForm(FlaskForm):
 
 class HideForm(FlaskForm):
     reason = TextAreaField(_l("Why hide this review? (the author sees the reason)"))
+
+
+class RestoreForm(FlaskForm):
+    reason = TextAreaField(_l("Why show it again? (optional, kept in the record)"))
+
+
+class ReportForm(FlaskForm):
+    reason = TextAreaField(_l("What is wrong with this review? (optional)"))

@@ -56,3 +56,39 @@ class Review(db.Model):
     @property
     def hidden(self) -> bool:
         return self.hidden_at is not None
+
+
+class ReviewReport(db.Model):
+    """A signed-in buyer's report of a review (spam, abuse, not about the product): once per
+    buyer and review. Reported reviews come first in the moderators' queue."""
+
+    __tablename__ = "review_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"),
+                                           index=True)
+    reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("review_id", "reporter_id"),)
+
+
+class ReviewModeration(db.Model):
+    """Every hide and every undo of a hide: who, when, why (the review keeps only its
+    current state)."""
+
+    __tablename__ = "review_moderation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"),
+                                           index=True)
+    action: Mapped[str] = mapped_column(sa.String(10))  # "hide" | "restore"
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+    __table_args__ = (sa.CheckConstraint("action IN ('hide', 'restore')",
+                                         name="action_known"),)

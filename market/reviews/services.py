@@ -19,7 +19,7 @@ from market.errors import Collector, DomainError, NotFound, PermissionDenied
 from market.extensions import db
 from market.orders import services as orders
 from market.parsing import parse_int
-from market.reviews.models import Review
+from market.reviews.models import Review, ReviewModeration, ReviewReport
 from market.uploads import move_on_commit, remove_on_commit, save_images, stored_files
 from market.vendors.models import Cooperative
 
@@ -185,12 +185,120 @@ def hide(user, public_id: str, reason: str, now: datetime | None = None, *,
         raise DomainError(_l("Say why the review is hidden: the author sees the reason."),
                           code="reason_missing", status=422)
     review.hidden_at, review.hidden_reason, review.hidden_by_id = now or utcnow(), reason, user.id
+    db.session.add(ReviewModeration(review_id=review.id, action="hide", reason=reason,
+                                    actor_id=user.id, at=review.hidden_at))
     _move_rating(review.product_id, review.stars, -1)
     if review.photos and media_dir and private_dir:
         move_on_commit(db.session(), media_dir, private_dir,
                        [f for name in review.photos for f in stored_files(name)])
     db.session.flush()
     return review
+
+
+def restore(user, public_id: str, reason: str = "", now: datetime | None = None, *,
+            media_dir: str | None = None, private_dir: str | None = None) -> Review:
+    """Undo a hide: the review counts in the rating again and its photos go back to the
+    public media folder once this commits. Recorded with who, when and why."""
+    review = get_review(public_id)
+    if not may_moderate(user, review):
+        raise NotFound(_l("No such review."))
+    if not review.hidden:
+        raise DomainError(_l("This review is not hidden."), code="review_visible", status=409)
+    now = now or utcnow()
+    review.hidden_at, review.hidden_reason, review.hidden_by_id = None, "", None
+    db.session.add(ReviewModeration(review_id=review.id, action="restore",
+                                    reason=clean.clean_block(reason or "", MAX_TEXT),
+                                    actor_id=user.id, at=now))
+    _move_rating(review.product_id, review.stars, 1)
+    if review.photos and media_dir and private_dir:
+        move_on_commit(db.session(), private_dir, media_dir,
+                       [f for name in review.photos for f in stored_files(name)])
+    db.session.flush()
+    return review
+
+
+MAX_REPORT = 500
+
+
+def may_report(user, review: Review) -> bool:
+    """A signed-in buyer who did not write it."""
+    return (_signed_in(user) and user.role == Role.BUYER.value
+            and review.author_id != user.id and not review.hidden)
+
+
+def report(user, public_id: str, reason: str = "") -> ReviewReport:
+    """A buyer reports a review to the moderators (once per buyer and review)."""
+    review = get_review(public_id)
+    if not may_report(user, review):
+        raise PermissionDenied(_l("Only signed-in buyers can report another buyer's review."))
+    if clean.too_long(reason or "", MAX_REPORT):
+        raise DomainError(_l("Keep the reason under %(n)d characters.", n=MAX_REPORT),
+                          code="report_long", status=422)
+    row = ReviewReport(review_id=review.id, reporter_id=user.id,
+                       reason=clean.clean_block(reason or "", MAX_REPORT))
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_l("You have already reported this review."),
+                          code="review_reported", status=409)
+    return row
+
+
+# --- the moderators' queue -----------------------------------------------------------------
+
+QUEUE_SHOWS = ("open", "hidden", "all")
+
+
+@dataclass
+class QueueItem:
+    review: Review
+    product: Product
+    reports: int
+    report_reasons: list[str]
+    history: list[ReviewModeration]
+
+
+def moderation_queue(user, show: str = "open", limit: int = PAGE_SIZE) -> list[QueueItem]:
+    """Reviews an officer (of the cooperative's province) or an admin may moderate: reported
+    ones first (most reports first), then the newest. `show`: "open" the visible ones,
+    "hidden" the hidden ones (to undo a hide), "all". Each with its reports and the record of
+    its hides and undos."""
+    if not _signed_in(user) or user.role not in (Role.ADMIN.value, Role.OFFICER.value):
+        raise PermissionDenied(_l("This page is for moderators."))
+    reports = (db.select(ReviewReport.review_id, db.func.count().label("n"))
+               .group_by(ReviewReport.review_id).subquery())
+    query = (db.select(Review, db.func.coalesce(reports.c.n, 0))
+             .outerjoin(reports, reports.c.review_id == Review.id))
+    if user.role == Role.OFFICER.value:
+        query = query.join(Cooperative, Cooperative.id == Review.cooperative_id).where(
+            Cooperative.province_code == user.province_code)
+    if show == "open":
+        query = query.where(Review.hidden_at.is_(None))
+    elif show == "hidden":
+        query = query.where(Review.hidden_at.is_not(None))
+    rows = db.session.execute(query.order_by(
+        db.func.coalesce(reports.c.n, 0).desc(), Review.created_at.desc(), Review.id.desc())
+        .limit(limit)).all()
+    ids = [review.id for review, _n in rows]
+    if not ids:
+        return []
+    products = {p.id: p for p in db.session.scalars(
+        db.select(Product).where(Product.id.in_({r.product_id for r, _n in rows})))}
+    reasons: dict[int, list[str]] = {}
+    for review_id, reason in db.session.execute(
+            db.select(ReviewReport.review_id, ReviewReport.reason)
+            .where(ReviewReport.review_id.in_(ids), ReviewReport.reason != "")
+            .order_by(ReviewReport.created_at)):
+        reasons.setdefault(review_id, []).append(reason)
+    history: dict[int, list[ReviewModeration]] = {}
+    for event in db.session.scalars(
+            db.select(ReviewModeration).where(ReviewModeration.review_id.in_(ids))
+            .order_by(ReviewModeration.at, ReviewModeration.id)):
+        history.setdefault(event.review_id, []).append(event)
+    return [QueueItem(review, products[review.product_id], n, reasons.get(review.id, []),
+                      history.get(review.id, [])) for review, n in rows]
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -204,11 +312,14 @@ class ReviewItem:
     can_reply: bool
     can_hide: bool
     can_delete: bool
+    can_report: bool = False
 
 
 def for_product(product: Product, viewer, limit: int = PAGE_SIZE) -> list[ReviewItem]:
     """Visible reviews, newest first, plus the viewer's own hidden ones (marked hidden);
     a moderator sees hidden ones too, to know what was hidden and why."""
+    if not _signed_in(viewer) and not product.rating_count:
+        return []  # the count is of visible reviews: an anonymous visitor sees none (no query)
     query = db.select(Review).where(Review.product_id == product.id)
     moderator = _signed_in(viewer) and viewer.role in (Role.ADMIN.value, Role.OFFICER.value)
     if not moderator:
@@ -227,7 +338,8 @@ def for_product(product: Product, viewer, limit: int = PAGE_SIZE) -> list[Review
             review, verified=True,
             can_reply=may_reply(viewer, review) and review.replied_at is None,
             can_hide=may_moderate(viewer, review) and not review.hidden,
-            can_delete=_signed_in(viewer) and review.author_id == viewer.id))
+            can_delete=_signed_in(viewer) and review.author_id == viewer.id,
+            can_report=may_report(viewer, review)))
     return items
 
 

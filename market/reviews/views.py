@@ -12,7 +12,7 @@ from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.i18n import current_lang
 from market.reviews import services
-from market.reviews.forms import HideForm, ReplyForm, ReviewForm
+from market.reviews.forms import HideForm, ReplyForm, ReportForm, RestoreForm, ReviewForm
 from market.trace import services as trace
 
 bp = Blueprint("reviews", __name__, url_prefix="/<lang:lang>", template_folder="templates")
@@ -106,7 +106,49 @@ def hide(public_id):
                                    media_dir=current_app.config["MEDIA_DIR"],
                                    private_dir=current_app.config["PRIVATE_DIR"]),
              _("The review is hidden; its author sees why."))
+    return _moderated(review)
+
+
+def _moderated(review):
+    """After a hide or an undo: back to the moderation queue when it came from there."""
+    if request.form.get("back") == "queue":
+        return redirect(url_for(".moderation", show=request.form.get("show") or None),
+                        code=303)
     return redirect(_product_url(review.product, f"review-{review.public_id}"), code=303)
+
+
+@bp.post("/reviews/<public_id>/restore")
+@login_required
+def restore(public_id):
+    form = RestoreForm()
+    review = services.get_review(public_id)
+    if form.validate_on_submit():
+        _act(lambda: services.restore(current_user, public_id, form.reason.data,
+                                      media_dir=current_app.config["MEDIA_DIR"],
+                                      private_dir=current_app.config["PRIVATE_DIR"]),
+             _("The review is shown again and counts in the rating."))
+    return _moderated(review)
+
+
+@bp.post("/reviews/<public_id>/report")
+@login_required
+def report(public_id):
+    form = ReportForm()
+    review = services.get_review(public_id)
+    if form.validate_on_submit():
+        _act(lambda: services.report(current_user, public_id, form.reason.data),
+             _("Thank you: the moderators will look at this review."))
+    return redirect(_product_url(review.product, f"review-{review.public_id}"), code=303)
+
+
+@bp.get("/moderation/reviews")
+@login_required
+def moderation():
+    show = request.args.get("show", "open")
+    show = show if show in services.QUEUE_SHOWS else "open"
+    items = services.moderation_queue(current_user, show)
+    return render_template("reviews/moderation.html", items=items, show=show,
+                           shows=services.QUEUE_SHOWS, author_name=services.author_name)
 
 
 @bp.get("/vendor/reviews")

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
+from market import cache as page_cache
 from market.catalog import services as catalog
 from market.catalog.models import Category, Product, ProductImage
 from market.extensions import db
@@ -136,9 +138,8 @@ def category_listing(category: Category, filters: Filters, *, page: int, per_pag
     """One page of a category's public products matching `filters`, the total, and the
     choices the filter form offers (provinces and cooperatives that have products here).
     An unknown cooperative slug adds an error to `filters` and matches nothing else."""
-    base = catalog.public_products_query().where(Product.category_id == category.id)
-    options = _filter_options(base)
-    query = base
+    query = catalog.public_products_query().where(Product.category_id == category.id)
+    options = filter_choices(category)
     if filters.price_min is not None:
         query = query.where(Product.price >= filters.price_min)
     if filters.price_max is not None:
@@ -168,30 +169,58 @@ def category_listing(category: Category, filters: Filters, *, page: int, per_pag
     return rows, total, options
 
 
-def _filter_options(base) -> dict:
-    public = base.subquery()
-    codes = db.session.scalars(db.select(public.c.origin_province_code).distinct()).all()
-    provinces = sorted((p for p in map(geo.province, codes) if p), key=lambda p: p.name_vi)
-    coop_ids = db.select(public.c.cooperative_id).distinct()
-    coops = list(db.session.scalars(
-        db.select(Cooperative).where(Cooperative.id.in_(coop_ids)).order_by(Cooperative.name)))
-    return {"provinces": provinces, "cooperatives": coops, "stars": STARS}
+class CooperativeChoice(NamedTuple):
+    slug: str
+    name: str
+
+
+def filter_choices(category: Category) -> dict:
+    """The provinces and cooperatives that have public products in `category` (what the
+    filter form offers): one query, kept under the catalogue's generation (market.cache), so
+    a category page usually reads it from the cache instead of scanning its products."""
+
+    def compute():
+        rows = db.session.execute(
+            catalog.public_products_query().where(Product.category_id == category.id)
+            .with_only_columns(Product.origin_province_code, Cooperative.slug,
+                               Cooperative.name).distinct()).all()
+        return {"provinces": sorted({code for code, _s, _n in rows if code is not None}),
+                "cooperatives": sorted({(slug, name) for _c, slug, name in rows},
+                                       key=lambda c: (c[1], c[0]))}
+
+    data = page_cache.cached_data(("catalog",), f"facets:{category.id}:{category.slug}",
+                                  compute)
+    provinces = sorted((p for p in map(geo.province, data["provinces"]) if p),
+                       key=lambda p: p.name_vi)
+    return {"provinces": provinces, "stars": STARS,
+            "cooperatives": [CooperativeChoice(*c) for c in data["cooperatives"]]}
 
 
 # --- product page ------------------------------------------------------------------------
 
-def related_products(product: Product, limit: int = 4) -> list[Product]:
-    """Other public products of the same category: in stock first, then the newest. Each
-    part walks the (category_id, status, created_at) index and stops at `limit` rows
-    (sorting a whole category by stock would cost more than the rest of the page)."""
+RELATED = 4  # cards in the product page's "more from this category"
+
+
+def related_products(product: Product, limit: int = RELATED) -> list[Product]:
+    """Other public products of the same category: in stock first, then the newest."""
     if product.category_id is None:
         return []
+    return category_top(product.category_id, limit, exclude_id=product.id)
+
+
+def category_top(category_id: int, limit: int, exclude_id: int | None = None
+                 ) -> list[Product]:
+    """A category's first `limit` public products, in stock first, then the newest (the
+    product page shows the first RELATED of them that are not itself). Each part walks the
+    (category_id, status, created_at) index and stops at `limit` rows (sorting a whole
+    category by stock would cost more than the rest of the page)."""
     from sqlalchemy.orm import selectinload
 
     def newest(*where, n):
+        if exclude_id is not None:
+            where = (*where, Product.id != exclude_id)
         query = (catalog.public_products_query()
-                 .where(Product.category_id == product.category_id, Product.id != product.id,
-                        *where)
+                 .where(Product.category_id == category_id, *where)
                  .options(selectinload(Product.translations), selectinload(Product.images))
                  .order_by(Product.category_id, Product.status, Product.created_at.desc(),
                            Product.id.desc())

@@ -1,10 +1,20 @@
 """Public pages: home, cooperative storefronts, product pages, categories, the sitemap."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    g,
+    get_template_attribute,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
+from market import cache as page_cache
 from market.catalog import services as catalog
 from market.geo import services as geo
 from market.i18n import LOCALES, current_lang
@@ -37,6 +47,43 @@ def media_base() -> str:
     if base is None:
         base = g._media_base = url_for("media", filename="x")[:-1]
     return base
+
+
+@bp.app_template_global("picture_html")
+def picture_html(image, lang: str, sizes: str, eager: bool = False, width: int = 640) -> Markup:
+    """A product photo as responsive renditions: WebP with a JPEG fallback, its width and
+    height set (no layout shift), lazy unless `eager` (the first image a page shows). Images
+    stored before renditions existed keep their single file. Built here rather than in a
+    Jinja macro: a grid renders it for every card, and the srcsets are computed once per
+    image (ProductImage.picture)."""
+    base = media_base()
+    alt = escape(image.alt(lang))
+    loading = "eager" if eager else "lazy"
+    p = image.picture(base, width)
+    if p is None:
+        name = image.card_filename if width <= 320 else image.filename
+        return Markup(f'<img src="{escape(base + name)}" alt="{alt}" width="{width}" '
+                      f'height="{round(width * 3 / 4)}" loading="{loading}" decoding="async">')
+    sizes = escape(sizes)
+    high = ' fetchpriority="high"' if eager else ""
+    return Markup(
+        f'<picture>\n  <source type="image/webp" srcset="{escape(p["webp"])}" sizes="{sizes}">\n'
+        f'  <img src="{escape(p["src"])}" srcset="{escape(p["jpg"])}" sizes="{sizes}" '
+        f'alt="{alt}" width="{p["width"]}" height="{p["height"]}" loading="{loading}" '
+        f'decoding="async"{high}>\n</picture>')
+
+
+@bp.app_template_global("product_href")
+def product_href(product, lang: str) -> str:
+    """/<lang>/p/<slug>, with url_for's prefix built once per request and language (a grid
+    of cards would call url_for for each)."""
+    prefixes = g.get("_product_prefix")
+    if prefixes is None:
+        prefixes = g._product_prefix = {}
+    prefix = prefixes.get(lang)
+    if prefix is None:
+        prefix = prefixes[lang] = url_for("storefront.product", lang=lang, slug="x")[:-1]
+    return prefix + product.slug
 
 
 def crumbs(*items: tuple[str, str]) -> dict:
@@ -131,12 +178,36 @@ def product(slug):
         description=description, missing=missing,
         missing_labels=[str(catalog.ENGLISH_FIELD_LABELS[f]) for f in missing],
         origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
-        estimate=estimate, badge=badges.get(item.id),
+        estimate=estimate, badge=badges.get(item.id), related=related_cards(item, lang),
         reviews=review_items, author_name=reviews.author_name,
         star_counts=reviews.star_counts(item.id) if item.rating_count else {},
         trace_lots=trace.latest_lots(item.id),
         crumbs=crumbs(*path, (item.name(lang), request.path)),
     )
+
+
+def related_cards(item, lang: str) -> list[Markup]:
+    """The product page's related cards, as HTML. Every product of a category shows the
+    same few (the category's first RELATED + 1, minus itself), so their cards are rendered
+    once per category and language and kept under the generations of the catalogue and of
+    the category's stock (market.cache.cached_data): a product page usually pays neither
+    the query nor the rendering. The cached page keeps the category's stock generation too
+    (depends_on), read before the cards are."""
+    if item.category is None:
+        return []
+    stock_scope = f"stock:cat:{item.category.slug}"
+    page_cache.depends_on(stock_scope)
+
+    def render():
+        products = services.category_top(item.category_id, services.RELATED + 1)
+        badges = ocop.badges_for_products([p.id for p in products])
+        card = get_template_attribute("macros.html", "product_card")
+        return [(p.id, str(card(p, lang, badges.get(p.id)))) for p in products]
+
+    cards = page_cache.cached_data(("catalog", stock_scope),
+                                   f"related:{item.category_id}:{lang}", render)
+    return [Markup(html) for product_id, html in cards if product_id != item.id
+            ][:services.RELATED]
 
 
 def _offer(variant, url: str, seller: dict) -> dict:
@@ -180,19 +251,6 @@ def product_json_ld(item, lang: str, canonical: str, description: str, images: l
             "hasVariant": members}
 
 
-@bp.get("/p/<slug>/related")
-def related(slug):
-    """The product page's "more from this category" cards, as a fragment the page fetches
-    after it has loaded (the page itself stays as fast as before; without JS it links to the
-    category instead). Cached briefly: it changes only when the catalogue does."""
-    item = catalog.get_public_product(slug)
-    products = services.related_products(item)
-    response = Response(render_template(
-        "storefront/_related.html", products=products,
-        badges=ocop.badges_for_products([p.id for p in products])))
-    response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 @bp.get("/category/<slug>")

@@ -40,6 +40,28 @@ class VariantForm(Form):
     gtin = StringField(_l("GTIN (barcode, optional)"))
     inactive = BooleanField(_l("Not on sale"))
 
+    def summary(self, lang: str, n: int) -> str:
+        """The row folded into one line: "500 g — 185.000 ₫ — 40 in stock" (what is filled
+        in so far; a new row says "New variant")."""
+        from flask_babel import gettext, ngettext
+
+        from market.catalog.services import parse_vnd
+        from market.i18n import format_vnd
+        from market.parsing import parse_int
+
+        label = (self.label_en.data if lang == "en" else "") or self.label_vi.data or ""
+        parts = [label.strip() or (gettext("Variant %(n)d", n=n) if self.variant_id.data
+                                   else gettext("New variant"))]
+        price = parse_vnd(self.price.data)
+        if price is not None:
+            parts.append(format_vnd(price, lang))
+        stock = parse_int(self.stock.data)
+        if stock is not None:
+            parts.append(ngettext("%(num)d in stock", "%(num)d in stock", stock))
+        if self.inactive.data:
+            parts.append(gettext("not on sale"))
+        return " — ".join(parts)
+
 
 class ProductForm(FlaskForm):
     name_vi = StringField(_l("Name (Vietnamese)"))

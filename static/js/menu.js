@@ -6,15 +6,6 @@
   if (window.matchMedia && window.matchMedia("(min-width: 860px)").matches) {
     document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
   }
-  // Related products on a product page: fetched once the page is up (a fragment of cards).
-  document.querySelectorAll("[data-related-src]").forEach(function (section) {
-    var target = section.querySelector(".related-cards");
-    if (!target || !window.fetch) return;
-    fetch(section.getAttribute("data-related-src"), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.text() : ""; })
-      .then(function (html) { if (html.trim()) target.innerHTML = html; })
-      .catch(function () {});
-  });
   var button = document.querySelector(".menu-button");
   var menu = document.getElementById("site-menu");
   var toggle = document.getElementById("menu-toggle");

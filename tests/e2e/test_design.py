@@ -140,7 +140,7 @@ def test_pages_fit_a_phone_and_screenshots(live_server, page, showcase, lang):
         for width in (390, 1280):
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(live_server + path)
-            if name == "product":  # related cards arrive after the page has loaded
+            if name == "product":  # related cards are in the page (server-rendered)
                 expect(page.locator(".related .product-card")).to_have_count(2)
             # Load every lazy image so the full-page screenshot shows them.
             page.evaluate("for (const i of document.images) i.loading = 'eager'")

@@ -2,6 +2,7 @@
 a reload; a sold-out size cannot be chosen; the cart and the order show the chosen size.
 Screenshots of the picker at 390 px and 1280 px in both languages
 (docs/screenshots/product-variants-{vi,en}-{390,1280}.png with MARKET_DOC_SCREENSHOTS=1)."""
+import re
 from pathlib import Path
 
 import pytest
@@ -108,9 +109,19 @@ def test_vendor_form_with_variant_rows(live_server, chromium, coffee, lang, widt
     page.set_default_timeout(10_000)
     sign_in(page, live_server, "variants.staff@example.vn", lang)
     page.goto(f"{live_server}/{lang}/vendor/products/{coffee}/edit")
-    expect(page.locator(".variant-row")).to_have_count(3)
+    rows = page.locator(".variant-row")
+    expect(rows).to_have_count(3)
+    # Saved rows are folded into one line each: option — price — stock
+    summary = re.compile(r"Gói 500 g — 180\.000\s₫ — còn \d+" if lang == "vi"
+                         else r"500 g pack — ₫180,000 — \d+ in stock")
+    expect(rows.nth(1).locator("summary")).to_contain_text(summary)
+    expect(rows.nth(1).get_by_label("SKU" if lang == "en" else "Mã SKU")).to_be_hidden()
+    rows.nth(1).locator("summary").click()                 # opens it, no JavaScript needed
+    expect(rows.nth(1).locator("input[name=variants-1-price]")).to_be_visible()
     page.locator("button[name=add_variant]").click()       # no JavaScript involved
-    expect(page.locator(".variant-row")).to_have_count(4)
+    expect(rows).to_have_count(4)
+    expect(rows.nth(3).locator("input[name=variants-3-price]")).to_be_visible()  # new: open
+    expect(rows.nth(0).locator("input[name=variants-0-price]")).to_be_hidden()
     fits(page, width)
     doc_screenshot(page, f"coop-product-variants-{lang}-{width}")
     context.close()

@@ -55,7 +55,6 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "storefront.home": (PUBLIC, {}),
     "storefront.cooperative": (PUBLIC, {"slug": "coop_slug"}),
     "storefront.product": (PUBLIC, {"slug": "product_slug"}),
-    "storefront.related": (PUBLIC, {"slug": "product_slug"}),
     "storefront.category": (PUBLIC, {"slug": "category_slug"}),
     "search.results": (PUBLIC, {}),
     "search.suggest": (PUBLIC, {}),
@@ -195,6 +194,9 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "trace_vendor.lot_detail": (STAFF_A, {"code": "lot_code"}),
     "trace_vendor.add_event": (STAFF_A, {"code": "lot_code"}),
     "trace_vendor.split": (STAFF_A, {"code": "lot_code"}),
+    "reviews.moderation": (ANY_REVIEWER, {}),
+    "reviews.restore": (REVIEWERS_A, {"public_id": "hidden_review_id"}),
+    "reviews.report": (frozenset({"other_buyer"}), {"public_id": "review_id"}),
 }
 
 # Routes that list a scope's objects: a role outside the owners may open the page (its
@@ -206,7 +208,8 @@ SCOPED_LISTS = {"orders.dispute_queue", "ocop.review_queue", "vendors.review_lis
                 "department.overview", "department.table", "department.export",
                 "department.report", "department.registry_list", "department.registry_import",
                 "department.registry_matches", "department.indicators",
-                "reviews.vendor_reviews", "trace_vendor.lots", "trace_vendor.labels"}
+                "reviews.vendor_reviews", "trace_vendor.lots", "trace_vendor.labels",
+                "reviews.moderation"}
 
 # A POST with these fields does the route's real work when its owner sends it.
 FORMS = {
@@ -236,6 +239,8 @@ FORMS = {
     "reviews.delete": {"confirmed": "1"},
     "reviews.reply": {"reply": "Trả lời của kẻ lạ"},
     "reviews.hide": {"reason": "Ẩn bởi người không có quyền"},
+    "reviews.restore": {"reason": "Hiện lại bởi người không có quyền"},
+    "reviews.report": {"reason": "Báo cáo của người không có quyền"},
     "department.registry_resolve": {"kind": "not_registered", "action": "reviewed",
                                     "note": "Đã kiểm tra"},
     "trace.recall": {"reason": "Thu hồi bởi người không có quyền", "confirmed": "1"},
@@ -287,6 +292,13 @@ def world(make, app):
     review = reviews.create_review(users["buyer"], reviewed.public_id, 1, stars=4,
                                    text="Cà phê ngon.",
                                    media_dir=current_app.config["MEDIA_DIR"])
+    hidden_vo = make.order([(product, 1)], method="cod", buyer=users["buyer"]).vendor_orders[0]
+    for to in (S.PACKED, S.SHIPPED, S.DELIVERED):
+        services.transition(hidden_vo, to, actor=users["staff_a"], carrier="GHN",
+                            tracking_number="GHN125")
+    hidden = reviews.create_review(users["buyer"], hidden_vo.public_id, 1, stars=1,
+                                   text="Bị ẩn.", media_dir=current_app.config["MEDIA_DIR"])
+    reviews.hide(users["admin"], hidden.public_id, "Nội dung không phù hợp.")
     cert = ocop_util.submit(users["staff_a"], [product])
     _, token = vendors.invite_staff(users["staff_a"], "new.member@example.vn")
     address = addresses.add_address(users["buyer"], name="Bà Địa Chỉ", phone="0912345678",
@@ -320,6 +332,7 @@ def world(make, app):
         "cod_vendor_order_id": cod.vendor_orders[0].public_id,
         "dispute_id": dispute.public_id, "image_id": image.id,
         "review_id": review.public_id, "reviewable_vo_id": vo.public_id,
+        "hidden_review_id": hidden.public_id,
         "staff_member_id": member.public_id, "invitation_token": token,
         "batch_id": result.batch.public_id, "alert_token": prices.unsubscribe_token(alert),
         "transfer_reference": paid.transfer_reference,
