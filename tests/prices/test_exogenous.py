@@ -115,7 +115,7 @@ def _three(n=330, seed=11):
         if rng.random() < 0.85:
             dates.append(day)
             values.append(round(price, -2))
-    pair = lambda d: (sorted(d), [d[k] for k in sorted(d)])  # noqa: E731
+    pair = lambda d: (sorted(d), [d[k] for k in sorted(d)])
     return dates, values, pair(fut), pair(rate), pair(noise)
 
 
@@ -151,3 +151,35 @@ def test_a_stale_exogenous_series_is_left_out():
     result = F.forecast(dates, values, "D", exog={"futures": fut, "usd_vnd": old_rate})
     assert result.exogenous is not None
     assert [e["name"] for e in result.exogenous] == ["futures"]
+
+
+def test_imported_futures_and_rate_feed_the_forecast_page_and_api(make, client):
+    """The configured series (data/exogenous.json): both imported, both used, and the page and
+    the API say which, with their lags."""
+    officer = make.officer()
+    dates, values, fut, rate, _ = _three(seed=11)
+    rows = [(d.isoformat(), "coffee_robusta", "ice_london_futures", "USD/tonne", f"{v:.1f}")
+            for d, v in zip(*fut)]
+    rows += [(d.isoformat(), "usd_vnd", "vietcombank", "VND/USD", int(v)) for d, v in zip(*rate)]
+    rows += [(d.isoformat(), "coffee_robusta", "dak_lak", "VND/kg", int(v))
+             for d, v in zip(dates, values)]
+    services.import_prices(officer, "all.csv", csv_bytes(rows), today=fut[0][-1])
+    domestic = services.get_series("coffee_robusta", "dak_lak")
+    assert [x.market.slug for x in services._exogenous_for(domestic)] == [
+        "ice_london_futures", "vietcombank"]
+    services.refresh_forecasts()
+    daily = db.session.scalar(db.select(Forecast).filter_by(
+        series_id=domestic.id, frequency="D", is_current=True))
+    assert daily.model == "arimax"
+    assert [(e["market"], e["lag"]) for e in daily.exogenous] == [
+        ("ice_london_futures", 2), ("vietcombank", 1)]
+    services.set_publication(officer, domestic, publish=True, commentary_vi="", commentary_en="")
+    api = client.get("/api/v1/forecasts/coffee_robusta?market=dak_lak").get_json()
+    by_freq = {f["frequency"]: f for f in api["forecasts"]}
+    assert by_freq["daily"]["exogenous"] == daily.exogenous
+    assert by_freq["monthly"]["exogenous"] == []
+    en = client.get("/en/prices/coffee_robusta?market=dak_lak&freq=D").get_data(as_text=True)
+    assert "Exogenous series used by this forecast" in en
+    assert "USD/VND exchange rate, Vietcombank, the value of 1 day before" in en
+    vi = client.get("/vi/prices/coffee_robusta?market=dak_lak&freq=D").get_data(as_text=True)
+    assert "Tỷ giá USD/VND, Vietcombank" in vi
