@@ -1,4 +1,8 @@
-"""Forecasts record the exogenous series their regression used (price_forecasts.exogenous).
+"""Forecasts record the exogenous series their regression used (price_forecasts.exogenous);
+the department's daily summary counts distinct orders and buyers exactly (orders_all,
+orders_province, orders_commune, buyers on department_daily; "coop" and "dest" rows), with an
+index on department_sales.order_id to find an order's parts. Run `flask department-rebuild`
+(or it runs here on a small database) to fill the new rows.
 
 Revision ID: 0030_dept_distinct
 Revises: 0023_department_daily
@@ -15,8 +19,17 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('price_forecasts') as batch:
         batch.add_column(sa.Column('exogenous', sa.JSON(), nullable=True))
+    with op.batch_alter_table('department_daily') as batch:
+        for name in ('orders_all', 'orders_province', 'orders_commune'):
+            batch.add_column(sa.Column(name, sa.Integer(), server_default='0', nullable=False))
+        batch.add_column(sa.Column('buyers', sa.LargeBinary(), nullable=True))
+    op.create_index('ix_department_sales_order', 'department_sales', ['order_id'])
 
 
 def downgrade():
+    op.drop_index('ix_department_sales_order', table_name='department_sales')
+    with op.batch_alter_table('department_daily') as batch:
+        for name in ('buyers', 'orders_commune', 'orders_province', 'orders_all'):
+            batch.drop_column(name)
     with op.batch_alter_table('price_forecasts') as batch:
         batch.drop_column('exogenous')
