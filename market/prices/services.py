@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
+from flask_babel import ngettext
 
 from market import csv_safe, spreadsheets
 from market.accounts.models import Role
@@ -490,9 +490,9 @@ def exogenous_labels(forecast: Forecast, lang: str) -> list[str]:
         x = _series_by_slugs(e["commodity"], e["market"])
         name = (f"{x.commodity.name(lang)}, {x.market.name(lang)}" if x is not None
                 else f"{e['commodity']}/{e['market']}")
-        out.append(str(lazy_ngettext("%(series)s, the value of %(num)d day before",
-                                     "%(series)s, the value of %(num)d days before",
-                                     e["lag"], series=name)))
+        out.append(ngettext("%(series)s, the value of %(num)d day before",
+                            "%(series)s, the value of %(num)d days before",
+                            e["lag"], series=name))
     return out
 
 
