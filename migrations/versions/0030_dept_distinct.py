@@ -1,8 +1,8 @@
 """Forecasts record the exogenous series their regression used (price_forecasts.exogenous);
 the department's daily summary counts distinct orders and buyers exactly (orders_all,
 orders_province, orders_commune, buyers on department_daily; "coop" and "dest" rows), with an
-index on department_sales.order_id to find an order's parts. Run `flask department-rebuild`
-(or it runs here on a small database) to fill the new rows.
+index on department_sales.order_id to find an order's parts. The daily summary is rebuilt
+here (as 0023 filled it); `flask department-rebuild` does the same.
 
 Revision ID: 0030_dept_distinct
 Revises: 0023_department_daily
@@ -24,6 +24,10 @@ def upgrade():
             batch.add_column(sa.Column(name, sa.Integer(), server_default='0', nullable=False))
         batch.add_column(sa.Column('buyers', sa.LargeBinary(), nullable=True))
     op.create_index('ix_department_sales_order', 'department_sales', ['order_id'])
+
+    from market.department.services import rebuild_daily
+
+    rebuild_daily(op.get_bind())
 
 
 def downgrade():
