@@ -106,6 +106,9 @@ DAILY_FIGURES = ["key", "commodity_id", "cooperative_id", "gmv", "goods", "ocop_
                  "parts", "counted", "cancelled", "refunds", "disputes"]
 
 
+DISTINCT_FIGURES = ["orders_all", "orders_province", "orders_commune"]
+
+
 class DailyFact(db.Model):
     """The line-level figures per (day, cooperative, dimension, key), kept by the same flush
     listeners as `department_sales` (see `services.refresh_daily`). The dimensions: a product,
@@ -153,6 +156,10 @@ class DailyFact(db.Model):
                  postgresql_include=DAILY_FIGURES),
         sa.Index("ix_department_daily_dim_day", "dim", "day",
                  postgresql_include=DAILY_FIGURES),
+        # The "coop" and "dest" rows' figures with their exact order counts (index-only).
+        sa.Index("ix_department_daily_orders", "dim", "province_code", "day",
+                 postgresql_include=DAILY_FIGURES + DISTINCT_FIGURES,
+                 postgresql_where=sa.text("dim IN ('coop', 'dest')")),
     )
 
 

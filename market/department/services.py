@@ -974,12 +974,9 @@ def series(scope: Scope, period: Period, filters: Filters) -> dict:
         return day.replace(day=1) if monthly else day
 
     def load(p: Period) -> dict:
-        if filters.by_product:
-            rows = db.session.execute(sa.select(D.day, sa.func.sum(D.gmv)).where(
-                *_daily_where(scope, p, filters, "commodity")).group_by(D.day))
-        else:
-            rows = db.session.execute(sa.select(F.day, sa.func.sum(F.net_goods)).where(
-                *_where(scope, p, filters)).group_by(F.day))
+        dim = "commodity" if filters.by_product else "coop"
+        rows = db.session.execute(sa.select(D.day, sa.func.sum(D.gmv)).where(
+            *_daily_where(scope, p, filters, dim)).group_by(D.day))
         out: dict = {}
         for day, gmv in rows:
             day = day if isinstance(day, date) else date.fromisoformat(str(day))

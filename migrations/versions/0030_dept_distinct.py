@@ -24,6 +24,12 @@ def upgrade():
             batch.add_column(sa.Column(name, sa.Integer(), server_default='0', nullable=False))
         batch.add_column(sa.Column('buyers', sa.LargeBinary(), nullable=True))
     op.create_index('ix_department_sales_order', 'department_sales', ['order_id'])
+    from market.department.models import DAILY_FIGURES, DISTINCT_FIGURES
+
+    op.create_index('ix_department_daily_orders', 'department_daily',
+                    ['dim', 'province_code', 'day'],
+                    postgresql_include=DAILY_FIGURES + DISTINCT_FIGURES,
+                    postgresql_where=sa.text("dim IN ('coop', 'dest')"))
 
     from market.department.services import rebuild_daily
 
@@ -31,6 +37,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_department_daily_orders', table_name='department_daily')
     op.drop_index('ix_department_sales_order', table_name='department_sales')
     with op.batch_alter_table('department_daily') as batch:
         for name in ('buyers', 'orders_commune', 'orders_province', 'orders_all'):
