@@ -655,15 +655,6 @@ def _rate(part, whole):
     return (part or 0) / whole if whole else None
 
 
-def _aggregate(scope, period, filters, group=None):
-    t, line = _source(scope, period, filters)
-    cols = _measures(t, line)
-    if group is None:
-        return db.session.execute(sa.select(*cols)).one()
-    key = group(t)
-    return db.session.execute(sa.select(key.label("key"), *cols).group_by(key)).all()
-
-
 def _daily_where(scope: Scope, period: Period, filters: Filters, dim: str):
     """Daily rows of one dimension in the scope and period; a commodity filter keeps the rows
     of that commodity (for "commodity" rows: its own row)."""
