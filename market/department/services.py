@@ -755,6 +755,11 @@ def _ocop_goods(scope, period, filters) -> tuple[int, int]:
 def _figures_of(scope, period, filters):
     if filters.by_product:
         return _figures(_daily_aggregate(scope, period, filters, "commodity"))
+    if filters.cooperative_id:
+        # One cooperative: its parts, read through (cooperative_id, day), DISTINCT included,
+        # are fewer than the province's daily rows the summary would scan.
+        t, line = _source(scope, period, filters)
+        return _figures(db.session.execute(sa.select(*_measures(t, line))).one())
     return _figures(_daily_aggregate(scope, period, filters, "coop",
                                      orders=_orders_column(scope, filters)))
 
