@@ -148,8 +148,9 @@ def evaluate(key, s) -> dict:
 
 # --- exogenous signal: the production code's regression with ARIMA errors (F.Arimax) ---------
 
-def evaluate_exog(key, s, exog) -> dict:
-    """The univariate choice, naive and the regression on the futures from the same origins."""
+def evaluate_exog(key, s, exogs: dict) -> dict:
+    """The univariate choice, naive and the regression on every given exogenous series (each
+    with its own lag, chosen before the evaluation window) from the same origins."""
     freq = F.infer_frequency(s["dates"])
     series = F.regularise(s["dates"], s["values"], freq)
     y = np.log(series.to_numpy())
@@ -157,23 +158,24 @@ def evaluate_exog(key, s, exog) -> dict:
     origins = F.origins_for(y, freq, EVAL_ORIGINS[freq], max(min_train + count, len(y) // 3))
     o0 = origins[0]
     scale = F.mase_scale(y[:o0])
-    lag = F.choose_lag(y, series.index, exog["dates"], exog["values"], o0)
-    x = F.exog_on_calendar(series.index, exog["dates"], exog["values"], lag)
+    lags = [F.choose_lag(y, series.index, e["dates"], e["values"], o0) for e in exogs.values()]
+    x = np.column_stack([F.exog_on_calendar(series.index, e["dates"], e["values"], lag)
+                         for e, lag in zip(exogs.values(), lags)])
     choice = F.choose(y[:o0], freq)
     chosen = F.make_model(choice.model, freq)
     chosen._freq = freq
     naive = F.Naive(halflife=F.VOL_HALFLIFE[freq])
     naive._freq = freq
-    arimax = F.Arimax(x, lag)
+    arimax = F.Arimax(x, lags, list(exogs))
     arimax._freq = freq
     exog_errors = F.backtest(arimax, y, o0, origins, scale)
-    names = ["x1", "ar.L1", "sigma2"]
+    names = [f"b[{n}]" for n in exogs] + ["ar.L1", "sigma2"]
     return {"key": key, "chosen": choice.model, "origins": len(origins),
             "params": dict(zip(names, map(float, arimax.params))),
-            "lag": lag, "first_origin": str(series.index[o0].date()),
+            "lag": dict(zip(exogs, lags)), "first_origin": str(series.index[o0].date()),
             "methods": {"chosen": F.backtest(chosen, y, o0, origins, scale),
                         "naive": F.backtest(naive, y, o0, origins, scale),
-                        "arimax_futures": exog_errors}}
+                        "arimax": exog_errors}}
 
 
 def _fmt(x):
@@ -184,26 +186,27 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="+")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--exog", help="a CSV of one exogenous series (e.g. ICE London robusta "
-                        "futures): daily VND series are also forecast by regression on its "
-                        "previous trading day's close")
+    parser.add_argument("--exog", action="append", help="a CSV of an exogenous series (e.g. "
+                        "ICE London robusta futures; repeat for several, e.g. a USD/VND rate): "
+                        "daily VND series are also forecast by regression on them, each at its "
+                        "previous trading day's value")
     args = parser.parse_args(argv)
     series = read_series(args.files)
     if args.exog:
-        exog = next(iter(read_series([args.exog]).values()))
+        exogs = {Path(f).stem: next(iter(read_series([f]).values())) for f in args.exog}
         for key, s in series.items():
             if F.infer_frequency(s["dates"]) != "D" or s["unit"] != "VND/kg":
                 continue
-            r = evaluate_exog(key, s, exog)
-            print(f"\n## {key[0]} / {key[1]} with {Path(args.exog).name} as exogenous "
+            r = evaluate_exog(key, s, exogs)
+            print(f"\n## {key[0]} / {key[1]} with {', '.join(exogs)} as exogenous "
                   f"(origins={r['origins']} from {r['first_origin']}, univariate choice "
-                  f"{r['chosen']}, lag {r['lag']} days chosen before the evaluation window)")
+                  f"{r['chosen']}, lags {r['lag']} in days, chosen before the evaluation window)")
             print("params: " + ", ".join(f"{k}={v:.3f}" for k, v in r["params"].items()))
-            print("  h |     chosen |      naive | arimax_futures | arimax/naive")
+            print("  h |     chosen |      naive |     arimax | arimax/naive")
             for h in (1, 2, 4, 8, 12):
                 m = {n: e.mase([h]) for n, e in r["methods"].items()}
                 print(f"{h:3d} | {m['chosen']:10.3f} | {m['naive']:10.3f} | "
-                      f"{m['arimax_futures']:14.3f} | {m['arimax_futures'] / m['naive']:12.3f}")
+                      f"{m['arimax']:10.3f} | {m['arimax'] / m['naive']:12.3f}")
         return
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:

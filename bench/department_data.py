@@ -29,6 +29,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--coops", type=int, default=500)
+    parser.add_argument("--no-summary", action="store_true",
+                        help="load the tables only (then run again with --summary-only)")
+    parser.add_argument("--summary-only", action="store_true",
+                        help="rebuild the department summaries of the loaded data, and VACUUM")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgresql"):
@@ -51,6 +55,11 @@ def main() -> None:
                                                              "postgresql+psycopg://", 1),
                       "RATELIMIT_ENABLED": False, "SEARCH_INLINE_INDEXING": False})
     t0 = time.time()
+    if args.summary_only:
+        with app.app_context():
+            upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+            _summary(db, rebuild_all, t0)
+        return
     with app.app_context():
         db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         db.session.commit()
@@ -171,14 +180,18 @@ def main() -> None:
         print(f"orders: {ids.order - 1:,}, parts: {ids.vendor_order - 1:,}, lines: "
               f"{ids.line - 1:,}, disputes: {ids.dispute - 1:,} ({time.time() - t0:.0f} s)",
               flush=True)
-        parts = rebuild_all(batch=10_000)
-        db.session.commit()
-        # VACUUM too: the visibility map lets the daily summary's covering indexes answer
-        # with index-only scans (autovacuum does it in a live database).
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
-        print(f"summary: {parts:,} parts; total {time.time() - t0:.0f} s", flush=True)
+        if not args.no_summary:
+            _summary(db, rebuild_all, t0)
 
+
+def _summary(db, rebuild_all, t0) -> None:
+    parts = rebuild_all(batch=10_000)
+    db.session.commit()
+    # VACUUM too: the visibility map lets the daily summary's covering indexes answer
+    # with index-only scans (autovacuum does it in a live database).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+    print(f"summary: {parts:,} parts; total {time.time() - t0:.0f} s", flush=True)
 
 if __name__ == "__main__":
     main()

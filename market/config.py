@@ -47,6 +47,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        # Which series feed which commodity's forecasts as exogenous regressors (a JSON file
+        # shaped like market/prices/data/exogenous.json, which is the default).
+        "PRICES_EXOGENOUS_FILE": _env("PRICES_EXOGENOUS_FILE"),
         "ELASTICSEARCH_URL": _env("ELASTICSEARCH_URL"),
         # Search: the embedded index file (used unless ELASTICSEARCH_URL is set), the
         # Elasticsearch alias name, and whether requests drain the outbox themselves

@@ -43,6 +43,7 @@ class SalesFact(db.Model):
         sa.Index("ix_department_sales_province_day", "province_code", "day"),
         sa.Index("ix_department_sales_day", "day"),
         sa.Index("ix_department_sales_cooperative_day", "cooperative_id", "day"),
+        sa.Index("ix_department_sales_order", "order_id"),
     )
 
 
@@ -100,9 +101,12 @@ class RegistryImport(db.Model):
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-DAILY_DIMS = ("product", "category", "commodity", "stars", "cstars")
+DAILY_DIMS = ("product", "category", "commodity", "stars", "cstars", "coop", "dest")
 DAILY_FIGURES = ["key", "commodity_id", "cooperative_id", "gmv", "goods", "ocop_goods", "units",
                  "parts", "counted", "cancelled", "refunds", "disputes"]
+
+
+DISTINCT_FIGURES = ["orders_all", "orders_province", "orders_commune"]
 
 
 class DailyFact(db.Model):
@@ -111,7 +115,9 @@ class DailyFact(db.Model):
     a category, a commodity (top-level category), OCOP stars held on that day (0: none). A
     part counts once in each row it has lines in, so the part counts add up exactly over days
     and cooperatives. `commodity_id` holds the commodity of product and category rows; "stars" rows
-    cover every commodity (`commodity_id` 0), "cstars" rows the stars within one commodity."""
+    cover every commodity (`commodity_id` 0), "cstars" rows the stars within one commodity.
+    "coop" rows: one per (day, cooperative), key = its commune (0: none), commodity 0; "dest"
+    rows: per (day, cooperative, destination province), commodity 0."""
 
     __tablename__ = "department_daily"
 
@@ -131,6 +137,17 @@ class DailyFact(db.Model):
     cancelled: Mapped[int] = mapped_column(sa.Integer)
     refunds: Mapped[int] = mapped_column(sa.Integer)
     disputes: Mapped[int] = mapped_column(sa.Integer)
+    # Distinct orders, exactly, by counting each order at one of its parts only: the order's
+    # first counted part (lowest id) in the whole marketplace, in its province, in its
+    # commune. Orders are on one day each, so these add up over days and cooperatives.
+    orders_all: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    orders_province: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    orders_commune: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # The distinct buyers of the row's counted parts, as sorted 64-bit hashes of their keys
+    # (8 bytes each, little-endian), on "coop", "dest" and "commodity" rows: the union over
+    # days and cooperatives counts each buyer once (any collision between two buyers' hashes
+    # has a probability of about 3 in 10^8 even at a million buyers).
+    buyers: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
 
     # On PostgreSQL the indexes carry the figures (INCLUDE), so that a year's rows are read
     # from the index alone (an index-only scan) rather than from pages scattered on the heap.
@@ -139,6 +156,10 @@ class DailyFact(db.Model):
                  postgresql_include=DAILY_FIGURES),
         sa.Index("ix_department_daily_dim_day", "dim", "day",
                  postgresql_include=DAILY_FIGURES),
+        # The "coop" and "dest" rows' figures with their exact order counts (index-only).
+        sa.Index("ix_department_daily_orders", "dim", "province_code", "day",
+                 postgresql_include=DAILY_FIGURES + DISTINCT_FIGURES,
+                 postgresql_where=sa.text("dim IN ('coop', 'dest')")),
     )
 
 

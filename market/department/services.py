@@ -247,6 +247,12 @@ def refresh_facts(vendor_order_ids, connection=None, daily: bool = True) -> None
             conn.execute(sa.insert(sales), rows)
         if daily:
             keys.update((r["day"], r["cooperative_id"]) for r in rows)
+            # The other cooperatives' parts of the same orders: which part counts an order
+            # (the first counted one) may have moved to or from them.
+            orders = {r["order_id"] for r in rows}
+            if orders:
+                keys.update(conn.execute(sa.select(sales.c.day, sales.c.cooperative_id)
+                                         .where(sales.c.order_id.in_(sorted(orders)))).all())
             refresh_daily(keys, conn)
 
 
@@ -413,19 +419,57 @@ def _stars(periods, day: date) -> int:
                default=0)
 
 
+BUYER_DIMS = ("coop", "dest", "commodity")  # rows that carry their buyers' hashes
+
+
+def buyer_hash(buyer_key: str) -> int:
+    """A 64-bit hash of a buyer key (unsigned), for the daily rows' buyer sets."""
+    return int.from_bytes(hashlib.blake2b(buyer_key.encode(), digest_size=8).digest(), "little")
+
+
+def _pack(hashes: set[int]) -> bytes:
+    import numpy as np
+
+    return np.array(sorted(hashes), dtype="<u8").tobytes()
+
+
+def _first_parts(conn, where) -> tuple[set, set, set]:
+    """Ids of the parts that count their order: the first counted part (lowest id) of each
+    order of the parts matching `where`, in the whole marketplace, in its province and in
+    its commune. Sibling parts of other cooperatives are looked up too."""
+    s = SalesFact.__table__.alias("siblings")
+    rows = conn.execute(sa.select(s.c.vendor_order_id, s.c.order_id, s.c.province_code,
+                                  s.c.commune_code)
+                        .where(s.c.counted.is_(True),
+                               s.c.order_id.in_(sa.select(F.order_id).where(where)))
+                        .order_by(s.c.vendor_order_id)).all()
+    first: dict = {}
+    for part_id, order_id, province, commune in rows:  # ascending ids: the first one wins
+        # Commune codes are unique across provinces (a missing commune is one group).
+        for key in ((order_id,), (order_id, "p", province), (order_id, "c", commune)):
+            first.setdefault(key, part_id)
+    return ({v for k, v in first.items() if len(k) == 1},
+            {v for k, v in first.items() if len(k) == 3 and k[1] == "p"},
+            {v for k, v in first.items() if len(k) == 3 and k[1] == "c"})
+
+
 def _daily_rows(conn, where) -> list[dict]:
     """The daily rows of the parts matching `where` (a clause on department_sales)."""
     ol, p, cat = OrderLine.__table__, Product.__table__, Category.__table__
     lines = conn.execute(
         sa.select(F.vendor_order_id, F.day, F.cooperative_id, F.province_code, F.counted,
-                  F.status, F.goods, F.net_goods, F.refunded, F.disputed, ol.c.product_id,
+                  F.status, F.goods, F.net_goods, F.refunded, F.disputed, F.commune_code,
+                  F.dest_province_code, F.buyer_key, ol.c.product_id,
                   ol.c.line_total, ol.c.quantity, p.c.category_id, cat.c.parent_id)
         .join(ol, ol.c.vendor_order_id == F.vendor_order_id)
         .join(p, p.c.id == ol.c.product_id)
         .outerjoin(cat, cat.c.id == p.c.category_id)
         .where(where)).all()
     periods = _star_periods(conn, {line.product_id for line in lines})
+    first_all, first_province, first_commune = _first_parts(conn, where) if lines else \
+        (set(), set(), set())
     groups: dict[tuple, dict] = {}
+    buyers: dict[tuple, set] = {}
     seen: set[tuple] = set()
     for line in lines:
         day = _day(line.day)
@@ -436,10 +480,13 @@ def _daily_rows(conn, where) -> list[dict]:
         goods = line.line_total if counted else 0
         gmv = line.line_total * line.net_goods / line.goods if counted and line.goods else 0.0
         units = line.quantity if counted and line.status != "refunded" else 0
+        part = line.vendor_order_id
         for dim, key, within in (("product", line.product_id, commodity),
                                  ("category", category, commodity),
                                  ("commodity", commodity, commodity),
-                                 ("stars", stars, 0), ("cstars", stars, commodity)):
+                                 ("stars", stars, 0), ("cstars", stars, commodity),
+                                 ("coop", line.commune_code or 0, 0),
+                                 ("dest", line.dest_province_code, 0)):
             group_key = (day, line.cooperative_id, dim, key, within)
             row = groups.get(group_key)
             if row is None:
@@ -447,19 +494,27 @@ def _daily_rows(conn, where) -> list[dict]:
                     "day": day, "cooperative_id": line.cooperative_id, "dim": dim, "key": key,
                     "commodity_id": within, "province_code": line.province_code, "gmv": 0.0,
                     "goods": 0, "ocop_goods": 0, "units": 0, "lines": 0, "parts": 0,
-                    "counted": 0, "cancelled": 0, "refunds": 0, "disputes": 0}
+                    "counted": 0, "cancelled": 0, "refunds": 0, "disputes": 0,
+                    "orders_all": 0, "orders_province": 0, "orders_commune": 0, "buyers": None}
             row["gmv"] += gmv
             row["goods"] += goods
             row["ocop_goods"] += goods if stars else 0
             row["units"] += units
             row["lines"] += 1
-            if (line.vendor_order_id, group_key) not in seen:  # each part once per row
-                seen.add((line.vendor_order_id, group_key))
+            if (part, group_key) not in seen:  # each part once per row
+                seen.add((part, group_key))
                 row["parts"] += 1
                 row["counted"] += counted
                 row["cancelled"] += line.status == "cancelled"
                 row["refunds"] += counted and line.refunded > 0
                 row["disputes"] += counted and bool(line.disputed)
+                row["orders_all"] += part in first_all
+                row["orders_province"] += part in first_province
+                row["orders_commune"] += part in first_commune
+                if counted and dim in BUYER_DIMS:
+                    buyers.setdefault(group_key, set()).add(buyer_hash(line.buyer_key))
+    for group_key, hashes in buyers.items():
+        groups[group_key]["buyers"] = _pack(hashes)
     return list(groups.values())
 
 
@@ -600,15 +655,6 @@ def _rate(part, whole):
     return (part or 0) / whole if whole else None
 
 
-def _aggregate(scope, period, filters, group=None):
-    t, line = _source(scope, period, filters)
-    cols = _measures(t, line)
-    if group is None:
-        return db.session.execute(sa.select(*cols)).one()
-    key = group(t)
-    return db.session.execute(sa.select(key.label("key"), *cols).group_by(key)).all()
-
-
 def _daily_where(scope: Scope, period: Period, filters: Filters, dim: str):
     """Daily rows of one dimension in the scope and period; a commodity filter keeps the rows
     of that commodity (for "commodity" rows: its own row)."""
@@ -621,13 +667,16 @@ def _daily_where(scope: Scope, period: Period, filters: Filters, dim: str):
     return [D.dim == dim, *clauses]
 
 
-def _daily_measures():
-    """Figures from daily rows. A part counts once per row, so part counts add up; orders are
-    the counted parts (an order with two cooperatives counts once for each), and buyers are
-    not summed (None: a buyer of several days cannot be counted once from daily rows)."""
+def _daily_measures(orders=None):
+    """Figures from daily rows. A part counts once per row, so part counts add up. Orders:
+    on product, category, commodity and stars rows the counted parts (an order with two
+    cooperatives counts once for each); on "coop" and "dest" rows `orders`, one of the
+    columns that count each order at one part only (see `_orders_column`). Buyers come from
+    `_buyers` (None here)."""
     return [
         sa.func.coalesce(sa.func.sum(D.gmv), 0).label("gmv"),
-        sa.func.coalesce(sa.func.sum(D.counted), 0).label("orders"),
+        sa.func.coalesce(sa.func.sum(D.counted if orders is None else orders), 0)
+        .label("orders"),
         sa.func.coalesce(sa.func.sum(D.units), 0).label("units"),
         sa.null().label("buyers"),
         sa.func.coalesce(sa.func.sum(D.parts), 0).label("parts"),
@@ -638,12 +687,61 @@ def _daily_measures():
     ]
 
 
-def _daily_aggregate(scope, period, filters, dim, group=None):
+def _orders_column(scope: Scope, filters: Filters, group: str | None = None):
+    """Which exact order count of the "coop" / "dest" rows answers this question: within one
+    cooperative every counted part is one order; per commune, per province (one province in
+    scope, or the comparison), or over every province, the order's first counted part there."""
+    if filters.cooperative_id or group == "cooperative":
+        return D.counted
+    if group == "commune":
+        return D.orders_commune
+    if scope.provinces is None and group != "province":
+        return D.orders_all
+    return D.orders_province
+
+
+def _buyers(where, group=None) -> dict:
+    """{group key (None without a group): distinct buyers} from the rows' buyer hashes."""
+    import numpy as np
+
+    key = group if group is not None else sa.literal(None)
+    if db.engine.dialect.name == "postgresql":
+        query = sa.select(key.label("key"), sa.func.string_agg(
+            D.buyers, sa.literal(b"", sa.LargeBinary))).where(*where, D.buyers.is_not(None))
+        if group is not None:
+            query = query.group_by(group)
+        chunks = db.session.execute(query).all()
+    else:
+        joined: dict = {}
+        for k, blob in db.session.execute(sa.select(key, D.buyers).where(
+                *where, D.buyers.is_not(None))):
+            joined.setdefault(k, []).append(blob)
+        chunks = [(k, b"".join(v)) for k, v in joined.items()]
+    return {k: len(np.unique(np.frombuffer(blob or b"", dtype="<u8")))
+            for k, blob in chunks}
+
+
+class _Row(dict):
+    __getattr__ = dict.get
+
+
+def _daily_aggregate(scope, period, filters, dim, group=None, orders=None):
+    """Figures (with buyers where the rows carry them) of one dimension's daily rows."""
     where = _daily_where(scope, period, filters, dim)
+    measures = _daily_measures(orders)
+    with_buyers = dim in BUYER_DIMS
     if group is None:
-        return db.session.execute(sa.select(*_daily_measures()).where(*where)).one()
-    return db.session.execute(sa.select(group.label("key"), *_daily_measures())
-                              .where(*where).group_by(group)).all()
+        row = _Row(db.session.execute(sa.select(*measures).where(*where)).one()._mapping)
+        if with_buyers:
+            row["buyers"] = _buyers(where).get(None, 0)
+        return row
+    rows = [_Row(r._mapping) for r in db.session.execute(
+        sa.select(group.label("key"), *measures).where(*where).group_by(group)).all()]
+    if with_buyers:
+        counts = _buyers(where, group)
+        for r in rows:
+            r["buyers"] = counts.get(r["key"], 0)
+    return rows
 
 
 def _ocop_goods(scope, period, filters) -> tuple[int, int]:
@@ -657,7 +755,13 @@ def _ocop_goods(scope, period, filters) -> tuple[int, int]:
 def _figures_of(scope, period, filters):
     if filters.by_product:
         return _figures(_daily_aggregate(scope, period, filters, "commodity"))
-    return _figures(_aggregate(scope, period, filters))
+    if filters.cooperative_id:
+        # One cooperative: its parts, read through (cooperative_id, day), DISTINCT included,
+        # are fewer than the province's daily rows the summary would scan.
+        t, line = _source(scope, period, filters)
+        return _figures(db.session.execute(sa.select(*_measures(t, line))).one())
+    return _figures(_daily_aggregate(scope, period, filters, "coop",
+                                     orders=_orders_column(scope, filters)))
 
 
 def overview(scope: Scope, period: Period, filters: Filters = Filters()) -> dict:
@@ -690,9 +794,13 @@ def breakdown(scope: Scope, period: Period, filters: Filters, by: str, locale: s
     if by not in BREAKDOWNS:
         raise NotFound(_l("No such table."))
     if by in ("cooperatives", "communes", "destinations") and not filters.by_product:
-        column = {"cooperatives": "cooperative_id", "communes": "commune_code",
-                  "destinations": "dest_province_code"}[by]
-        rows = _aggregate(scope, period, filters, group=lambda t: t.c[column])
+        dim, group, kind = {"cooperatives": ("coop", D.cooperative_id, "cooperative"),
+                            "communes": ("coop", D.key, "commune"),
+                            "destinations": ("dest", D.key, None)}[by]
+        rows = _daily_aggregate(scope, period, filters, dim, group,
+                                orders=_orders_column(scope, filters, kind))
+        if by == "communes":  # key 0: a cooperative without a commune
+            rows = [_Row(r, key=r["key"] or None) for r in rows]
     elif by in ("categories", "commodities", "ocop", "products"):
         dim = {"categories": "category", "commodities": "commodity", "ocop": "stars",
                "products": "product"}[by]
@@ -811,30 +919,31 @@ def _hours_between(start, end):
 
 
 def fulfilment(scope: Scope, period: Period, filters: Filters) -> dict:
-    """Hours from payment (or confirmation) to delivery, for parts delivered so far."""
-    t, _line = _source(scope, period, filters)
-    parts = sa.select(t.c.vendor_order_id, _hours_between(t.c.paid_at, t.c.delivered_at)
-                      .label("hours")).distinct().where(
-        t.c.paid_at.is_not(None), t.c.delivered_at.is_not(None)).subquery()
+    """Hours from payment (or confirmation) to delivery, for parts delivered so far: one
+    query for the parts' hours, then the bins and quantiles in numpy."""
+    import numpy as np
+
+    t, line = _source(scope, period, filters)
+    query = sa.select(t.c.vendor_order_id, _hours_between(t.c.paid_at, t.c.delivered_at)
+                      .label("hours")).where(t.c.paid_at.is_not(None),
+                                             t.c.delivered_at.is_not(None))
+    if line:  # several rows per part
+        query = query.distinct()
+    hours = np.sort(np.array([float(h) for _id, h in db.session.execute(query)], dtype=float))
     edges = [(_l("within 1 day"), 0, 24), (_l("1 to 3 days"), 24, 72),
              (_l("3 to 7 days"), 72, 168), (_l("more than 7 days"), 168, None)]
-    counts = db.session.execute(sa.select(sa.func.count(), *[
-        sa.func.coalesce(sa.func.sum(sa.case((
-            sa.and_(parts.c.hours >= low, parts.c.hours < high) if high else parts.c.hours >= low,
-            1), else_=0)), 0) for _label, low, high in edges])).one()
-    total = counts[0]
+    total = len(hours)
 
     def quantile(q):
         if not total:
             return None
-        offset = min(round(q * (total - 1)), total - 1)
-        value = db.session.scalar(sa.select(parts.c.hours).order_by(parts.c.hours)
-                                  .offset(offset).limit(1))
-        return max(float(value), 0.0)
+        return max(float(hours[min(round(q * (total - 1)), total - 1)]), 0.0)
 
+    counts = [int(((hours >= low) & (hours < high)).sum()) if high else int((hours >= low).sum())
+              for _label, low, high in edges]
     rows = [{"key": str(high), "label": str(label), "parts": n,
              "share": n / total if total else None}
-            for (label, _low, high), n in zip(edges, counts[1:])]
+            for (label, _low, high), n in zip(edges, counts)]
     return {"count": total, "median": quantile(0.5), "p90": quantile(0.9), "rows": rows}
 
 
@@ -861,12 +970,9 @@ def series(scope: Scope, period: Period, filters: Filters) -> dict:
         return day.replace(day=1) if monthly else day
 
     def load(p: Period) -> dict:
-        if filters.by_product:
-            rows = db.session.execute(sa.select(D.day, sa.func.sum(D.gmv)).where(
-                *_daily_where(scope, p, filters, "commodity")).group_by(D.day))
-        else:
-            rows = db.session.execute(sa.select(F.day, sa.func.sum(F.net_goods)).where(
-                *_where(scope, p, filters)).group_by(F.day))
+        dim = "commodity" if filters.by_product else "coop"
+        rows = db.session.execute(sa.select(D.day, sa.func.sum(D.gmv)).where(
+            *_daily_where(scope, p, filters, dim)).group_by(D.day))
         out: dict = {}
         for day, gmv in rows:
             day = day if isinstance(day, date) else date.fromisoformat(str(day))
@@ -889,7 +995,8 @@ def compare_provinces(scope: Scope, period: Period, locale: str) -> list[dict]:
     """Admins only: the overview's figures side by side, one row per province."""
     if not scope.is_admin:
         raise PermissionDenied(_l("Only administrators compare provinces."))
-    rows = _aggregate(Scope(None, True), period, Filters(), group=lambda t: t.c.province_code)
+    rows = _daily_aggregate(Scope(None, True), period, Filters(), "coop", D.province_code,
+                            orders=_orders_column(Scope(None, True), Filters(), "province"))
     out = []
     for r in rows:
         place = geo.province(r.key)

@@ -53,7 +53,7 @@ TABLE_COLUMNS = {
                       "subtotal", "shipping_fee", "total", "commission_rate_bp", "carrier",
                       "tracking_number", "reserved_until", "delivered_at", "created_at"),
     "order_lines": ("id", "vendor_order_id", "product_id", "name", "unit", "unit_price",
-                    "quantity", "line_total"),
+                    "quantity", "line_total", "variant_label", "sku"),
     "order_events": ("id", "vendor_order_id", "actor_id", "actor_role", "from_status",
                      "to_status", "note", "at"),
     "ledger_entries": ("id", "cooperative_id", "vendor_order_id", "payout_batch_id", "kind",
@@ -115,7 +115,8 @@ def generate(items: list[Item], *, lines: int, start: datetime, end: datetime, i
             for item in picks:
                 q = rng.choice((1, 1, 1, 2, 2, 3, 5))
                 chunk["order_lines"].append((ids.line, vid, item.product_id, item.name,
-                                             item.unit, item.price, q, item.price * q))
+                                             item.unit, item.price, q, item.price * q,
+                                             "", ""))
                 ids.line += 1
                 made += 1
                 count_in_chunk += 1

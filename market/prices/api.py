@@ -137,6 +137,8 @@ def _forecast_json(s, f) -> dict:
         "market": s.market.slug, "currency": s.currency, "unit": s.unit,
         "frequency": {"D": "daily", "W": "weekly", "M": "monthly"}[f.frequency],
         "aggregate_of_daily": not f.native, "model": f.model,
+        # The series the regression used, each with its lag in days ([] for a univariate model).
+        "exogenous": f.exogenous or [],
         "fitted_through": f.last_observation_on.isoformat(), "observations": f.observations,
         "made_at": f.made_at.isoformat(), "published_at": f.published_at.isoformat(),
         "backtest": {"mase": f.backtest_mase, "smape": f.backtest_smape,

@@ -226,10 +226,11 @@ def _arima(order):
     return lambda y: SARIMAX(y, order=order, trend="n")
 
 
-# --- an exogenous signal: regression with ARIMA errors ----------------------------------------
-# The domestic farm-gate robusta price is set each morning from the London futures close:
-# log domestic(t) = b * log futures(t - lag) + u(t), u ARIMA(1,1,0) (statsmodels SARIMAX with
-# exog; with d=1 the regression is on differences). At an origin (end of day o-1) the closes
+# --- exogenous signals: regression with ARIMA errors -------------------------------------------
+# The domestic farm-gate robusta price is set each morning from the London futures close (in
+# USD, so the USD/VND rate matters too): log domestic(t) = sum_j b_j log x_j(t - lag_j) + u(t),
+# u ARIMA(1,1,0) (statsmodels SARIMAX with exog; with d=1 the regression is on differences).
+# Each series x_j has its own lag (the previous trading day's close, or the one before). At an origin (end of day o-1) the closes
 # up to day o-1 are known, so x[t] is known for t <= o-1+lag; later periods carry the last
 # known close forward (the futures' own forecast is naive).
 
@@ -245,9 +246,11 @@ def exog_on_calendar(index: pd.DatetimeIndex, dates, values, lag: int = 1,
     end = index[-1] + pd.Timedelta(days=extra)
     full = pd.date_range(min(x.index[0], index[0]), max(x.index[-1], end), freq="D")
     known = x.reindex(full)
-    last_close = x.index[-1]
+    # Days without a close (weekends, holidays, a late update) carry the last close before
+    # them: at the end of such a day that is the latest value known. Nothing is known after
+    # the last close beyond the forecast series' own last day.
     filled = known.ffill()
-    filled[filled.index > last_close] = np.nan  # no close known after the last one
+    filled[filled.index > max(x.index[-1], index[-1])] = np.nan
     shifted = filled.shift(lag)
     return shifted.reindex(pd.date_range(index[0], end, freq="D")).to_numpy()
 
@@ -269,25 +272,45 @@ def choose_lag(y: np.ndarray, index, dates, values, end: int, lags=EXOG_LAGS) ->
 
 
 class Arimax:
-    """Regression on an exogenous series with ARIMA(1,1,0) errors; parameters fitted once,
-    then filtered origin by origin."""
+    """Regression on one or more exogenous series with ARIMA(1,1,0) errors; parameters fitted
+    once, then filtered origin by origin. `x` has one column per series (log values, each
+    aligned by its own lag), `lags` and `names` one entry per column."""
 
-    name = "arimax_futures"
-    label = "Regression on the London futures close with ARIMA(1,1,0) errors"
+    name = "arimax"
+    complexity_base = 1
 
-    def __init__(self, x: np.ndarray, lag: int, halflife: int = 60):
-        self.x, self.lag, self.halflife = x, lag, halflife
+    def __init__(self, x: np.ndarray, lags, names=("exog",), halflife: int = 60):
+        x = np.asarray(x, dtype=float)
+        self.x = x.reshape(-1, 1) if x.ndim == 1 else x
+        self.lags = [lags] * self.x.shape[1] if isinstance(lags, int) else list(lags)
+        self.names = list(names)
+        self.halflife = halflife
+        self.complexity = len(self.names)  # each series must earn its place (see choose)
+        self.key = "arimax:" + "+".join(self.names)
+        self.label = ("Regression on " + " and ".join(self.names)
+                      + " with ARIMA(1,1,0) errors")
+
+    @property
+    def lag(self) -> int:  # the single-series case (the bench's tables)
+        return self.lags[0]
 
     def _model(self, y, x):
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         return SARIMAX(y, exog=x, order=(1, 1, 0), trend="n")
 
+    def _first_complete(self, lo: int, hi: int) -> int:
+        # Before the latest-starting series begins there is no full row of regressors.
+        while lo < hi and np.isnan(self.x[lo]).any():
+            lo += 1
+        return lo
+
     def fit_range(self, y: np.ndarray, start: int, end: int) -> Arimax:
-        while start < end and np.isnan(self.x[start]):
-            start += 1
+        start = self._first_complete(start, end)
         if end - start < 60:
             raise ValueError("too little overlap with the exogenous series")
+        if np.isnan(self.x[start:end]).any():
+            raise ValueError("an exogenous series stops inside the fitting window")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.params = self._model(y[start:end], self.x[start:end]).fit(
@@ -299,16 +322,20 @@ class Arimax:
         self.y = y
 
     def forecast(self, origin: int, steps: int):
-        lo = max(0, origin - self._window)
-        while lo < origin and np.isnan(self.x[lo]):
-            lo += 1
-        future = np.empty((steps, 1))
-        last = self.x[origin - 1]
-        for k in range(steps):
-            t = origin + k
-            if k < self.lag and t < len(self.x) and not np.isnan(self.x[t]):
-                last = self.x[t]
-            future[k, 0] = last
+        lo = self._first_complete(max(0, origin - self._window), origin)
+        k_x = self.x.shape[1]
+        future = np.empty((steps, k_x))
+        for j in range(k_x):
+            last = self.x[origin - 1, j]
+            for k in range(steps):
+                t = origin + k
+                # The close `lag` days before t is known at the origin for the first lag
+                # days; after that the series' own forecast is naive (carried forward).
+                if k < self.lags[j] and t < len(self.x) and not np.isnan(self.x[t, j]):
+                    last = self.x[t, j]
+                future[k, j] = last
+        if np.isnan(future).any():
+            raise FloatingPointError("an exogenous value is unknown at the origin")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = self._model(self.y[lo:origin], self.x[lo:origin]).filter(self.params)
@@ -318,6 +345,41 @@ class Arimax:
         if not np.all(np.isfinite(mean)):
             raise FloatingPointError("forecast diverged")
         return mean, sd
+
+
+# How old an exogenous series' last value may be, in days before the forecast series' last
+# observation, and still be used (a long weekend or Tết closes the exchange for days).
+EXOG_MAX_AGE_DAYS = 10
+MAX_SUBSETS_OF = 3  # up to this many series: every subset competes; more: forward selection
+
+
+def _subsets(n: int) -> list[tuple[int, ...]]:
+    from itertools import combinations
+
+    return [c for r in range(1, n + 1) for c in combinations(range(n), r)]
+
+
+def exogenous_candidates(y: np.ndarray, index: pd.DatetimeIndex, exog: dict, fit_end: int,
+                         steps: int = HORIZON) -> list[Arimax]:
+    """Regressions on every non-empty subset of the usable exogenous series (all of them when
+    there are many). `exog` = {name: (dates, values)}; each series gets its own lag, chosen
+    on y[:fit_end] only; series too short, or stale at the end of y, are left out."""
+    cols, lags, names = [], [], []
+    for name, (dates, values) in exog.items():
+        if len(dates) < MIN_FOR_MODELS["D"]:
+            continue
+        if (index[-1] - pd.Timestamp(max(dates))).days > EXOG_MAX_AGE_DAYS:
+            continue
+        lag = choose_lag(y, index, dates, values, fit_end)
+        cols.append(exog_on_calendar(index, dates, values, lag, steps))
+        lags.append(lag)
+        names.append(name)
+    if not cols:
+        return []
+    x = np.column_stack(cols)
+    picks = _subsets(len(cols)) if len(cols) <= MAX_SUBSETS_OF else \
+        [(j,) for j in range(len(cols))] + [tuple(range(len(cols)))]
+    return [Arimax(x[:, list(p)], [lags[j] for j in p], [names[j] for j in p]) for p in picks]
 
 
 def candidates(freq: str, n_obs: int) -> list:
@@ -548,6 +610,7 @@ class Choice:
     coverage80: float | None = None
     coverage95: float | None = None
     residuals: dict = field(default_factory=dict)  # the backtest's {h: [z, ...]}, time order
+    key: str = ""  # which candidate won (an exogenous regression's subset of series)
 
 
 def _backtest_plan(freq: str):
@@ -571,7 +634,8 @@ def choose(y: np.ndarray, freq: str, extra: list | None = None) -> Choice:
     for model in models:
         model._freq = freq
         try:
-            results[model.name] = (model, backtest(model, y, origins[0], origins, scale))
+            results[getattr(model, "key", model.name)] = (
+                model, backtest(model, y, origins[0], origins, scale))
         except Exception:  # noqa: BLE001, S112 - a model that fails to fit is not chosen
             continue
     base = results["naive"][1]
@@ -581,8 +645,12 @@ def choose(y: np.ndarray, freq: str, extra: list | None = None) -> Choice:
     scores = {name: float(np.mean([e.mase([h]) / base.mase([h]) for h in horizons]))
               for name, (_, e) in results.items()}
     naive = base.mase()
-    # Prefer naive unless a model is clearly better (1% margin): simpler, and robust.
-    best = min(scores, key=lambda k: scores[k] * (1.0 if k == "naive" else 1.01))
+    # Prefer naive unless a model is clearly better (1% margin): simpler, and robust. A
+    # regression pays the margin once per exogenous series, so a series that does not help
+    # (noise) loses to the same regression without it.
+    complexity = {name: getattr(m, "complexity", 0 if name == "naive" else 1)
+                  for name, (m, _) in results.items()}
+    best = min(scores, key=lambda k: scores[k] * (1.0 + 0.01 * complexity[k]))
     errors = results[best][1]
     z = np.abs(np.concatenate([np.asarray(v) for v in errors.z.values()]))
     if len(z) >= 30:
@@ -592,9 +660,10 @@ def choose(y: np.ndarray, freq: str, extra: list | None = None) -> Choice:
         interval_scale = 1.2
     cov80, cov95 = held_out_coverage(errors.z)
     step = 2 if freq == "D" else 1
-    return Choice(best, results[best][0].label, errors.mase(), errors.smape_mean(), naive,
+    winner = results[best][0]
+    return Choice(winner.name, winner.label, errors.mase(), errors.smape_mean(), naive,
                   interval_scale, scores, adaptive_calibrate(errors.z, step=step), cov80, cov95,
-                  errors.z)
+                  errors.z, best)
 
 
 @dataclass
@@ -610,14 +679,17 @@ class Result:
     points: list
     coverage80: float | None = None
     coverage95: float | None = None
+    # The exogenous series the chosen regression uses, [{"name": .., "lag": days}], or None.
+    exogenous: list | None = None
 
 
 def forecast(dates, values, freq: str | None = None, steps: int = HORIZON,
              exog=None) -> Result | None:
     """Point forecasts with 80% and 95% intervals for the next `steps` periods, or None when
-    the series is too short. `exog` = (dates, values) of an exogenous daily series (the
-    London futures for domestic coffee): for a daily series a regression on it competes in
-    the backtest and is used only if it beats the univariate choice."""
+    the series is too short. `exog` = {name: (dates, values)} of exogenous daily series (the
+    London futures and the USD/VND rate for domestic coffee; a bare (dates, values) pair is
+    one series named "exog"): for a daily series, regressions on every subset of them compete
+    in the backtest, and one is used only if it beats the univariate choice."""
     freq = freq or infer_frequency(dates)
     series = regularise(dates, values, freq)
     n_obs = int(series.notna().sum())
@@ -626,14 +698,21 @@ def forecast(dates, values, freq: str | None = None, steps: int = HORIZON,
     # Trailing gaps are kept: forecasts start after the last observed period.
     series = series.loc[: series.last_valid_index()]
     y = np.log(series.to_numpy())
+    if isinstance(exog, tuple):
+        exog = {"exog": exog}
     extra = []
-    if exog is not None and freq == "D" and len(exog[0]) >= MIN_FOR_MODELS["D"]:
-        lag = choose_lag(y, series.index, exog[0], exog[1], len(y))
-        extra = [Arimax(exog_on_calendar(series.index, exog[0], exog[1], lag, steps), lag)]
+    if exog and freq == "D":
+        count, min_train = _backtest_plan(freq)
+        origins = origins_for(y, freq, count, max(min_train, len(y) // 3))
+        # Lags are chosen on the data before the first backtest origin (no peeking).
+        extra = exogenous_candidates(y, series.index, exog, origins[0] if origins else len(y),
+                                     steps)
     choice = choose(y, freq, extra)
-    if extra and choice.model == Arimax.name:
-        model = extra[0]
+    used = None
+    if choice.model == Arimax.name:
+        model = next(m for m in extra if m.key == choice.key)
         model.fit_range(y, max(0, len(y) - FIT_WINDOW[freq]), len(y))
+        used = [{"name": n, "lag": lag} for n, lag in zip(model.names, model.lags)]
     else:
         model = make_model(choice.model, freq)
         start = max(0, len(y) - FIT_WINDOW[freq])
@@ -653,4 +732,4 @@ def forecast(dates, values, freq: str | None = None, steps: int = HORIZON,
         })
     return Result(freq, choice.model, choice.label, series.index[-1].date(), n_obs,
                   choice.mase, choice.smape, choice.naive_mase, points,
-                  choice.coverage80, choice.coverage95)
+                  choice.coverage80, choice.coverage95, used)

@@ -167,6 +167,8 @@ class Forecast(db.Model):
     # How often the conformally calibrated 80% and 95% bands held in the backtest (held out).
     coverage80: Mapped[float | None] = mapped_column(sa.Float)
     coverage95: Mapped[float | None] = mapped_column(sa.Float)
+    # The exogenous series the chosen regression used: [{"commodity", "market", "lag"}].
+    exogenous: Mapped[list | None] = mapped_column(sa.JSON)
 
     series = relationship(PriceSeries)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from market import csv_safe, spreadsheets
 from market.accounts.models import Role
@@ -47,7 +48,8 @@ BUDGET = spreadsheets.Budget(max_bytes=10 * 1024 * 1024, max_rows=50_001, max_co
 CURRENCIES = ("VND", "USD")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]{0,59}$")
-_UNIT = re.compile(r"^(?P<currency>[A-Z]{3})/(?P<unit>[a-z]{1,10})$")
+# A unit of weight, or another currency for an exchange rate (VND/USD).
+_UNIT = re.compile(r"^(?P<currency>[A-Z]{3})/(?P<unit>[a-z]{1,10}|[A-Z]{3})$")
 
 # Names of the commodities and markets we know; unknown slugs are still accepted.
 KNOWN_COMMODITIES = {
@@ -59,6 +61,9 @@ KNOWN_COMMODITIES = {
     "pepper_black": ("Hồ tiêu đen", "Black pepper"),
     "durian": ("Sầu riêng", "Durian"),
     "cashew": ("Hạt điều", "Cashew nuts"),
+    # Not a crop: an exchange rate the department may import as an exogenous series
+    # (data/exogenous.json), in VND per USD.
+    "usd_vnd": ("Tỷ giá USD/VND", "USD/VND exchange rate"),
 }
 # slug: (name_vi, name_en, kind, province name or None)
 KNOWN_MARKETS = {
@@ -70,6 +75,7 @@ KNOWN_MARKETS = {
     "dak_lak": ("Đắk Lắk", "Dak Lak", MarketKind.PROVINCE, "Đắk Lắk"),
     "gia_lai": ("Gia Lai", "Gia Lai", MarketKind.PROVINCE, "Gia Lai"),
     "lam_dong": ("Lâm Đồng", "Lam Dong", MarketKind.PROVINCE, "Lâm Đồng"),
+    "vietcombank": ("Vietcombank", "Vietcombank", MarketKind.NATIONAL, None),
     # Đắk Nông became part of Lâm Đồng in July 2025; its traders' price is still quoted.
     "dak_nong": ("Đắk Nông (cũ, nay thuộc Lâm Đồng)", "Dak Nong (former, now Lam Dong)",
                  MarketKind.LOCAL, "Lâm Đồng"),
@@ -419,36 +425,79 @@ def job_digest(job) -> str:
     h = hashlib.sha256(f"{','.join(freqs)};{forecasting.HORIZON}\n".encode())
     for day, value in zip(dates, values):
         h.update(f"{day.isoformat()},{value:.4f}\n".encode())
-    for xdates, xvalues in rest:  # an exogenous series, when there is one
-        h.update(b"exog\n")
-        for day, value in zip(xdates, xvalues):
-            h.update(f"{day.isoformat()},{value:.4f}\n".encode())
+    for exog in rest:  # the exogenous series, when there are any: {name: (dates, values)}
+        for name, (xdates, xvalues) in sorted(exog.items()):
+            h.update(f"exog {name}\n".encode())
+            for day, value in zip(xdates, xvalues):
+                h.update(f"{day.isoformat()},{value:.4f}\n".encode())
     return h.hexdigest()
 
 
-# Daily farm-gate series of these commodities are also forecast by regression on another
-# series when the department has imported it (commodity -> market of that series): the
-# domestic robusta price follows the London futures close. Used only where the backtest
-# says it beats the univariate choice.
-EXOGENOUS = {"coffee_robusta": "ice_london_futures"}
+# Daily farm-gate series are also forecast by regression on other series the department
+# supplies (the London futures close, the USD/VND rate), as configured in
+# data/exogenous.json or the file named by MARKET_PRICES_EXOGENOUS_FILE: per commodity, the
+# (commodity, market) series that may feed its provincial and local VND series. A series
+# that has not been imported is simply absent; each one is used only where the backtest says
+# it helps (forecasting.exogenous_candidates and choose).
+EXOGENOUS_FILE = DATA_DIR / "exogenous.json"
 
 
-def _exogenous_for(s: PriceSeries) -> PriceSeries | None:
-    market = EXOGENOUS.get(s.commodity.slug)
-    if market is None or s.currency != "VND" or s.market.kind not in (
+def exogenous_config() -> dict[str, list[tuple[str, str]]]:
+    """{commodity slug: [(commodity slug, market slug), ...]} of exogenous series."""
+    import json
+
+    from flask import current_app, has_app_context
+
+    path = Path((current_app.config.get("PRICES_EXOGENOUS_FILE") if has_app_context() else None)
+                or EXOGENOUS_FILE)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {commodity: [(e["commodity"], e["market"]) for e in entry["series"]]
+            for commodity, entry in data.items() if not commodity.startswith("_")}
+
+
+def _series_by_slugs(commodity: str, market: str) -> PriceSeries | None:
+    return db.session.scalar(db.select(PriceSeries).join(Market).join(Commodity).where(
+        Commodity.slug == commodity, Market.slug == market))
+
+
+def _exogenous_for(s: PriceSeries) -> list[PriceSeries]:
+    """The imported exogenous series configured for `s` (none for world or national series,
+    or series not in VND)."""
+    wanted = exogenous_config().get(s.commodity.slug, [])
+    if not wanted or s.currency != "VND" or s.market.kind not in (
             MarketKind.PROVINCE.value, MarketKind.LOCAL.value):
-        return None
-    return db.session.scalar(db.select(PriceSeries).join(Market).where(
-        PriceSeries.commodity_id == s.commodity_id, Market.slug == market))
+        return []
+    found = [_series_by_slugs(c, m) for c, m in wanted]
+    return [x for x in found if x is not None and x.id != s.id]
 
 
 def _dependents(s: PriceSeries) -> list[PriceSeries]:
-    """Series whose forecasts use `s` as their exogenous signal."""
-    if EXOGENOUS.get(s.commodity.slug) != s.market.slug:
+    """Series whose forecasts use `s` as an exogenous signal."""
+    key = (s.commodity.slug, s.market.slug)
+    feeds = [c for c, entries in exogenous_config().items() if key in entries]
+    if not feeds:
         return []
-    return [d for d in db.session.scalars(db.select(PriceSeries).where(
-        PriceSeries.commodity_id == s.commodity_id, PriceSeries.id != s.id))
-        if _exogenous_for(d) is not None]
+    return [d for d in db.session.scalars(db.select(PriceSeries).join(Commodity).where(
+        Commodity.slug.in_(feeds), PriceSeries.id != s.id))
+        if any(x.id == s.id for x in _exogenous_for(d))]
+
+
+def exogenous_labels(forecast: Forecast, lang: str) -> list[str]:
+    """What a forecast's regression used, readable: 'London robusta futures (…), previous
+    trading day's value (2 days before)'. Empty when it used none."""
+    out = []
+    for e in forecast.exogenous or []:
+        x = _series_by_slugs(e["commodity"], e["market"])
+        name = (f"{x.commodity.name(lang)}, {x.market.name(lang)}" if x is not None
+                else f"{e['commodity']}/{e['market']}")
+        out.append(ngettext("%(series)s, the value of %(num)d day before",
+                            "%(series)s, the value of %(num)d days before",
+                            e["lag"], series=name))
+    return out
+
+
+def _exog_name(x: PriceSeries) -> str:
+    return f"{x.commodity.slug}/{x.market.slug}"
 
 
 def _plan(stale_only: bool) -> list[tuple[PriceSeries, int, tuple]]:
@@ -467,11 +516,14 @@ def _plan(stale_only: bool) -> list[tuple[PriceSeries, int, tuple]]:
             native = forecasting.infer_frequency(dates)
             freqs = [native] + ({"D": ["W", "M"], "W": ["M"]}.get(native, []))
         job = (dates, values, freqs)
-        exog = _exogenous_for(s) if freqs and freqs[0] == "D" else None
-        if exog is not None:
-            xobs = _observations(exog)
+        exog = {}
+        for x in (_exogenous_for(s) if freqs and freqs[0] == "D" else []):
+            xobs = _observations(x)
             if xobs:
-                job += (([o.observed_on for o in xobs], [float(o.price) for o in xobs]),)
+                exog[_exog_name(x)] = ([o.observed_on for o in xobs],
+                                       [float(o.price) for o in xobs])
+        if exog:
+            job += (exog,)
         plan.append((s, len(obs), job))
     return plan
 
@@ -485,6 +537,14 @@ def _compute(jobs: list, workers: int) -> list:
                                  mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(_forecast_job, jobs))
     return [_forecast_job(job) for job in jobs]
+
+
+def _exogenous_used(result) -> list | None:
+    """[{"commodity", "market", "lag"}] from the forecast's [{"name": "c/m", "lag"}]."""
+    if not getattr(result, "exogenous", None):
+        return None
+    return [dict(zip(("commodity", "market"), e["name"].split("/", 1)), lag=e["lag"])
+            for e in result.exogenous]
 
 
 def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
@@ -525,6 +585,7 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
                 backtest_mase=result.backtest_mase, backtest_smape=result.backtest_smape,
                 naive_mase=result.naive_mase, points=result.points,
                 coverage80=result.coverage80, coverage95=result.coverage95,
+                exogenous=_exogenous_used(result),
                 published_at=now if s.published else None,
             ))
             made += 1
@@ -545,7 +606,7 @@ def refresh_forecasts(*, stale_only: bool = True, now: datetime | None = None,
 SHIPPED_FORECASTS = DATA_DIR / "demo_forecasts.json"
 _RESULT_FIELDS = ("frequency", "model", "label", "last_observation_on", "observations",
                   "backtest_mase", "backtest_smape", "naive_mase", "points", "coverage80",
-                  "coverage95")
+                  "coverage95", "exogenous")
 
 
 def _iso_datetime(text: str) -> datetime:

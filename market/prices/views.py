@@ -27,6 +27,8 @@ MODEL_LABELS = {
     "ets_ana": _l("exponential smoothing with a 12-month season, ETS(A,N,A), on log prices"),
     "arimax_futures": _l("a regression on the latest London robusta futures close, with "
                          "ARIMA(1,1,0) errors, on log prices"),
+    "arimax": _l("a regression on other series the department supplies (listed below), with "
+                 "ARIMA(1,1,0) errors, on log prices"),
 }
 HISTORY_SPAN = {"D": timedelta(days=120), "W": timedelta(days=730), "M": timedelta(days=365 * 8)}
 
@@ -76,6 +78,7 @@ def commodity(commodity):
         alerts=services.alerts_of(current_user, series), alert_values={k: request.args.get(k, "") for k in ("kind", "value")},
         past_points=past, ahead_points=ahead,
         harvests=services.harvest_calendar(item.slug),
+        exogenous=services.exogenous_labels(shown, lang) if shown else [],
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -30,6 +30,7 @@ from tests import factories
 from tests.conftest import examples, rolled_back_session
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
+PHASES = tuple(Phase)  # every phase; a debugging run may drop shrinking
 YEAR = department.Period("year", date(2026, 1, 1), date(2026, 12, 31))
 
 
@@ -74,7 +75,9 @@ def expected_daily(parts: list[VendorOrder]) -> dict:
             for dim, key, within in (("product", product.id, commodity),
                                      ("category", cat_id, commodity),
                                      ("commodity", commodity, commodity),
-                                     ("stars", stars, 0), ("cstars", stars, commodity)):
+                                     ("stars", stars, 0), ("cstars", stars, commodity),
+                                     ("coop", vo.cooperative.commune_code or 0, 0),
+                                     ("dest", vo.order.province_code, 0)):
                 k = (day, vo.cooperative_id, dim, key, within)
                 row = out.setdefault(k, [0.0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
                 row[0] += gmv
@@ -246,6 +249,44 @@ class Summary(RuleBasedStateMachine):
         assert figures["gmv"] == sum(expected(vo)["net_goods"] for vo in mine)
         assert figures["orders"] == len({vo.order_id for vo in mine if expected(vo)["counted"]})
 
+    @invariant()
+    def distinct_counts_match(self):
+        """Distinct orders and buyers, from the daily rows, equal a direct count of the
+        counted parts: per province, over all provinces, per cooperative, commune,
+        destination, and in the admin's comparison."""
+        if not hasattr(self, "parts"):
+            return
+        db.session.flush()
+        counted = [vo for vo in self.parts
+                   if expected(vo)["counted"] and expected(vo)["day"].year == 2026]
+
+        def direct(parts, by=None):
+            out: dict = {}
+            for vo in parts:
+                k = by(vo) if by else None
+                orders, buyers = out.setdefault(k, (set(), set()))
+                orders.add(vo.order_id)
+                buyers.add(department._buyer_key(vo.order.buyer_id, vo.order.email))
+            return {k: (len(o), len(b)) for k, (o, b) in out.items()}
+
+        def got(rows):
+            return {r["key"]: (r["orders"], r["buyers"]) for r in rows if r["orders"]}
+
+        officer, admin = department.scope_for(self.officer), department.scope_for(self.admin)
+        mine = [vo for vo in counted if vo.cooperative.province_code == 66]
+        for scope, parts in ((officer, mine), (admin, counted)):
+            now = department.overview(scope, YEAR)["now"]
+            assert (now["orders"], now["buyers"]) == direct(parts).get(None, (0, 0))
+            assert got(department.breakdown(scope, YEAR, department.Filters(), "cooperatives",
+                                            "vi")) == direct(parts, lambda vo: vo.cooperative_id)
+            assert got(department.breakdown(scope, YEAR, department.Filters(), "destinations",
+                                            "vi")) == direct(parts, lambda vo: vo.order.province_code)
+            assert got(department.breakdown(scope, YEAR, department.Filters(), "communes",
+                                            "vi")) == direct(parts,
+                                                             lambda vo: vo.cooperative.commune_code)
+        assert got(department.compare_provinces(admin, YEAR, "vi")) == direct(
+            counted, lambda vo: vo.cooperative.province_code)
+
 
 @pytest.mark.committed  # each example opens (and rolls back) its own transaction
 def test_summary_equals_direct_computation(app, monkeypatch):
@@ -255,7 +296,7 @@ def test_summary_equals_direct_computation(app, monkeypatch):
     monkeypatch.setattr(accounts, "hash_password", lambda password: hashed, raising=False)
     Summary.app = app
     run_state_machine_as_test(Summary, settings=settings(
-        max_examples=examples(8), stateful_step_count=15, deadline=None,
+        max_examples=examples(8), stateful_step_count=15, deadline=None, phases=PHASES,
         suppress_health_check=list(HealthCheck)))
 
 
@@ -277,7 +318,7 @@ def test_rebuild_daily_gives_the_same_rows(dataset):
                       for f in db.session.scalars(db.select(DailyFact)))
     before = rows()
     assert before and {r[2] for r in before} == {"product", "category", "commodity", "stars",
-                                                  "cstars"}
+                                                  "cstars", "coop", "dest"}
     department.rebuild_daily()
     db.session.expire_all()
     assert rows() == before
