@@ -2,6 +2,8 @@
 validates requests with them and writes them into the OpenAPI 3.1 document."""
 from __future__ import annotations
 
+from datetime import UTC
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from market.api import keys
@@ -134,7 +136,7 @@ class ProductPage(Base):
 
 class ProductQuery(Base):
     cursor = fields.String(metadata={"description": "Opaque; from the previous page's next."})
-    updated_since = fields.String(metadata={
+    updated_since = fields.AwareDateTime(default_timezone=UTC, metadata={
         "description": "ISO 8601 time: products changed after it, tombstones included."})
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 

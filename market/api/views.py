@@ -43,6 +43,22 @@ FIELD_MESSAGES = {
 class PartnerApi(Api):
     ERROR_SCHEMA = schemas.Problem
 
+    def _register_responses(self):
+        """flask-smorest's error responses, documented as application/problem+json."""
+        import http
+
+        from flask_smorest.utils import prepare_response
+
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, "application/problem+json")
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Problem details (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, "application/problem+json")
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
     def handle_http_exception(self, error):
         if not is_api_request():
             return error  # Flask's own answer, as before this extension
@@ -215,7 +231,7 @@ def cooperative(slug):
 def products(cursor=None, updated_since=None, limit=100):
     """Public products in (updated_at, id) order, by cursor. With `updated_since`, every
     product changed since, including tombstones (`deleted: true`) to drop."""
-    page = sync.product_page(cursor=cursor, updated_since=sync.parse_since(updated_since),
+    page = sync.product_page(cursor=cursor, updated_since=updated_since,
                              limit=limit)
     rows = [row for kind, row in page["items"] if kind == 0]
     docs_by_id = {}
