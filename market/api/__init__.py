@@ -5,8 +5,9 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from market.api import admin, http, views
+    from market.api import admin, cli, http, views
 
     views.init_app(app)
     app.register_blueprint(admin.bp)
     http.init_app(app)
+    app.cli.add_command(cli.api_key_create)
