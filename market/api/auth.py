@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from market.api import keys
 from market.api.problems import api_problem
 
+
 def presented() -> str | None:
     return request.headers.get("Authorization") or request.headers.get("X-API-Key") or None
 

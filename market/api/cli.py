@@ -13,6 +13,6 @@ from market.extensions import db
 @click.option("--rate-limit", type=int, default=keys.DEFAULT_RATE_LIMIT)
 def api_key_create(name, scopes, rate_limit):
     """Create a partner API key and print its secret (shown this once)."""
-    key, secret = keys.create_key(name, scopes or list(keys.SCOPES), rate_limit=rate_limit)
+    _key, secret = keys.create_key(name, scopes or list(keys.SCOPES), rate_limit=rate_limit)
     db.session.commit()
     click.echo(secret)

@@ -12,7 +12,8 @@ class KeyForm(FlaskForm):
     name = StringField(_l("Partner"), validators=[DataRequired(), Length(max=120)])
     contact = StringField(_l("Contact (email or phone)"), validators=[Optional(), Length(max=200)])
     scopes = SelectMultipleField(
-        _l("Scopes"), validators=[DataRequired()],
+        _l("Scopes"),  # none chosen: the service refuses it (a required attribute on
+        # every checkbox would make the browser demand all of them)
         option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
     rate_limit = IntegerField(_l("Requests a minute"), default=keys.DEFAULT_RATE_LIMIT,
                               validators=[DataRequired(), NumberRange(1, 100_000)])

@@ -61,9 +61,8 @@ def _log(response) -> None:
     if started is None or not request.path.startswith("/api/v1/"):
         return
     from market.api import keys
-    from market.extensions import db
-
     from market.api.auth import current_key
+    from market.extensions import db
 
     key = current_key()
     route = request.url_rule.rule if request.url_rule is not None else request.path[:200]

@@ -5,8 +5,8 @@ CLI against a live server with more."""
 from __future__ import annotations
 
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from market.api import keys
 from market.extensions import db
