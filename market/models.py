@@ -1,5 +1,7 @@
 """Imports every domain's models so SQLAlchemy's metadata (and Alembic) sees all tables."""
 from market.accounts import models as accounts  # noqa: F401
+from market.api import keys as api  # noqa: F401
+from market.api import sync as api_sync  # noqa: F401
 from market.catalog import models as catalog  # noqa: F401
 from market.department import models as department  # noqa: F401
 from market.intl import models as intl  # noqa: F401
