@@ -23,6 +23,7 @@ from market.urls import with_query
 def init_app(app) -> None:
     from market.accounts.services import load_user
     from market.accounts.views import bp as accounts_bp
+    from market.feeds.views import bp as feeds_bp
     from market.notifications.views import bp as notifications_bp
     from market.ocop.views import bp as ocop_bp
     from market.orders.api import bp as orders_api_bp
@@ -37,7 +38,7 @@ def init_app(app) -> None:
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
                       orders_api_bp, payments_bp, prices_bp, prices_api_bp, notifications_bp,
-                      reviews_bp):
+                      reviews_bp, feeds_bp):
         app.register_blueprint(blueprint)
 
     from market import department, search
