@@ -42,8 +42,10 @@ def init_app(app) -> None:
         app.register_blueprint(blueprint)
 
     from market import department, search
+    from market.webhooks import events as webhook_events
 
     search.init_app(app)
+    webhook_events.register_listeners()
     department.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
