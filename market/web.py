@@ -35,10 +35,11 @@ def init_app(app) -> None:
     from market.storefront.views import bp as storefront_bp
     from market.storefront.views import seo_bp
     from market.vendors.views import bp as vendors_bp
+    from market.webhooks.views import bp as webhooks_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
                       orders_api_bp, payments_bp, prices_bp, prices_api_bp, notifications_bp,
-                      reviews_bp, feeds_bp):
+                      reviews_bp, feeds_bp, webhooks_bp):
         app.register_blueprint(blueprint)
 
     from market import department, search

@@ -268,6 +268,16 @@ def admin_overview() -> list[dict]:
             for e in rows]
 
 
+def key_names() -> dict[int, str]:
+    """API key id -> the partner's name, for the admin page (empty before the partner API's
+    keys exist: the page then shows key ids)."""
+    try:
+        from market.api.keys import ApiKey
+    except ImportError:
+        return {}
+    return dict(db.session.execute(sa.select(ApiKey.id, ApiKey.name)).all())
+
+
 def recent_failures(limit: int = 50) -> list[WebhookDelivery]:
     return list(db.session.scalars(sa.select(WebhookDelivery).where(
         WebhookDelivery.status == "failed").order_by(WebhookDelivery.id.desc()).limit(limit)))

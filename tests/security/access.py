@@ -64,6 +64,7 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "prices_api.forecasts": (PUBLIC, {"commodity": "commodity"}),
     "prices_api.feed": (PUBLIC, {}),
     "feeds.merchant_feed": (PUBLIC, {"locale": "vi", "country": "VN"}),
+    "webhooks.admin_list": (ADMIN, {}),
     "ocop.verify_page": (PUBLIC, {"number": "certificate_number"}),
     "orders.view_cart": (PUBLIC, {}),
     "orders.add_to_cart": (PUBLIC, {}),
