@@ -1,4 +1,5 @@
-"""Outbound webhooks: partners' endpoints and the delivery outbox
+"""Outbound webhooks: partners' endpoints and the delivery outbox; orders.api_key_id (the
+partner key that placed an order)
 
 Revision ID: 0026_webhooks
 Revises: 0023_department_daily
@@ -15,6 +16,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('api_key_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_orders_api_key_id'), ['api_key_id'], unique=False)
     op.create_table(
         'webhook_endpoints',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -68,3 +72,6 @@ def upgrade():
 def downgrade():
     op.drop_table('webhook_deliveries')
     op.drop_table('webhook_endpoints')
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_api_key_id'))
+        batch_op.drop_column('api_key_id')
