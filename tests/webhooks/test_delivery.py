@@ -5,6 +5,7 @@ another's; private addresses are refused."""
 import json
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -177,3 +178,18 @@ def test_the_queue_job_sends_them(make, receiver):
     db.session.commit()
     assert run_job("webhooks") == 1
     assert len(receiver.received) == 1
+
+
+def test_the_documented_verify_code_accepts_ours_and_refuses_tampering():
+    """docs/partners-webhooks.md's Python check, run as a partner would copy it."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "partners-webhooks.md").read_text()
+    code = doc.split("### Checking the signature", 1)[1].split("```python\n", 1)[1]
+    namespace = {}
+    exec(code.split("```", 1)[0], namespace)  # noqa: S102 (our own documentation)
+    verify = namespace["verify"]
+    secret, body = "whsec_doc", b'{"id":"evt_1","type":"listing.updated","data":{}}'
+    header = services.sign(secret, body)
+    assert verify(secret, header, body)
+    assert not verify(secret, header, body + b" ")
+    assert not verify("whsec_other", header, body)
+    assert not verify(secret, services.sign(secret, body, int(time.time()) - 600), body)
