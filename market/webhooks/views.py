@@ -18,4 +18,4 @@ def admin_list():
         abort(404)
     return render_template("webhooks/admin.html", rows=services.admin_overview(),
                            failures=services.recent_failures(),
-                           key_names=services.key_names(), event_types=services.EVENT_TYPES)
+                           key_names=services.key_names())
