@@ -1,5 +1,6 @@
 """Imports every domain's models so SQLAlchemy's metadata (and Alembic) sees all tables."""
 from market.accounts import models as accounts  # noqa: F401
+from market.api import keys as api  # noqa: F401
 from market.catalog import models as catalog  # noqa: F401
 from market.department import models as department  # noqa: F401
 from market.jobs import models as jobs  # noqa: F401
@@ -12,3 +13,4 @@ from market.reviews import models as reviews  # noqa: F401
 from market.search import models as search  # noqa: F401
 from market.vendors import models as vendors  # noqa: F401
 from market.webhooks import models as webhooks  # noqa: F401
+from market.api import sync as api_sync  # noqa: F401,E402 (after the catalogue)

@@ -26,7 +26,6 @@ def init_app(app) -> None:
     from market.feeds.views import bp as feeds_bp
     from market.notifications.views import bp as notifications_bp
     from market.ocop.views import bp as ocop_bp
-    from market.orders.api import bp as orders_api_bp
     from market.orders.views import bp as orders_bp
     from market.payments.views import bp as payments_bp
     from market.prices.api import bp as prices_api_bp
@@ -38,13 +37,14 @@ def init_app(app) -> None:
     from market.webhooks.views import bp as webhooks_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
-                      orders_api_bp, payments_bp, prices_bp, prices_api_bp, notifications_bp,
+                      payments_bp, prices_bp, prices_api_bp, notifications_bp,
                       reviews_bp, feeds_bp, webhooks_bp):
         app.register_blueprint(blueprint)
 
-    from market import department, search
+    from market import api, department, search
     from market.webhooks import events as webhook_events
 
+    api.init_app(app)  # the partner API (/api/v1): its blueprint, OpenAPI document, hooks
     search.init_app(app)
     webhook_events.register_listeners()
     department.init_app(app)
@@ -116,6 +116,8 @@ def domain_error(exc: DomainError):
 
 
 def not_found(exc):
+    if request.path.startswith("/api/"):
+        return _api_problem(exc, 404)
     return render_template("error.html", message=_l("Page not found."), status=404), 404
 
 
@@ -135,12 +137,23 @@ def http_error(exc):
     code = code if code in ERROR_MESSAGES else 500
     message = ERROR_MESSAGES[code]
     if request.path.startswith("/api/"):
-        from market.problems import problem
-
-        return problem(code, str(message))
+        return _api_problem(exc, code)
     if request_ctx.url_adapter is None:  # refused before routing (an untrusted Host)
         return str(message), code, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("error.html", message=message, status=code), code
+
+
+def _api_problem(exc, code: int):
+    """Problem details (market/api/problems.py) for an HTTP error under /api/."""
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    from market.api.views import http_problem
+
+    if not isinstance(exc, HTTPException):
+        exc = InternalServerError()
+    if exc.code != code:
+        exc.code = code
+    return http_problem(exc)
 
 
 def refuse_nul_bytes():
@@ -158,11 +171,9 @@ def refuse_nul_bytes():
 def too_many_requests(exc):
     """A rate limit was reached: problem details for the API, a page in the user's language
     elsewhere (the limiter adds Retry-After to either)."""
-    from market.problems import problem
-
     message = _l("Too many requests. Please wait a minute and try again.")
     if request.path.startswith("/api/"):
-        return problem(429, str(message))
+        return _api_problem(exc, 429)
     return render_template("error.html", message=message, status=429), 429
 
 

@@ -84,6 +84,8 @@ class Product(db.Model):
         sa.Index("ix_products_category_id_status_created_at", "category_id", "status",
                  "created_at"),
         sa.Index("ix_products_status_created_at", "status", "created_at"),
+        # The partner API's keyset pagination (market/api/sync.py).
+        sa.Index("ix_products_updated_at_id", "updated_at", "id"),
     )
 
     def translation(self, locale: str) -> ProductTranslation | None:

@@ -70,9 +70,6 @@ class Order(db.Model):
     # Who placed it, as a keyed hash (of the API client's address): enough to cap how many
     # orders one client holds, without keeping the address itself.
     client_ref: Mapped[str | None] = mapped_column(sa.String(64), index=True)
-    # The partner API key that placed it (None for the site's own checkout): its status
-    # changes go to that partner's webhooks, and to no one else's.
-    api_key_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
 
     vendor_orders = relationship("VendorOrder", back_populates="order", lazy="selectin",
                                  order_by="VendorOrder.id")

@@ -206,7 +206,7 @@ def place_order(
     buyer=None, locale: str = "vi", methods_available=("cod", "vietqr"),
     payment_timeout: timedelta = timedelta(hours=24), shipping_rates: dict | None = None,
     now: datetime | None = None, client_ref: str | None = None,
-    max_open_orders: int = MAX_OPEN_ORDERS, api_key_id: int | None = None,
+    max_open_orders: int = MAX_OPEN_ORDERS,
 ) -> Order:
     """Place one order for the whole cart, or refuse it whole. The same idempotency key
     always yields the same order (double click, retry, back button)."""
@@ -254,7 +254,7 @@ def place_order(
                                   problems)
         order = _build_order(wanted, contact, payment_method, key, buyer, locale,
                              now, payment_timeout, shipping_rates)
-        order.client_ref, order.api_key_id = client_ref, api_key_id
+        order.client_ref = client_ref
         _notify(order, "placed")
         for vo in order.vendor_orders:
             events.new_order(vo)

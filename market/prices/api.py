@@ -1,18 +1,12 @@
-"""The public price feed: JSON and CSV under /api/v1, and an Atom feed of published forecasts.
-
-Readable without a key (rate-limited per address); errors are RFC 9457 problem+json."""
+"""The Atom feed of published forecasts, and the JSON shapes of prices and forecasts that the
+partner API (`market/api/prices.py`: /api/v1/prices, /api/v1/forecasts) answers with."""
 from __future__ import annotations
-
-import io
-import json
-from datetime import date
 
 from flask import Blueprint, Response, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from market import csv_safe
 from market.errors import DomainError, ValidationError
 from market.extensions import limiter
 from market.prices import services
@@ -46,61 +40,8 @@ def _cached(body: str, mimetype: str) -> Response:
     return response.make_conditional(request)
 
 
-def _dates():
-    errors = {}
-    out = []
-    for name in ("from", "to"):
-        raw = request.args.get(name)
-        if not raw:
-            out.append(None)
-            continue
-        try:
-            out.append(date.fromisoformat(raw))
-        except ValueError:
-            errors[name] = _l("Give the date as yyyy-mm-dd.")
-            out.append(None)
-    if errors:
-        raise ValidationError(errors, code="bad_query")
-    return out
-
-
-def _format() -> str:
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise ValidationError({"format": _l("Use format=json or format=csv.")}, code="bad_query")
-    return fmt
-
-
 def _num(value):
     return int(value) if isinstance(value, int) else float(value)
-
-
-@bp.get("/api/v1/prices/<commodity>")
-def prices(commodity):
-    start, end = _dates()
-    fmt = _format()
-    item = services.get_commodity(commodity)
-    series = services.series_of(item, request.args.get("market") or None)
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv_safe.writer(out, lineterminator="\n")
-        writer.writerow(["date", "commodity", "market", "unit", "price", "source"])
-        for s in series:
-            for o in services.history(s, start, end):
-                writer.writerow([o.observed_on.isoformat(), item.slug, s.market.slug,
-                                 s.unit_label, o.price, o.source])
-        return _cached(out.getvalue(), "text/csv")
-    body = {"commodity": {"slug": item.slug, "name_vi": item.name_vi, "name_en": item.name_en},
-            "series": [{
-                "market": s.market.slug, "market_name_vi": s.market.name_vi,
-                "market_name_en": s.market.name_en, "currency": s.currency, "unit": s.unit,
-                "freshness": _freshness_json(s),
-                "production_cost": _margin_json(s),
-                "observations": [{"date": o.observed_on.isoformat(), "price": _num(o.price),
-                                  "source": o.source} for o in services.history(s, start, end)],
-            } for s in series],
-            "production_costs": [_cost_json(c) for c in services.list_costs(item)]}
-    return _cached(json.dumps(body, ensure_ascii=False), "application/json")
 
 
 def _freshness_json(s) -> dict:
@@ -145,29 +86,6 @@ def _forecast_json(s, f) -> dict:
         "commentary": {"vi": s.commentary_vi, "en": s.commentary_en},
         "points": [dict(p, in_past=p in past) for p in f.points],
     }
-
-
-@bp.get("/api/v1/forecasts/<commodity>")
-def forecasts(commodity):
-    fmt = _format()
-    item = services.get_commodity(commodity)
-    rows = [(s, f) for s in services.series_of(item, request.args.get("market") or None)
-            for f in services.current_forecasts(s, published_only=True)]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv_safe.writer(out, lineterminator="\n")
-        writer.writerow(["market", "unit", "frequency", "date", "mean", "lo80", "hi80", "lo95",
-                         "hi95", "model", "fitted_through", "made_at"])
-        for s, f in rows:
-            for p in f.points:
-                writer.writerow([s.market.slug, s.unit_label, f.frequency, p["date"]]
-                                + [f"{p[k]:.4f}" for k in ("mean", "lo80", "hi80", "lo95", "hi95")]
-                                + [f.model, f.last_observation_on.isoformat(),
-                                   f.made_at.isoformat()])
-        return _cached(out.getvalue(), "text/csv")
-    body = {"commodity": item.slug, "forecasts": [_forecast_json(s, f) for s, f in rows],
-            "harvest_calendar": [h.as_json() for h in services.harvest_calendar(item.slug)]}
-    return _cached(json.dumps(body, ensure_ascii=False), "application/json")
 
 
 @bp.get("/prices/feed.atom")

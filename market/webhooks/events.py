@@ -10,7 +10,7 @@ without its event).
 - price.published: a forecast gets its `published_at` (a series published by the department,
   or a published series' new forecast after a refresh).
 - order.status_changed: a vendor order's state change (an `OrderEvent` after the first),
-  sent only to the key that placed the order, when orders record it (`Order.api_key_id`).
+  sent only to the partner whose key placed the order (`market.api.keys.ApiOrder`).
 
 One event per product / series / order part per transaction; a queued event kicks the
 "webhooks" job once the transaction commits.
@@ -122,11 +122,10 @@ def _prices(session) -> None:
 
 
 def _orders(session) -> None:
+    from market.api.keys import ApiOrder
     from market.orders.models import Order, OrderEvent, VendorOrder
     from market.vendors.models import Cooperative
 
-    if not hasattr(Order, "api_key_id"):  # orders do not record which key placed them
-        return
     changes = [obj for obj in session.new
                if isinstance(obj, OrderEvent) and obj.from_status is not None]
     if not changes:
@@ -137,21 +136,23 @@ def _orders(session) -> None:
     parts = {row.id: row for row in session.connection().execute(
         sa.select(VendorOrder.id, VendorOrder.public_id, VendorOrder.number,
                   Order.public_id.label("order_id"), Order.number.label("order_number"),
-                  Order.api_key_id, Cooperative.slug.label("cooperative"))
+                  ApiOrder.key_id, Cooperative.slug.label("cooperative"))
         .join(Order, Order.id == VendorOrder.order_id)
+        .join(ApiOrder, ApiOrder.order_id == Order.id)  # placed through the API, by this key
         .join(Cooperative, Cooperative.id == VendorOrder.cooperative_id)
         .where(VendorOrder.id.in_({c.vendor_order_id for c in changes}))).all()}
     events = []
     for change in changes:
         part = parts.get(change.vendor_order_id)
-        if part is None or part.api_key_id is None:
-            continue
+        if part is None:
+            continue  # an order of the site's own checkout: no partner to tell
         events.append(("order.status_changed", {
             "order": {"id": part.order_id, "number": part.order_number},
             "part": {"id": part.public_id, "number": part.number,
                      "cooperative": part.cooperative},
             "from": change.from_status, "to": change.to_status,
-            "at": change.at.isoformat() if change.at else None}, part.api_key_id))
+            "at": change.at.isoformat() if change.at else None},
+            services.key_family(part.key_id, session.connection())))
     _write(session, events, subscribed)
 
 

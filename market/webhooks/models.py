@@ -17,7 +17,9 @@ class WebhookEndpoint(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    api_key_id: Mapped[int] = mapped_column(sa.Integer, index=True)  # the partner's API key
+    # the partner's API key (market/api/keys.py) that registered it
+    api_key_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(sa.String(2000))
     events: Mapped[str] = mapped_column(sa.String(200))  # comma-separated event types
     secret: Mapped[str] = mapped_column(sa.String(80))

@@ -161,6 +161,24 @@ def post(target: Target, body: bytes, headers: dict, timeout: float) -> int:
 
 # --- endpoints ------------------------------------------------------------------------------
 
+def key_family(api_key_id: int, connection=None) -> set[int]:
+    """The key and every key it replaced or that replaced it (rotations, market/api/keys.py):
+    one partner, whose endpoints survive a rotation."""
+    from market.api.keys import ApiKey
+
+    run = connection.execute if connection is not None else db.session.execute
+    family, frontier = {api_key_id}, {api_key_id}
+    for _ in range(100):
+        rows = run(sa.select(ApiKey.id, ApiKey.replaced_by_id).where(sa.or_(
+            ApiKey.id.in_(frontier), ApiKey.replaced_by_id.in_(frontier)))).all()
+        new = {x for row in rows for x in row if x is not None} - family
+        if not new:
+            break
+        family |= new
+        frontier = new
+    return family
+
+
 def _new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(15)}"
 
@@ -182,7 +200,8 @@ def register(api_key_id: int, url, events) -> tuple[WebhookEndpoint, str]:
         errors.add("events", _l("Choose one or more of: %(types)s.",
                                 types=", ".join(EVENT_TYPES)))
     count = db.session.scalar(sa.select(sa.func.count(WebhookEndpoint.id)).where(
-        WebhookEndpoint.api_key_id == api_key_id, WebhookEndpoint.deleted_at.is_(None)))
+        WebhookEndpoint.api_key_id.in_(key_family(api_key_id)),
+        WebhookEndpoint.deleted_at.is_(None)))
     if count >= MAX_ENDPOINTS_PER_KEY:
         errors.add("url", _l("A key may have at most %(n)d webhook endpoints.",
                              n=MAX_ENDPOINTS_PER_KEY))
@@ -199,13 +218,14 @@ def register(api_key_id: int, url, events) -> tuple[WebhookEndpoint, str]:
 
 def endpoints(api_key_id: int) -> list[WebhookEndpoint]:
     return list(db.session.scalars(sa.select(WebhookEndpoint).where(
-        WebhookEndpoint.api_key_id == api_key_id, WebhookEndpoint.deleted_at.is_(None))
-        .order_by(WebhookEndpoint.id)))
+        WebhookEndpoint.api_key_id.in_(key_family(api_key_id)),
+        WebhookEndpoint.deleted_at.is_(None)).order_by(WebhookEndpoint.id)))
 
 
 def get_endpoint(api_key_id: int, public_id: str) -> WebhookEndpoint:
     endpoint = db.session.scalar(sa.select(WebhookEndpoint).where(
-        WebhookEndpoint.public_id == public_id, WebhookEndpoint.api_key_id == api_key_id,
+        WebhookEndpoint.public_id == public_id,
+        WebhookEndpoint.api_key_id.in_(key_family(api_key_id)),
         WebhookEndpoint.deleted_at.is_(None)))
     if endpoint is None:
         raise NotFound(_l("No such webhook endpoint."))
@@ -237,7 +257,8 @@ def replay(api_key_id: int, delivery_public_id: str, now: datetime | None = None
     original = db.session.scalar(
         sa.select(WebhookDelivery).join(WebhookEndpoint).where(
             WebhookDelivery.public_id == delivery_public_id,
-            WebhookEndpoint.api_key_id == api_key_id, WebhookEndpoint.deleted_at.is_(None)))
+            WebhookEndpoint.api_key_id.in_(key_family(api_key_id)),
+            WebhookEndpoint.deleted_at.is_(None)))
     if original is None:
         raise NotFound(_l("No such delivery."))
     now = now or utcnow()
@@ -292,16 +313,22 @@ def event_body(event_id: str, event_type: str, data: dict, created: datetime) ->
 
 
 def subscribers(connection, types) -> list[tuple[int, int, str]]:
-    """(endpoint id, api key id, event types) of the live endpoints taking any of `types`."""
+    """(endpoint id, api key id, event types) of the live endpoints taking any of `types`:
+    a revoked key's endpoints fall silent (a rotated key's live on with its successor)."""
+    from market.api.keys import ApiKey
+
     rows = connection.execute(sa.select(
-        WebhookEndpoint.id, WebhookEndpoint.api_key_id, WebhookEndpoint.events).where(
-        WebhookEndpoint.active.is_(True), WebhookEndpoint.deleted_at.is_(None))).all()
+        WebhookEndpoint.id, WebhookEndpoint.api_key_id, WebhookEndpoint.events)
+        .join(ApiKey, ApiKey.id == WebhookEndpoint.api_key_id).where(
+        WebhookEndpoint.active.is_(True), WebhookEndpoint.deleted_at.is_(None),
+        sa.or_(ApiKey.revoked_at.is_(None), ApiKey.revoked_at > utcnow(),
+               ApiKey.replaced_by_id.is_not(None)))).all()
     return [tuple(r) for r in rows if set(r[2].split(",")) & set(types)]
 
 
-def enqueue(connection, events: list[tuple[str, dict, int | None]], *, subscribed=None,
+def enqueue(connection, events: list[tuple[str, dict, set | None]], *, subscribed=None,
             now=None) -> int:
-    """Write one delivery per subscribed endpoint and event (type, data, and the only key
+    """Write one delivery per subscribed endpoint and event (type, data, and the only keys
     it is for, or None for every key) with `connection`: inside a flush, in the transaction
     of the change. Returns how many rows were written."""
     if not events:
@@ -316,7 +343,7 @@ def enqueue(connection, events: list[tuple[str, dict, int | None]], *, subscribe
         event_id = _new_id("evt")
         body = event_body(event_id, event_type, data, now)
         for endpoint_id, key_id, types in subscribed:
-            if event_type in types.split(",") and (only_key is None or only_key == key_id):
+            if event_type in types.split(",") and (only_key is None or key_id in only_key):
                 rows.append({"public_id": _new_id("wd"), "endpoint_id": endpoint_id,
                              "event_id": event_id, "event_type": event_type, "body": body,
                              "status": "pending", "attempts": 0, "next_attempt_at": now,

@@ -1,8 +1,7 @@
-"""Outbound webhooks: partners' endpoints and the delivery outbox; orders.api_key_id (the
-partner key that placed an order)
+"""Outbound webhooks: partners' endpoints and the delivery outbox
 
 Revision ID: 0026_webhooks
-Revises: 0023_department_daily
+Revises: 0025_api_keys
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,15 +9,12 @@ import sqlalchemy as sa
 from market.dbtypes import UTCDateTime
 
 revision = '0026_webhooks'
-down_revision = '0023_department_daily'
+down_revision = '0025_api_keys'
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('api_key_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_orders_api_key_id'), ['api_key_id'], unique=False)
     op.create_table(
         'webhook_endpoints',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -30,6 +26,9 @@ def upgrade():
         sa.Column('active', sa.Boolean(), nullable=False),
         sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
         sa.Column('deleted_at', UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['api_key_id'], ['api_keys.id'],
+                                name=op.f('fk_webhook_endpoints_api_key_id_api_keys'),
+                                ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoints')),
         sa.UniqueConstraint('public_id', name=op.f('uq_webhook_endpoints_public_id')),
     )
@@ -72,6 +71,3 @@ def upgrade():
 def downgrade():
     op.drop_table('webhook_deliveries')
     op.drop_table('webhook_endpoints')
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_orders_api_key_id'))
-        batch_op.drop_column('api_key_id')

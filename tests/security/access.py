@@ -60,8 +60,25 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "search.suggest": (PUBLIC, {}),
     "prices.overview": (PUBLIC, {}),
     "prices.commodity": (PUBLIC, {"commodity": "commodity"}),
-    "prices_api.prices": (PUBLIC, {"commodity": "commodity"}),
-    "prices_api.forecasts": (PUBLIC, {"commodity": "commodity"}),
+    # The partner API (market/api): public reads; keyed ones answer 401 to every session.
+    "api.prices": (PUBLIC, {"commodity": "commodity"}),
+    "api.forecasts": (PUBLIC, {"commodity": "commodity"}),
+    "api.commodities": (PUBLIC, {}),
+    "api.cooperatives": (PUBLIC, {}),
+    "api.cooperative": (PUBLIC, {"slug": "coop_slug"}),
+    "api.products": (PUBLIC, {}),
+    "api.product": (PUBLIC, {"slug": "product_slug"}),
+    "api.categories": (PUBLIC, {}),
+    "api.docs": (PUBLIC, {}),
+    "api-docs.openapi_json": (PUBLIC, {}),
+    "api.create_order": (PUBLIC, {}),  # a guest's checkout, or a key's with orders:write
+    "api.order_status": (frozenset(), {"public_id": "order_id"}),  # its key only
+    "api.products_jsonl": (frozenset(), {}),  # a key with listings:read
+    "api.products_csv": (frozenset(), {}),
+    "api_admin.index": (ADMIN, {}),
+    "api_admin.detail": (ADMIN, {"key_id": "api_key_id"}),
+    "api_admin.rotate": (ADMIN, {"key_id": "api_key_id"}),
+    "api_admin.revoke": (ADMIN, {"key_id": "api_key_id"}),
     "prices_api.feed": (PUBLIC, {}),
     "feeds.merchant_feed": (PUBLIC, {"locale": "vi", "country": "VN"}),
     "webhooks.admin_list": (ADMIN, {}),
@@ -74,7 +91,6 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     # the signed link is the authority: it opens the one guest order it names, for anyone
     "orders.order_by_link": (PUBLIC, {"token": "guest_order_link"}),
     "orders.resend_link": (PUBLIC, {}),  # mails only the order's own address
-    "orders_api.create_order": (PUBLIC, {}),
     "payments.stripe_webhook": (PUBLIC, {}),  # its authority is the signature
     "accounts.login": (PUBLIC, {}),
     "accounts.register": (PUBLIC, {}),
@@ -268,7 +284,12 @@ def world(make, app):
     db.session.commit()
     series = prices.series_of(prices.get_commodity("coffee_robusta"))[0]
     alert = prices.subscribe_alert(users["buyer"], series, kind="above", value="1", locale="vi")
+    from market.api import keys as api_keys
+
+    api_key, _ = api_keys.create_key("Partner A", ["listings:read"])
+    db.session.commit()
     values = {
+        "api_key_id": api_key.id,
         "coop_slug": coop_a.slug, "pending_coop_slug": pending.slug,
         "product_slug": product.slug, "category_slug": category.slug,
         "commodity": "coffee_robusta", "market": series.market.slug,
@@ -317,7 +338,8 @@ def fingerprint() -> str:
     request may drain into the index."""
     digest = hashlib.sha256()
     for table in db.metadata.sorted_tables:
-        if "session" in table.name or table.name == "search_outbox":
+        if "session" in table.name or table.name in ("search_outbox", "api_requests",
+                                                     "api_keys"):
             continue
         rows = db.session.execute(sa.select(table).order_by(*table.primary_key.columns))
         digest.update(table.name.encode())

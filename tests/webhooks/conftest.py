@@ -54,3 +54,34 @@ def receiver(_server, app, monkeypatch):
     _server.redirect_hits = 0
     monkeypatch.setitem(app.config, "WEBHOOKS_ALLOW_PRIVATE", True)
     return _server
+
+
+@dataclass
+class Partner:
+    key: object
+    secret: str  # the API key as the partner sends it
+
+    @property
+    def id(self) -> int:
+        return self.key.id
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.secret}"}
+
+
+def _partner(name, scopes=("webhooks:manage", "orders:write")):
+    from market.api import keys
+
+    key, secret = keys.create_key(name, scopes, "dev@example.vn")
+    return Partner(key, secret)
+
+
+@pytest.fixture
+def partner(ctx):
+    return _partner("Sàn Thương mại A")
+
+
+@pytest.fixture
+def other(ctx):
+    return _partner("Cổng thông tin B")

@@ -9,8 +9,8 @@ from market.webhooks.models import WebhookDelivery
 from tests.conftest import login
 
 
-def test_admin_sees_endpoints_and_failures(make, client, receiver):
-    services.register(7001, receiver.url + "?partner=sàn-A",
+def test_admin_sees_endpoints_and_failures(make, client, receiver, partner):
+    services.register(partner.id, receiver.url + "?partner=sàn-A",
                       ["listing.updated", "order.status_changed"])
     make.product()
     db.session.commit()
@@ -21,7 +21,7 @@ def test_admin_sees_endpoints_and_failures(make, client, receiver):
     page = client.get("/en/admin/webhooks").get_data(as_text=True)
     assert "Partner webhooks" in page
     assert receiver.url in page and "order.status_changed" in page
-    assert "HTTP 503" in page and "#7001" in page
+    assert "HTTP 503" in page and "Sàn Thương mại A" in page
 
 
 def test_others_get_not_found(make, client):

@@ -18,8 +18,6 @@ from market.jobs.queue import JOBS, run_job
 from market.webhooks import services
 from market.webhooks.models import WebhookDelivery
 
-PARTNER, OTHER = 7001, 7002
-
 
 def _deliveries(endpoint):
     db.session.expire_all()
@@ -45,28 +43,28 @@ def test_signature_round_trip_and_tampering():
     "http://[::ffff:127.0.0.1]/x", "http://100.64.0.1/x", "ftp://example.com/x",
     "http://user:pw@example.com/x", "javascript:alert(1)", "http:///x", "http://0.0.0.0/",
 ])
-def test_private_or_odd_targets_are_refused(app, url):
+def test_private_or_odd_targets_are_refused(app, url, partner):
     with app.app_context():
         with pytest.raises(services.UnsafeTarget):
             services.resolve_target(url, allow_private=False)
         with pytest.raises(ValidationError) as refused:
-            services.register(PARTNER, url, ["listing.updated"])
+            services.register(partner.id, url, ["listing.updated"])
         assert "url" in refused.value.errors
 
 
-def test_registration_checks_events_and_shows_the_secret_once(app, receiver):
+def test_registration_checks_events_and_shows_the_secret_once(app, receiver, partner, other):
     with pytest.raises(ValidationError) as refused:
-        services.register(PARTNER, receiver.url, ["listing.exploded"])
+        services.register(partner.id, receiver.url, ["listing.exploded"])
     assert "events" in refused.value.errors
-    endpoint, secret = services.register(PARTNER, receiver.url, ["listing.updated"])
+    endpoint, secret = services.register(partner.id, receiver.url, ["listing.updated"])
     assert secret.startswith("whsec_") and len(secret) > 30
     assert endpoint.public_id.startswith("we_")
-    assert [e.public_id for e in services.endpoints(PARTNER)] == [endpoint.public_id]
-    assert services.endpoints(OTHER) == []
+    assert [e.public_id for e in services.endpoints(partner.id)] == [endpoint.public_id]
+    assert services.endpoints(other.id) == []
 
 
-def test_change_is_delivered_signed_with_backoff_and_replay(make, app, receiver):
-    endpoint, secret = services.register(PARTNER, receiver.url,
+def test_change_is_delivered_signed_with_backoff_and_replay(make, app, receiver, partner):
+    endpoint, secret = services.register(partner.id, receiver.url,
                                          ["listing.updated", "listing.deleted"])
     product = make.product()
     db.session.commit()
@@ -99,7 +97,7 @@ def test_change_is_delivered_signed_with_backoff_and_replay(make, app, receiver)
     event = json.loads(body)
     assert event["type"] == "listing.updated" and event["id"] == done.event_id
 
-    replayed = services.replay(PARTNER, done.public_id)
+    replayed = services.replay(partner.id, done.public_id)
     db.session.commit()
     assert services.deliver_pending(now=utcnow()) == 1
     again = json.loads(receiver.received[-1][2])
@@ -112,9 +110,9 @@ def test_change_is_delivered_signed_with_backoff_and_replay(make, app, receiver)
     assert [d.event_type for d in _deliveries(endpoint)][-1] == "listing.deleted"
 
 
-def test_gives_up_after_the_maximum_and_follows_no_redirect(make, app, receiver, monkeypatch):
+def test_gives_up_after_the_maximum_and_follows_no_redirect(make, app, receiver, monkeypatch, partner):
     monkeypatch.setitem(app.config, "WEBHOOK_MAX_ATTEMPTS", 2)
-    endpoint, _ = services.register(PARTNER, receiver.url, ["listing.updated"])
+    endpoint, _ = services.register(partner.id, receiver.url, ["listing.updated"])
     make.product()
     db.session.commit()
     receiver.statuses[:] = [302, 302]
@@ -126,8 +124,8 @@ def test_gives_up_after_the_maximum_and_follows_no_redirect(make, app, receiver,
     assert services.deliver_pending(now=utcnow() + timedelta(days=3)) == 0
 
 
-def test_refused_when_the_address_turns_private(make, app, receiver, monkeypatch):
-    endpoint, _ = services.register(PARTNER, receiver.url, ["listing.updated"])
+def test_refused_when_the_address_turns_private(make, app, receiver, monkeypatch, partner):
+    endpoint, _ = services.register(partner.id, receiver.url, ["listing.updated"])
     make.product()
     db.session.commit()
     monkeypatch.setitem(app.config, "WEBHOOKS_ALLOW_PRIVATE", False)
@@ -137,26 +135,26 @@ def test_refused_when_the_address_turns_private(make, app, receiver, monkeypatch
     assert receiver.received == []
 
 
-def test_another_partner_cannot_see_replay_or_delete(make, receiver):
-    endpoint, _ = services.register(PARTNER, receiver.url, ["listing.updated"])
+def test_another_partner_cannot_see_replay_or_delete(make, receiver, partner, other):
+    endpoint, _ = services.register(partner.id, receiver.url, ["listing.updated"])
     make.product()
     db.session.commit()
     delivery = _deliveries(endpoint)[0]
-    for attempt in (lambda: services.deliveries(OTHER, endpoint.public_id),
-                    lambda: services.replay(OTHER, delivery.public_id),
-                    lambda: services.delete(OTHER, endpoint.public_id),
-                    lambda: services.get_endpoint(OTHER, endpoint.public_id)):
+    for attempt in (lambda: services.deliveries(other.id, endpoint.public_id),
+                    lambda: services.replay(other.id, delivery.public_id),
+                    lambda: services.delete(other.id, endpoint.public_id),
+                    lambda: services.get_endpoint(other.id, endpoint.public_id)):
         with pytest.raises(NotFound):
             attempt()
-    assert [d.public_id for d in services.deliveries(PARTNER, endpoint.public_id)] == \
+    assert [d.public_id for d in services.deliveries(partner.id, endpoint.public_id)] == \
         [delivery.public_id]
-    services.delete(PARTNER, endpoint.public_id)
-    assert services.endpoints(PARTNER) == []
+    services.delete(partner.id, endpoint.public_id)
+    assert services.endpoints(partner.id) == []
     assert _deliveries(endpoint)[0].status == "failed"  # nothing more goes out
 
 
-def test_a_rolled_back_change_writes_no_delivery(make, receiver):
-    endpoint, _ = services.register(PARTNER, receiver.url, ["listing.updated"])
+def test_a_rolled_back_change_writes_no_delivery(make, receiver, partner):
+    endpoint, _ = services.register(partner.id, receiver.url, ["listing.updated"])
     db.session.commit()
     nested = db.session.begin_nested()
     make.product()
@@ -171,9 +169,9 @@ def test_no_endpoint_no_rows(make):
     assert db.session.scalar(sa.select(sa.func.count(WebhookDelivery.id))) == 0
 
 
-def test_the_queue_job_sends_them(make, receiver):
+def test_the_queue_job_sends_them(make, receiver, partner):
     assert JOBS["webhooks"][1] is False  # claimed row by row: workers send in parallel
-    services.register(PARTNER, receiver.url, ["listing.updated"])
+    services.register(partner.id, receiver.url, ["listing.updated"])
     make.product()
     db.session.commit()
     assert run_job("webhooks") == 1

@@ -5,6 +5,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from market.api import keys
 from market.extensions import db
 from market.orders import services as orders
 from market.prices import services as prices
@@ -14,8 +15,6 @@ from market.webhooks.models import WebhookDelivery
 from tests import factories
 from tests.prices.conftest import csv_bytes, daily_rows
 
-PARTNER, OTHER = 7001, 7002
-
 
 def _events(endpoint):
     db.session.expire_all()
@@ -23,8 +22,8 @@ def _events(endpoint):
         WebhookDelivery.endpoint_id == endpoint.id).order_by(WebhookDelivery.id))]
 
 
-def test_publishing_a_forecast_sends_price_published(make, receiver):
-    endpoint, _ = services.register(PARTNER, receiver.url, ["price.published"])
+def test_publishing_a_forecast_sends_price_published(make, receiver, partner):
+    endpoint, _ = services.register(partner.id, receiver.url, ["price.published"])
     officer = make.officer()
     rows = daily_rows(40)
     prices.import_prices(officer, "p.csv", csv_bytes(rows))
@@ -44,15 +43,16 @@ def test_publishing_a_forecast_sends_price_published(make, receiver):
     assert events[0]["data"]["url"].endswith("/api/v1/forecasts/coffee_robusta")
 
 
-def test_order_status_goes_only_to_the_key_that_placed_it(make, receiver):
-    mine, _ = services.register(PARTNER, receiver.url, ["order.status_changed"])
-    theirs, _ = services.register(OTHER, receiver.url, ["order.status_changed"])
+def test_order_status_goes_only_to_the_key_that_placed_it(make, receiver, partner, other):
+    mine, _ = services.register(partner.id, receiver.url, ["order.status_changed"])
+    theirs, _ = services.register(other.id, receiver.url, ["order.status_changed"])
     coop = make.cooperative()
     staff = make.staff(coop)
     product = make.product(coop, stock=10)
     placed = orders.place_order(
         lines=[orders.CheckoutLine(product.slug, 1)], contact=factories.contact(),
-        payment_method="cod", idempotency_key="partner-order-key-0001", api_key_id=PARTNER)
+        payment_method="cod", idempotency_key="partner-order-key-0001")
+    keys.record_order(partner.key, placed.id)  # as POST /api/v1/orders does
     site = factories.order([(product, 1)])
     db.session.commit()
     orders.transition(placed.vendor_orders[0], "packed", actor=staff)

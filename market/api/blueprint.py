@@ -1,0 +1,40 @@
+"""The one blueprint of /api/v1 (flask-smorest), shared by views.py, prices.py, orders.py and
+feeds.py, and the helpers every API view answers with."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates",
+               description="HTX Market partner API v1")
+
+CACHE_CONTROL = "public, max-age=60"
+KEYED = [{"bearer": []}, {"apiKey": []}]
+OPTIONAL_KEY = [{}, {"bearer": []}, {"apiKey": []}]
+
+
+def json_response(body, *, status: int = 200, last_modified: datetime | None = None,
+                  cache: str | None = CACHE_CONTROL) -> Response:
+    """JSON with a strong ETag (of the body), Last-Modified, and 304 on If-None-Match."""
+    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                        status=status, mimetype="application/json")
+    return conditional(response, last_modified=last_modified, cache=cache)
+
+
+def conditional(response: Response, *, last_modified: datetime | None = None,
+                cache: str | None = CACHE_CONTROL, etag: str | None = None) -> Response:
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if cache:
+        response.headers["Cache-Control"] = cache
+    if etag:
+        response.set_etag(etag, weak=True)
+    elif not response.is_streamed:
+        response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    if last_modified is not None:
+        response.last_modified = last_modified.replace(microsecond=0)
+    return response.make_conditional(request)
