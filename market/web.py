@@ -42,6 +42,7 @@ def init_app(app) -> None:
         app.register_blueprint(blueprint)
 
     from market import api, department, search
+    from market.webhooks import api as _webhooks_api  # noqa: F401 (its routes join /api/v1)
     from market.webhooks import events as webhook_events
 
     api.init_app(app)  # the partner API (/api/v1): its blueprint, OpenAPI document, hooks

@@ -272,6 +272,13 @@ def replay(api_key_id: int, delivery_public_id: str, now: datetime | None = None
     return copy
 
 
+def public_ids(delivery_ids) -> dict[int, str]:
+    if not delivery_ids:
+        return {}
+    return dict(db.session.execute(sa.select(WebhookDelivery.id, WebhookDelivery.public_id)
+                                   .where(WebhookDelivery.id.in_(delivery_ids))).all())
+
+
 def admin_overview() -> list[dict]:
     """Every endpoint with its delivery counts by status, for the admin page."""
     counts = {}
