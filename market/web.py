@@ -23,7 +23,6 @@ from market.urls import with_query
 def init_app(app) -> None:
     from market.accounts.services import load_user
     from market.accounts.views import bp as accounts_bp
-    from market.feeds.views import bp as feeds_bp
     from market.notifications.views import bp as notifications_bp
     from market.ocop.views import bp as ocop_bp
     from market.orders.views import bp as orders_bp
@@ -38,10 +37,11 @@ def init_app(app) -> None:
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
                       payments_bp, prices_bp, prices_api_bp, notifications_bp,
-                      reviews_bp, feeds_bp, webhooks_bp):
+                      reviews_bp, webhooks_bp):
         app.register_blueprint(blueprint)
 
     from market import api, department, search
+    from market.feeds import views as _merchant_feed  # noqa: F401 (its route joins /api/v1)
     from market.webhooks import api as _webhooks_api  # noqa: F401 (its routes join /api/v1)
     from market.webhooks import events as webhook_events
 

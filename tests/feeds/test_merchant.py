@@ -151,6 +151,7 @@ def test_unknown_locale_or_country_is_a_problem(client):
         assert response.status_code == 404
         assert response.mimetype == "application/problem+json"
         assert "vi-VN" in response.json["detail"]
+        assert response.json["status"] == 404 and response.headers["Content-Language"]
 
 
 def test_google_categories_are_data(make, client, app):
@@ -217,3 +218,13 @@ def test_suspending_a_cooperative_removes_its_items(make, client, app):
                        .values(status=CooperativeStatus.SUSPENDED.value))
     db.session.flush()
     assert product.slug not in {i["item_group_id"] for i in _items(_feed(client).data)}
+
+
+def test_unchanged_feed_is_not_modified(client, catalogue):
+    first = _feed(client)
+    assert first.headers["ETag"] and first.headers["Last-Modified"]
+    again = client.get("/api/v1/feeds/merchant/vi-VN.xml",
+                       headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    other = _feed(client, "en-VN")
+    assert other.headers["ETag"] != first.headers["ETag"]  # one validator per feed

@@ -87,7 +87,7 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "api_admin.rotate": (ADMIN, {"key_id": "api_key_id"}),
     "api_admin.revoke": (ADMIN, {"key_id": "api_key_id"}),
     "prices_api.feed": (PUBLIC, {}),
-    "feeds.merchant_feed": (PUBLIC, {"locale": "vi", "country": "VN"}),
+    "api.merchant_feed": (PUBLIC, {"locale": "vi", "country": "VN"}),
     "webhooks.admin_list": (ADMIN, {}),
     "ocop.verify_page": (PUBLIC, {"number": "certificate_number"}),
     "orders.view_cart": (PUBLIC, {}),
