@@ -5,6 +5,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from market.accounts.models import Role
+from market.api import keys
 from market.dbtypes import utcnow
 from market.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests import factories
@@ -13,15 +14,17 @@ from tests.e2e.conftest import doc_screenshot, fits, sign_in
 
 def test_admin_webhooks_page(live_server, live_db, chromium):
     admin = factories.user(Role.ADMIN, email="e2e-webhooks-admin@example.vn")
+    market_key, _ = keys.create_key("Sàn TMĐT Nông sản Việt", ["webhooks:manage"])
+    portal_key, _ = keys.create_key("Cổng thông tin Đắk Lắk", ["webhooks:manage"])
     now = utcnow()
     # rows as a partner's registration leaves them (registering resolves host names: the
     # test machine may have no DNS)
-    shop = WebhookEndpoint(public_id="we_e2e_shop", api_key_id=41, active=True,
+    shop = WebhookEndpoint(public_id="we_e2e_shop", api_key_id=market_key.id, active=True,
                            url="https://san-thuong-mai.example.vn/hooks/htx-market/"
                                "events?source=htx&channel=catalogue-and-prices",
                            events="listing.updated,listing.deleted,price.published",
                            secret="whsec_e2e", created_at=now - timedelta(days=3))
-    portal = WebhookEndpoint(public_id="we_e2e_portal", api_key_id=42, active=True,
+    portal = WebhookEndpoint(public_id="we_e2e_portal", api_key_id=portal_key.id, active=True,
                              url="https://cong-thong-tin.daklak.example.gov.vn/webhooks",
                              events="order.status_changed", secret="whsec_e2e2",
                              created_at=now - timedelta(days=1))
