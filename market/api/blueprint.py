@@ -18,11 +18,16 @@ OPTIONAL_KEY = [{}, {"bearer": []}, {"apiKey": []}]
 
 
 def json_response(body, *, status: int = 200, last_modified: datetime | None = None,
-                  cache: str | None = CACHE_CONTROL) -> Response:
-    """JSON with a strong ETag (of the body), Last-Modified, and 304 on If-None-Match."""
+                  cache: str | None = CACHE_CONTROL, etag_of=None) -> Response:
+    """JSON with an ETag, Last-Modified, and 304 on If-None-Match. The ETag is strong, of the
+    body; or weak, of `etag_of` (the part that matters: a listing's items, not the sync
+    watermark that moves with the clock)."""
     response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
                         status=status, mimetype="application/json")
-    return conditional(response, last_modified=last_modified, cache=cache)
+    etag = None
+    if etag_of is not None:
+        etag = hashlib.sha256(json.dumps(etag_of, sort_keys=True).encode()).hexdigest()[:32]
+    return conditional(response, last_modified=last_modified, cache=cache, etag=etag)
 
 
 def conditional(response: Response, *, last_modified: datetime | None = None,

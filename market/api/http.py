@@ -9,7 +9,7 @@ import time
 from flask import g, request
 from flask_compress import Compress
 
-from market.i18n import LOCALES
+from market.i18n import LOCALES, negotiate
 
 log = logging.getLogger(__name__)
 compress = Compress()
@@ -25,14 +25,14 @@ def _before():
     if not _is_api():
         return
     g.api_started = time.perf_counter()
+    # The language: ?lang=, an order's "locale", else Accept-Language; never the signed-in
+    # user's (reading the session would add `Vary: Cookie` to public data).
     lang = request.args.get("lang")
-    if lang in LOCALES:
-        g.lang = lang
-    elif request.method == "POST" and request.is_json:
+    if lang not in LOCALES and request.method == "POST" and request.is_json:
         body = request.get_json(silent=True)
-        locale = body.get("locale") if isinstance(body, dict) else None
-        if isinstance(locale, str) and locale in LOCALES:
-            g.lang = locale
+        lang = body.get("locale") if isinstance(body, dict) else None
+    g.lang = lang if isinstance(lang, str) and lang in LOCALES else negotiate(
+        request.accept_languages)
 
 
 def _after(response):
@@ -75,7 +75,25 @@ def _log(response) -> None:
         log.exception("could not log an API request")
 
 
+class _NoSessionUnderApi:
+    """The app's session interface, except that a response under /api/ never saves the
+    session: the API authenticates by key, never by cookie, so it sets no cookie and sends no
+    `Vary: Cookie` (Flask-Login's remember-cookie hook reads the session on every response)."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def save_session(self, app, session, response):
+        if request.path.startswith("/api/"):
+            return None
+        return self._inner.save_session(app, session, response)
+
+
 def init_app(app) -> None:
+    app.session_interface = _NoSessionUnderApi(app.session_interface)
     app.config.setdefault("COMPRESS_REGISTER", False)  # only API responses, below
     app.config.setdefault("COMPRESS_MIMETYPES", [
         "application/json", "application/problem+json", "application/x-ndjson", "text/csv"])

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, orm
 from sqlalchemy.orm import Mapped, mapped_column
@@ -249,7 +250,9 @@ def product_page(*, cursor: str | None = None, updated_since: datetime | None = 
     else:
         since = updated_since
         position = None
-        watermark = _iso((now or utcnow()) - WATERMARK_LAG)
+        lag = timedelta(seconds=current_app.config.get("API_SYNC_LAG_SECONDS",
+                                                       WATERMARK_LAG.total_seconds()))
+        watermark = _iso((now or utcnow()) - lag)
     rows = [(0, p.updated_at, p.id, p) for p in _products_after(position, limit + 1, since)]
     if since is not None:
         rows += [(1, t.deleted_at, t.id, t) for t in _tombstones_after(position, limit + 1, since)]

@@ -226,7 +226,8 @@ def products(cursor=None, updated_since=None, limit=100):
     changed = [row.updated_at if kind == 0 else row.deleted_at for kind, row in page["items"]]
     return json_response({"items": items, "next": page["next"],
                           "sync": {"next_updated_since": page["watermark"]}},
-                         last_modified=max(changed) if changed else _catalog_changed_at())
+                         last_modified=max(changed) if changed else _catalog_changed_at(),
+                         etag_of=[items, page["next"]])
 
 
 @bp.route("/products/<slug>")

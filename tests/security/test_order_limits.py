@@ -57,7 +57,9 @@ def test_a_boolean_is_not_a_quantity(client, make):
     product = make.product(stock=50)
     response = _post(client, {**_body(product), "lines": [
         {"product": product.slug, "quantity": True}]})
-    assert response.status_code == 400
+    # The API's schema refuses it (issue 14: wrong types are 422 with field errors).
+    assert response.status_code == 422
+    assert "lines.0.quantity" in response.json["errors"]
     assert product.stock == 50
 
 
