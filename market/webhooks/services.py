@@ -307,7 +307,10 @@ def key_names() -> dict[int, str]:
 
 
 def recent_failures(limit: int = 50) -> list[WebhookDelivery]:
-    return list(db.session.scalars(sa.select(WebhookDelivery).where(
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.scalars(sa.select(WebhookDelivery).options(
+        joinedload(WebhookDelivery.endpoint)).where(
         WebhookDelivery.status == "failed").order_by(WebhookDelivery.id.desc()).limit(limit)))
 
 
