@@ -191,3 +191,28 @@ def test_the_documented_verify_code_accepts_ours_and_refuses_tampering():
     assert not verify(secret, header, body + b" ")
     assert not verify("whsec_other", header, body)
     assert not verify(secret, services.sign(secret, body, int(time.time()) - 600), body)
+
+
+def test_a_name_resolving_to_loopback_is_refused_and_the_checked_address_is_used(
+        app, receiver, monkeypatch):
+    """DNS decides nothing after the check: a public-looking name that resolves to a private
+    address is refused, and with the test flag the request goes to the address that was
+    checked, with the URL's host name in the Host header."""
+    import socket
+
+    real = socket.getaddrinfo
+    port = int(receiver.url.split(":")[2].split("/")[0])
+
+    def fake(host, *args, **kwargs):
+        if host == "partner.example":
+            return real("127.0.0.1", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    url = f"http://partner.example:{port}/hooks/htx"
+    with pytest.raises(services.UnsafeTarget):
+        services.resolve_target(url, allow_private=False)
+    target = services.resolve_target(url, allow_private=True)
+    assert target.address == "127.0.0.1" and target.host == "partner.example"
+    assert services.post(target, b"{}", {"Content-Type": "application/json"}, 2) == 200
+    assert receiver.received[-1][1]["Host"] == f"partner.example:{port}"
