@@ -86,7 +86,7 @@ PRIVATE_TABLES = frozenset({
     "payments", "payment_transitions", "refunds", "processed_payment_events",
     "search_outbox", "outbox_emails", "price_alerts", "price_import_batches",
     "department_sales", "department_registry", "department_registry_imports",
-    "alembic_version",
+    "alembic_version", "webhook_endpoints", "webhook_deliveries",
     "api_keys", "api_requests", "api_orders",  # the partner API's keys and request log
 })
 

@@ -87,6 +87,13 @@ def load_config(overrides: dict | None = None) -> dict:
         # Shipping table: {"same_province": [base, per extra kg], "same_region": [...],
         # "other_region": [...]} in VND, as JSON; unset means market/orders/shipping.py's.
         "SHIPPING_RATES": json.loads(_env("SHIPPING_RATES", "null")),
+        # Outbound webhooks (market/webhooks): seconds per attempt, attempts before a
+        # delivery fails, the first retry's delay (doubling after each failure); private,
+        # loopback and link-local targets are refused unless WEBHOOKS_ALLOW_PRIVATE (tests).
+        "WEBHOOK_TIMEOUT": float(_env("WEBHOOK_TIMEOUT", "5")),
+        "WEBHOOK_MAX_ATTEMPTS": int(_env("WEBHOOK_MAX_ATTEMPTS", "8")),
+        "WEBHOOK_BACKOFF_SECONDS": int(_env("WEBHOOK_BACKOFF_SECONDS", "30")),
+        "WEBHOOKS_ALLOW_PRIVATE": _bool(_env("WEBHOOKS_ALLOW_PRIVATE", "0")),
         # Orders one email address (or one client of the order API) may hold unpaid or
         # unshipped at a time.
         "MAX_OPEN_ORDERS_PER_CLIENT": int(_env("MAX_OPEN_ORDERS_PER_CLIENT", "10")),

@@ -36,16 +36,21 @@ def init_app(app) -> None:
     from market.trace.views import bp as trace_bp
     from market.trace.views import vendor_bp as trace_vendor_bp
     from market.vendors.views import bp as vendors_bp
+    from market.webhooks.views import bp as webhooks_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
                       payments_bp, prices_bp, prices_api_bp, notifications_bp,
-                      reviews_bp, trace_bp, trace_vendor_bp, intl_bp):
+                      reviews_bp, trace_bp, trace_vendor_bp, intl_bp, webhooks_bp):
         app.register_blueprint(blueprint)
 
     from market import api, department, search
+    from market.feeds import views as _merchant_feed  # noqa: F401 (its route joins /api/v1)
+    from market.webhooks import api as _webhooks_api  # noqa: F401 (its routes join /api/v1)
+    from market.webhooks import events as webhook_events
 
     api.init_app(app)  # the partner API (/api/v1): its blueprint, OpenAPI document, hooks
     search.init_app(app)
+    webhook_events.register_listeners()
     department.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"

@@ -37,6 +37,12 @@ def _search():
     return indexer.drain()
 
 
+def _webhooks():
+    from market.webhooks.services import deliver_pending
+
+    return deliver_pending()
+
+
 def _orders_expire():
     from market.orders.services import expire_unpaid
 
@@ -67,6 +73,7 @@ JOBS: dict[str, tuple[Callable[[], object], bool]] = {
     "search": (_search, True),
     "orders-expire": (_orders_expire, True),
     "send-mail": (_send_mail, False),
+    "webhooks": (_webhooks, False),  # claims its deliveries row by row, like the mail
     "price-alerts": (_price_alerts, True),
     "forecast": (_forecast, True),
     "ocop-expire": (_ocop_expire, True),
@@ -123,7 +130,8 @@ def make_queue(app: Flask):
     tasks = {name: huey.task(name=f"job.{name}")(in_app(name)) for name in JOBS}
     # Huey's clock is UTC; Vietnam is UTC+7 all year (no daylight saving).
     schedule = {
-        "sweep": (crontab(minute="*"), ("search", "orders-expire", "send-mail")),
+        "sweep": (crontab(minute="*"), ("search", "orders-expire", "send-mail",
+                                              "webhooks")),
         "forecast": (crontab(minute="*/10"), ("forecast",)),
         "price-alerts": (crontab(minute="7,37"), ("price-alerts",)),
         "ocop-daily": (crontab(minute="5", hour="17"), ("ocop-expire",)),  # 00:05 in Vietnam

@@ -23,7 +23,11 @@ def zone(origin_province: int, destination_province: int) -> str:
 
 def fee(origin_province: int, destination_province: int, weight_grams: int,
         rates: dict | None = None) -> int:
-    base, per_kg = (rates or DEFAULT_RATES)[zone(origin_province, destination_province)]
+    return zone_fee(zone(origin_province, destination_province), weight_grams, rates)
+
+
+def zone_fee(zone_name: str, weight_grams: int, rates: dict | None = None) -> int:
+    base, per_kg = (rates or DEFAULT_RATES)[zone_name]
     extra_kg = max(0, -(-weight_grams // 1000) - 1)  # ceil(kg) beyond the first
     return base + extra_kg * per_kg
 
@@ -41,3 +45,7 @@ def parcel_fee(origin_province: int, destination_province: int, weight_grams: in
     from market.intl import zones
 
     return zones.fee(country, weight_grams)
+def max_fee(weight_grams: int, rates: dict | None = None) -> int:
+    """The most a parcel of this weight costs to anywhere in Vietnam (feeds must never
+    advertise less than checkout charges)."""
+    return max(zone_fee(z, weight_grams, rates) for z in (rates or DEFAULT_RATES))

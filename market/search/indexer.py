@@ -30,6 +30,9 @@ from market.vendors.models import Cooperative
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
+# Others that follow catalogue changes (market/webhooks): each is called inside the flush
+# with (session, {product id: "upsert" | "delete"}), once per product per transaction.
+CHANGE_HOOKS: list = []
 
 
 # --- documents ------------------------------------------------------------------------------
@@ -240,6 +243,8 @@ def _after_flush(session, flush_context):
     changed = {pid: op for pid, op in changed.items() if queued.get(pid) != op}
     if not changed:
         return
+    for hook in CHANGE_HOOKS:
+        hook(session, changed)
     session.connection().execute(
         SearchOutbox.__table__.insert(),
         [{"product_id": pid, "op": op, "created_at": _now()} for pid, op in sorted(changed.items())],

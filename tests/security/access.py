@@ -75,11 +75,20 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "api.order_status": (frozenset(), {"public_id": "order_id"}),  # its key only
     "api.products_jsonl": (frozenset(), {}),  # a key with listings:read
     "api.products_csv": (frozenset(), {}),
+    # a key with webhooks:manage, its own endpoints only (tests/webhooks/test_api.py)
+    "api.create_webhook": (frozenset(), {}),
+    "api.webhooks": (frozenset(), {}),
+    "api.webhook": (frozenset(), {"endpoint_id": "we_none"}),
+    "api.delete_webhook": (frozenset(), {"endpoint_id": "we_none"}),
+    "api.webhook_deliveries": (frozenset(), {"endpoint_id": "we_none"}),
+    "api.replay_delivery": (frozenset(), {"delivery_id": "wd_none"}),
     "api_admin.index": (ADMIN, {}),
     "api_admin.detail": (ADMIN, {"key_id": "api_key_id"}),
     "api_admin.rotate": (ADMIN, {"key_id": "api_key_id"}),
     "api_admin.revoke": (ADMIN, {"key_id": "api_key_id"}),
     "prices_api.feed": (PUBLIC, {}),
+    "api.merchant_feed": (PUBLIC, {"locale": "vi", "country": "VN"}),
+    "webhooks.admin_list": (ADMIN, {}),
     "ocop.verify_page": (PUBLIC, {"number": "certificate_number"}),
     "orders.view_cart": (PUBLIC, {}),
     "orders.add_to_cart": (PUBLIC, {}),

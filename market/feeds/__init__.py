@@ -1,0 +1,1 @@
+"""Product feeds for outside platforms (the Google Merchant Center feed)."""
