@@ -16,4 +16,3 @@ from market.search import models as search  # noqa: F401
 from market.trace import models as trace  # noqa: F401
 from market.vendors import models as vendors  # noqa: F401
 from market.webhooks import models as webhooks  # noqa: F401
-from market.api import sync as api_sync  # noqa: F401,E402 (after the catalogue)
