@@ -73,6 +73,7 @@ PRIVATE_TABLES = frozenset({
     "payments", "payment_transitions", "refunds", "processed_payment_events",
     "search_outbox", "outbox_emails", "price_alerts", "price_import_batches",
     "department_sales", "department_registry", "department_registry_imports",
+    "wholesale_rfqs", "wholesale_quotes", "wholesale_events", "wholesale_agreements",
     "alembic_version",
 })
 

@@ -11,3 +11,4 @@ from market.prices import models as prices  # noqa: F401
 from market.reviews import models as reviews  # noqa: F401
 from market.search import models as search  # noqa: F401
 from market.vendors import models as vendors  # noqa: F401
+from market.wholesale import models as wholesale  # noqa: F401

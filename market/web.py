@@ -34,10 +34,11 @@ def init_app(app) -> None:
     from market.storefront.views import bp as storefront_bp
     from market.storefront.views import seo_bp
     from market.vendors.views import bp as vendors_bp
+    from market.wholesale.views import bp as wholesale_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
                       orders_api_bp, payments_bp, prices_bp, prices_api_bp, notifications_bp,
-                      reviews_bp):
+                      reviews_bp, wholesale_bp):
         app.register_blueprint(blueprint)
 
     from market import department, search
