@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-
 from flask_babel import lazy_gettext as _l
 
 from market import text as clean

@@ -8,7 +8,6 @@ import pytest
 
 from market.accounts.models import Role
 from market.wholesale import services as wholesale
-from tests import factories
 
 TODAY = date(2026, 12, 2)
 

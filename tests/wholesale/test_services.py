@@ -31,8 +31,7 @@ def test_rfq_quote_counter_requote_accept_makes_an_agreement(shop):
     assert rfq.goods == "Green Robusta beans"  # in the buyer's language
     assert rfq.contact_email == importer.email and rfq.company == "Kaffeehaus Import GmbH"
     [to_coop] = _mails_to(owner.email)
-    assert to_coop.subject == "Yêu cầu báo giá: Green Robusta beans" or \
-        to_coop.subject.endswith(": Green Robusta beans")
+    assert to_coop.subject == "Yêu cầu báo giá: Green Robusta beans"
     assert "FOB Ho Chi Minh City" in to_coop.body and "Đức" in to_coop.body  # owner reads vi
     assert f"/vi/inquiries/{rfq.public_id}" in to_coop.body
 
@@ -72,7 +71,7 @@ def test_rfq_quote_counter_requote_accept_makes_an_agreement(shop):
     with pytest.raises(wholesale.InvalidTransition) as again:
         wholesale.accept(importer, rfq.public_id, second.public_id, today=TODAY)
     assert again.value.code == "rfq_accepted"
-    assert "already been accepted" in str(again.value.message)
+    assert str(again.value.message) == "Báo giá này đã được chấp nhận: thỏa thuận đã được lập."
     assert db.session.scalar(db.select(db.func.count()).select_from(Agreement)
                              .filter_by(rfq_id=rfq.id)) == 1
 
@@ -88,8 +87,8 @@ def test_an_expired_quote_cannot_be_accepted_but_can_be_countered(shop):
     assert rfq.status == "countered"
 
 
-def test_each_side_does_only_its_own_steps(shop, make):
-    coop, owner, product, importer = shop
+def test_each_side_does_only_its_own_steps(shop):
+    _, owner, product, importer = shop
     rfq = send(importer, product)
     with pytest.raises(PermissionDenied):
         wholesale.quote(importer, rfq.public_id, QUOTE_DATA, today=TODAY)
@@ -103,7 +102,7 @@ def test_each_side_does_only_its_own_steps(shop, make):
     wholesale.decline(importer, rfq.public_id, "Too dear for us.")
     with pytest.raises(wholesale.InvalidTransition) as closed:
         wholesale.quote(owner, rfq.public_id, QUOTE_DATA, today=TODAY)
-    assert "declined the quote" in str(closed.value.message)
+    assert str(closed.value.message) == "Yêu cầu đã đóng: người mua đã từ chối báo giá."
 
 
 def test_nobody_else_sees_an_inquiry(shop, make):
@@ -123,7 +122,7 @@ def test_nobody_else_sees_an_inquiry(shop, make):
 
 
 def test_the_department_sees_aggregates_of_its_province_only(shop, make):
-    coop, owner, product, importer = shop
+    coop, _, product, importer = shop
     send(importer, product)
     send(importer, product, quantity="500", unit="kg", destination_country="JP")
     send(importer, product, quantity="3", unit="container_20", destination_country="DE")
@@ -152,7 +151,7 @@ def test_bad_inquiries_are_refused_field_by_field(shop):
 
 
 def test_a_product_without_the_setting_takes_no_inquiry(shop, make):
-    coop, owner, product, importer = shop
+    coop, owner, product, _ = shop
     other = make.product(coop, name_vi="Mật ong", name_en="Honey")
     with pytest.raises(NotFound):
         wholesale.target_for_product(other.slug)
@@ -180,6 +179,17 @@ STEPS = [(action, side) for action in ("quote", "counter", "accept", "decline", 
                                        "refuse") for side in ("buyer", "cooperative")]
 
 
+def _step(action, user, rfq):
+    if action == "quote":
+        return wholesale.quote(user, rfq.public_id, QUOTE_DATA, today=TODAY)
+    if action == "counter":
+        return wholesale.counter(user, rfq.public_id, {"quantity": "3"})
+    if action == "accept":
+        current = rfq.current_quote.public_id if rfq.current_quote else ""
+        return wholesale.accept(user, rfq.public_id, current, today=TODAY)
+    return getattr(wholesale, action)(user, rfq.public_id)
+
+
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(STEPS), max_size=7))
@@ -189,22 +199,12 @@ def test_random_steps_follow_the_model(shop, steps):
     expected, done = "open", 1
     for action, side in steps:
         user = importer if side == "buyer" else owner
-        calls = {
-            "quote": lambda: wholesale.quote(user, rfq.public_id, QUOTE_DATA, today=TODAY),
-            "counter": lambda: wholesale.counter(user, rfq.public_id, {"quantity": "3"}),
-            "accept": lambda: wholesale.accept(
-                user, rfq.public_id,
-                rfq.current_quote.public_id if rfq.current_quote else "", today=TODAY),
-            "decline": lambda: wholesale.decline(user, rfq.public_id),
-            "withdraw": lambda: wholesale.withdraw(user, rfq.public_id),
-            "refuse": lambda: wholesale.refuse(user, rfq.public_id),
-        }
         following = MODEL.get((expected, action, side))
         if following is None:
             with pytest.raises((wholesale.InvalidTransition, PermissionDenied)):
-                calls[action]()
+                _step(action, user, rfq)
         else:
-            calls[action]()
+            _step(action, user, rfq)
             expected, done = following, done + 1
         assert rfq.status == expected
     assert db.session.scalar(db.select(db.func.count()).select_from(RfqEvent)
