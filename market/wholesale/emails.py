@@ -28,7 +28,12 @@ def _vnd(amount: int):
 
 
 def _qty(quantity: int, unit: str):
-    return _Rendered(lambda locale: f"{format_number(quantity, locale)} {terms.unit_label(unit)}")
+    return _Rendered(
+        lambda locale: f"{format_number(quantity, locale)} {terms.unit_label(unit, quantity)}")
+
+
+def _goods(rfq):
+    return _Rendered(rfq.goods_name)
 
 
 def _country(code: str):
@@ -41,10 +46,10 @@ def _team(rfq):
 
 def rfq_sent(rfq) -> int:
     return events.send(
-        _team(rfq), _l("Request for quotation: %(goods)s", goods=rfq.goods),
+        _team(rfq), _l("Request for quotation: %(goods)s", goods=_goods(rfq)),
         _l("A buyer asks %(coop)s for %(qty)s of %(goods)s, %(incoterm)s %(place)s, to "
            "%(country)s, by %(day)s. Answer with a quote or decline on the inquiry's page.",
-           coop=rfq.cooperative.name, qty=_qty(rfq.quantity, rfq.unit), goods=rfq.goods,
+           coop=rfq.cooperative.name, qty=_qty(rfq.quantity, rfq.unit), goods=_goods(rfq),
            incoterm=rfq.incoterm, place=rfq.incoterm_place,
            country=_country(rfq.destination_country), day=rfq.target_date.isoformat()),
         THREAD, public_id=rfq.public_id)
@@ -53,7 +58,7 @@ def rfq_sent(rfq) -> int:
 def quoted(rfq, quote) -> int:
     return events.send(
         [rfq.buyer], _l("Quote from %(coop)s: %(goods)s", coop=rfq.cooperative.name,
-                        goods=rfq.goods),
+                        goods=_goods(rfq)),
         _l("%(coop)s quotes %(price)s per %(unit)s for %(qty)s, %(incoterm)s %(place)s, "
            "valid until %(day)s. Accept, decline or counter it on the inquiry's page.",
            coop=rfq.cooperative.name, price=_vnd(quote.price_vnd),
@@ -65,17 +70,17 @@ def quoted(rfq, quote) -> int:
 
 def countered(rfq, event) -> int:
     return events.send(
-        _team(rfq), _l("Counter-offer on %(goods)s", goods=rfq.goods),
+        _team(rfq), _l("Counter-offer on %(goods)s", goods=_goods(rfq)),
         _l("The buyer answered your quote with a counter-offer. Send a new quote or decline "
            "on the inquiry's page."),
         THREAD, public_id=rfq.public_id)
 
 
 def accepted(rfq, agreement) -> int:
-    subject = _l("Quote accepted: %(goods)s", goods=rfq.goods)
+    subject = _l("Quote accepted: %(goods)s", goods=_goods(rfq))
     body = _l("The quote of %(coop)s for %(goods)s is accepted. The agreement lists both "
               "parties and the terms; print it from its page.",
-              coop=rfq.cooperative.name, goods=rfq.goods)
+              coop=rfq.cooperative.name, goods=_goods(rfq))
     return (events.send(_team(rfq), subject, body, "wholesale.agreement",
                         public_id=agreement.public_id)
             + events.send([rfq.buyer], subject, body, "wholesale.agreement",
@@ -83,19 +88,19 @@ def accepted(rfq, agreement) -> int:
 
 
 def declined(rfq) -> int:
-    return events.send(_team(rfq), _l("Quote declined: %(goods)s", goods=rfq.goods),
+    return events.send(_team(rfq), _l("Quote declined: %(goods)s", goods=_goods(rfq)),
                        _l("The buyer declined your quote. The inquiry is closed."),
                        THREAD, public_id=rfq.public_id)
 
 
 def withdrawn(rfq) -> int:
-    return events.send(_team(rfq), _l("Inquiry withdrawn: %(goods)s", goods=rfq.goods),
+    return events.send(_team(rfq), _l("Inquiry withdrawn: %(goods)s", goods=_goods(rfq)),
                        _l("The buyer withdrew the request for quotation. The inquiry is "
                           "closed."), THREAD, public_id=rfq.public_id)
 
 
 def refused(rfq) -> int:
     return events.send([rfq.buyer], _l("%(coop)s cannot quote: %(goods)s",
-                                       coop=rfq.cooperative.name, goods=rfq.goods),
+                                       coop=rfq.cooperative.name, goods=_goods(rfq)),
                        _l("The cooperative declined to quote on your request. Its message is "
                           "on the inquiry's page."), THREAD, public_id=rfq.public_id)

@@ -106,6 +106,10 @@ class Rfq(db.Model):
         sa.Index("ix_wholesale_rfqs_cooperative_id_created_at", "cooperative_id", "created_at"),
     )
 
+    def goods_name(self, locale: str) -> str:
+        """The product's name in `locale` (the buyer's words for goods not listed)."""
+        return self.product.name(locale) if self.product is not None else self.goods
+
     @property
     def closed(self) -> bool:
         return self.status in CLOSED

@@ -74,9 +74,12 @@ UNITS = (
 UNITS_BY_CODE = {unit.code: unit for unit in UNITS}
 
 
-def unit_label(code: str) -> str:
+def unit_label(code: str, quantity: int | None = None) -> str:
+    """The unit after a quantity: "2 tonnes", "1 tonne"."""
     unit = UNITS_BY_CODE.get(code)
-    return str(unit.label) if unit else code
+    if unit is None:
+        return code
+    return str(unit.singular if quantity == 1 else unit.label)
 
 
 def per_label(code: str) -> str:

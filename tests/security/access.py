@@ -233,9 +233,10 @@ FORMS = {
                                     "note": "Đã kiểm tra"},
     "wholesale.rfq_product": {"quantity": "2", "unit": "tonne", "incoterm": "FOB",
                               "incoterm_place": "Ho Chi Minh City", "destination_country": "DE",
-                              "target_date": "2099-01-01"},
+                              "target_date": "rfq_target_date"},
     "wholesale.quote": {"price_vnd": "100000000", "price_unit": "tonne", "quantity": "2",
-                        "min_order": "1", "valid_until": "2099-01-01", "lead_time_days": "10"},
+                        "min_order": "1", "valid_until": "quote_valid_until",
+                        "lead_time_days": "10"},
     "wholesale.accept": {"quote": "quote_id"},
     "wholesale.counter": {"price_vnd": "90000000", "message": "Giá thấp hơn được không?"},
     "wholesale.decline": {"confirmed": "1"},
@@ -341,7 +342,8 @@ def _inquiries(users, product) -> dict:
     quotes = [wholesale.quote(users["staff_a"], rfq.public_id, quote) for rfq in made[1:]]
     agreement = wholesale.accept(users["buyer"], made[2].public_id, quotes[1].public_id)
     return {"rfq_id": made[0].public_id, "quoted_rfq_id": made[1].public_id,
-            "quote_id": quotes[0].public_id, "agreement_id": agreement.public_id}
+            "quote_id": quotes[0].public_id, "agreement_id": agreement.public_id,
+            "rfq_target_date": data["target_date"], "quote_valid_until": quote["valid_until"]}
 
 
 def _png():

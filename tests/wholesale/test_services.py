@@ -31,7 +31,7 @@ def test_rfq_quote_counter_requote_accept_makes_an_agreement(shop):
     assert rfq.goods == "Green Robusta beans"  # in the buyer's language
     assert rfq.contact_email == importer.email and rfq.company == "Kaffeehaus Import GmbH"
     [to_coop] = _mails_to(owner.email)
-    assert to_coop.subject == "Yêu cầu báo giá: Green Robusta beans"
+    assert to_coop.subject == "Yêu cầu báo giá: Cà phê nhân Robusta"  # in the owner's words
     assert "FOB Ho Chi Minh City" in to_coop.body and "Đức" in to_coop.body  # owner reads vi
     assert f"/vi/inquiries/{rfq.public_id}" in to_coop.body
 
