@@ -29,7 +29,9 @@ def test_demo_seed_is_rich_and_idempotent(ctx, tmp_path):
 
     again = seed(str(tmp_path))
     assert again == {"cooperatives": 0, "products": 0, "users": 0, "categories": 0,
-                     "registry entries": 0, "department orders": 0, "reviews": 0}
+                     "registry entries": 0, "department orders": 0, "reviews": 0,
+                     "inquiries": 0}
+    assert first["inquiries"] == 1  # an importer's quoted request for quotation
     assert first["reviews"] >= 5  # delivered demo orders, reviewed in vi and en
     assert first["department orders"] >= 100 and first["registry entries"] >= 10
     assert _count(Product) == first["products"]

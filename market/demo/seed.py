@@ -151,6 +151,9 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
     from market.department.demo import seed as seed_department
 
     counts.update(seed_department())  # Đắk Lắk's register and a year of invented orders
+    from market.wholesale.demo import seed as seed_wholesale
+
+    counts["inquiries"] = seed_wholesale()  # the owner's cooperative takes RFQs; one quoted
     db.session.commit()
     return counts
 

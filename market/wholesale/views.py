@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from market import confirm
 from market.errors import DomainError, ValidationError
-from market.extensions import db
+from market.extensions import db, limiter
 from market.i18n import current_lang
 from market.wholesale import services, terms
 from market.wholesale.forms import (
@@ -25,6 +25,8 @@ from market.wholesale.forms import (
 )
 
 bp = Blueprint("wholesale", __name__, url_prefix="/<lang:lang>", template_folder="templates")
+# Each request for quotation mails the cooperative's team: a few per client address.
+RFQ_LIMITS = "5 per minute;30 per hour"
 
 
 def _template_values() -> dict:
@@ -74,12 +76,14 @@ def _send(target: services.Target):
 
 
 @bp.route("/wholesale/rfq/product/<slug>", methods=["GET", "POST"])
+@limiter.limit(RFQ_LIMITS, methods=["POST"])
 @login_required
 def rfq_product(slug):
     return _send(services.target_for_product(slug))
 
 
 @bp.route("/wholesale/rfq/cooperative/<slug>", methods=["GET", "POST"])
+@limiter.limit(RFQ_LIMITS, methods=["POST"])
 @login_required
 def rfq_cooperative(slug):
     return _send(services.target_for_cooperative(slug))

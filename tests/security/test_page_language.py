@@ -36,6 +36,11 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "reviews/_stars.html": "star and rating macros, imported by cards and product pages",
     "reviews/_product_reviews.html": "the reviews section, included by the product page",
     "storefront/_translation.html": "the 'shown in Vietnamese' notice, imported by public pages",
+    "wholesale/_head.html": "the wholesale stylesheet link, included by the wholesale pages",
+    "wholesale/_list.html": "a list of inquiries, included by the buyer's and the inbox page",
+    "wholesale/_quote.html": "a quote's terms, imported by the thread page",
+    "wholesale/_rfq_button.html": "the request-a-quote button, included by product and "
+                                  "cooperative pages",
 }
 # Forms sent empty or wrong, so that their validation messages are on the page too; and
 # the pages that only a POST shows (the confirmation step of destructive actions).
@@ -44,6 +49,9 @@ POSTS = [
     ("anon", "orders.checkout", {"name": "", "email": "x", "phone": "1"}),
     ("anon", "accounts.login", {"email": "x"}),
     ("buyer", "reviews.write", {"stars": "9"}),
+    ("buyer", "wholesale.rfq_product", {"quantity": "0", "unit": "barrel"}),
+    ("staff_a", "wholesale.quote", {"price_vnd": "12.5", "valid_until": "x"}),
+    ("buyer", "wholesale.decline", {}),
     ("anon", "accounts.register", {"email": "not-an-email"}),
     ("buyer", "accounts.change_password", {}),
     ("buyer", "accounts.edit_profile", {"name": "", "phone": "12"}),
