@@ -95,7 +95,7 @@ def test_an_importer_asks_for_two_tonnes_fob_the_cooperative_quotes_the_importer
     vendor.set_default_timeout(10_000)
     sign_in(vendor, live_server, export_shop["owner"])
     vendor.goto(f"{live_server}/vi/vendor/inquiries")
-    vendor.get_by_role("link", name="Ea Kiet green Robusta beans").click()
+    vendor.get_by_role("link", name="Cà phê nhân Robusta Ea Kiết").click()  # in its words
     expect(vendor.locator(".rfq-facts").first).to_contain_text("Kaffeehaus Import GmbH")
     form = vendor.locator("form.rfq-quote-form")
     form.locator("[name=price_vnd]").fill("118000000")
