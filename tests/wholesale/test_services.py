@@ -210,3 +210,16 @@ def test_random_steps_follow_the_model(shop, steps):
     assert db.session.scalar(db.select(db.func.count()).select_from(RfqEvent)
                              .filter_by(rfq_id=rfq.id)) == done
     assert (rfq.agreement is not None) == (expected == "accepted")
+
+
+def test_closing_steps_mail_the_other_side(shop):
+    _, owner, product, importer = shop
+    withdrawn = send(importer, product)
+    wholesale.withdraw(importer, withdrawn.public_id, "Bought elsewhere.")
+    assert _mails_to(owner.email)[-1].subject == "Yêu cầu đã rút: Cà phê nhân Robusta"
+    refused = send(importer, product)
+    wholesale.refuse(owner, refused.public_id, "Hết vụ, không đủ hàng.")
+    mail = _mails_to(importer.email)[-1]
+    assert mail.subject == "HTX Cà phê Ea Tu cannot quote: Green Robusta beans"
+    assert f"/en/inquiries/{refused.public_id}" in mail.body
+    assert [e.message for e in refused.events][-1] == "Hết vụ, không đủ hàng."
