@@ -16,3 +16,4 @@ from market.search import models as search  # noqa: F401
 from market.trace import models as trace  # noqa: F401
 from market.vendors import models as vendors  # noqa: F401
 from market.webhooks import models as webhooks  # noqa: F401
+from market.wholesale import models as wholesale  # noqa: F401

@@ -37,10 +37,12 @@ def init_app(app) -> None:
     from market.trace.views import vendor_bp as trace_vendor_bp
     from market.vendors.views import bp as vendors_bp
     from market.webhooks.views import bp as webhooks_bp
+    from market.wholesale.views import bp as wholesale_bp
 
     for blueprint in (accounts_bp, storefront_bp, seo_bp, vendors_bp, ocop_bp, orders_bp,
                       payments_bp, prices_bp, prices_api_bp, notifications_bp,
-                      reviews_bp, trace_bp, trace_vendor_bp, intl_bp, webhooks_bp):
+                      reviews_bp, trace_bp, trace_vendor_bp, intl_bp, webhooks_bp,
+                      wholesale_bp):
         app.register_blueprint(blueprint)
 
     from market import api, department, search

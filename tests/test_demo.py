@@ -30,7 +30,8 @@ def test_demo_seed_is_rich_and_idempotent(ctx, tmp_path):
     again = seed(str(tmp_path))
     assert again == {"cooperatives": 0, "products": 0, "users": 0, "categories": 0,
                      "registry entries": 0, "department orders": 0, "reviews": 0, "lots": 0,
-                     "exchange rates": 0}
+                     "exchange rates": 0, "inquiries": 0}
+    assert first["inquiries"] == 1  # an importer's quoted request for quotation
     assert first["lots"] == 5  # coffee and pepper harvest lots and their packed lots
     _demo_lots_are_complete_and_one_is_altered()
     assert first["reviews"] >= 5  # delivered demo orders, reviewed in vi and en

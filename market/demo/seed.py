@@ -157,6 +157,9 @@ def seed(media_dir: str, log=print, *, private_dir: str | None = None) -> dict:
     from market.intl.demo import seed as seed_intl
 
     counts.update(seed_intl(coops[0] if coops else None))  # rates; a coffee exporter abroad
+    from market.wholesale.demo import seed as seed_wholesale
+
+    counts["inquiries"] = seed_wholesale()  # the owner's cooperative takes RFQs; one quoted
     db.session.commit()
     return counts
 

@@ -1021,3 +1021,15 @@ def cooperative_detail(scope: Scope, slug: str, period: Period, locale: str) -> 
             "destinations": breakdown(scope, period, filters, "destinations", locale, 50),
             "series": series(scope, period, filters),
             "commune": geo.commune(coop.commune_code)}
+
+
+# --------------------------------------------------------------------------- wholesale inquiries
+
+def wholesale_inquiries(scope: Scope, days, locale: str):
+    """Requests for quotation to the scope's cooperatives, in aggregate only (counts, volume
+    asked, commodities, countries of destination; never a buyer's contact): computed by
+    market/wholesale/services.py, which holds the inquiries."""
+    from market.parsing import parse_int
+    from market.wholesale import services as wholesale
+
+    return wholesale.province_summary(scope, parse_int(days) if days else 365, locale)

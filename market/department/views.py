@@ -299,6 +299,17 @@ def indicators():
                            args={k: v for k, v in request.args.items() if v})
 
 
+@bp.get("/inquiries")
+@login_required
+def inquiries():
+    scope = services.scope_for(current_user, request.args.get("province"))
+    summary = services.wholesale_inquiries(scope, request.args.get("days"), current_lang())
+    return render_template("department/inquiries.html", summary=summary, scope=scope,
+                           titles=tables.TITLES, args={},
+                           scope_names=[p.name(current_lang())
+                                        for p in services.provinces_in_scope(scope)])
+
+
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError):
     db.session.rollback()

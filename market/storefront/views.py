@@ -26,6 +26,7 @@ from market.storefront import services
 from market.trace import services as trace
 from market.urls import absolute_url_for, public_base_url
 from market.vendors import services as vendors
+from market.wholesale import services as wholesale
 
 bp = Blueprint("storefront", __name__, url_prefix="/<lang:lang>", template_folder="templates")
 seo_bp = Blueprint("seo", __name__)
@@ -142,6 +143,8 @@ def cooperative(slug):
         seo=_seo("storefront.cooperative", slug=view.coop.slug,
                  translated=not vendors.missing_english(view.coop)),
         crumbs=crumbs((view.coop.name, request.path)),
+        rfq_url=url_for("wholesale.rfq_cooperative", slug=view.coop.slug)
+        if wholesale.takes_rfq(view.coop.id) else None,
     )
 
 
@@ -183,6 +186,8 @@ def product(slug):
         star_counts=reviews.star_counts(item.id) if item.rating_count else {},
         trace_lots=trace.latest_lots(item.id),
         crumbs=crumbs(*path, (item.name(lang), request.path)),
+        rfq_url=url_for("wholesale.rfq_product", slug=item.slug)
+        if wholesale.takes_rfq(item.cooperative_id, item.id) else None,
     )
 
 

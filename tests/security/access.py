@@ -222,6 +222,23 @@ POLICY: dict[str, tuple[frozenset, dict]] = {
     "reviews.moderation": (ANY_REVIEWER, {}),
     "reviews.restore": (REVIEWERS_A, {"public_id": "hidden_review_id"}),
     "reviews.report": (frozenset({"other_buyer"}), {"public_id": "review_id"}),
+    # wholesale inquiries: buyers send them (to A, which takes them); the buyer and A's staff
+    # see and act on A's inquiry, each on their own side; officers see aggregates only
+    "wholesale.rfq_product": (frozenset({"buyer", "other_buyer"}),
+                              {"slug": "product_slug"}),
+    "wholesale.rfq_cooperative": (frozenset({"buyer", "other_buyer"}), {"slug": "coop_slug"}),
+    "wholesale.my_inquiries": (frozenset({"buyer"}), {}),
+    "wholesale.vendor_inbox": (STAFF_A, {}),
+    "wholesale.vendor_settings": (ANY_STAFF, {}),
+    "wholesale.thread": (frozenset({"buyer", "staff_a"}), {"public_id": "rfq_id"}),
+    "wholesale.quote": (STAFF_A, {"public_id": "rfq_id"}),
+    "wholesale.refuse": (STAFF_A, {"public_id": "rfq_id"}),
+    "wholesale.accept": (frozenset({"buyer"}), {"public_id": "quoted_rfq_id"}),
+    "wholesale.counter": (frozenset({"buyer"}), {"public_id": "quoted_rfq_id"}),
+    "wholesale.decline": (frozenset({"buyer"}), {"public_id": "quoted_rfq_id"}),
+    "wholesale.withdraw": (frozenset({"buyer"}), {"public_id": "rfq_id"}),
+    "wholesale.agreement": (frozenset({"buyer", "staff_a"}), {"public_id": "agreement_id"}),
+    "department.inquiries": (ANY_REVIEWER, {}),
 }
 
 # Routes that list a scope's objects: a role outside the owners may open the page (its
@@ -234,7 +251,8 @@ SCOPED_LISTS = {"orders.dispute_queue", "ocop.review_queue", "vendors.review_lis
                 "department.report", "department.registry_list", "department.registry_import",
                 "department.registry_matches", "department.indicators",
                 "reviews.vendor_reviews", "trace_vendor.lots", "trace_vendor.labels",
-                "reviews.moderation"}
+                "reviews.moderation", "wholesale.my_inquiries", "wholesale.vendor_inbox",
+                "department.inquiries"}
 
 # A POST with these fields does the route's real work when its owner sends it.
 FORMS = {
@@ -273,6 +291,18 @@ FORMS = {
                                "notes_vi": "Kẻ lạ ghi sự kiện"},
     "trace_vendor.split": {"parts-0-taken": "1", "parts-0-quantity": "1"},
     "trace_vendor.merge": {"codes": "lot_code"},
+    "wholesale.rfq_product": {"quantity": "2", "unit": "tonne", "incoterm": "FOB",
+                              "incoterm_place": "Ho Chi Minh City", "destination_country": "DE",
+                              "target_date": "rfq_target_date"},
+    "wholesale.quote": {"price_vnd": "100000000", "price_unit": "tonne", "quantity": "2",
+                        "min_order": "1", "valid_until": "quote_valid_until",
+                        "lead_time_days": "10"},
+    "wholesale.accept": {"quote": "quote_id"},
+    "wholesale.counter": {"price_vnd": "90000000", "message": "Giá thấp hơn được không?"},
+    "wholesale.decline": {"confirmed": "1"},
+    "wholesale.withdraw": {"confirmed": "1"},
+    "wholesale.refuse": {"confirmed": "1"},
+    "wholesale.vendor_settings": {"accepts_all": "y"},
 }
 
 
@@ -345,6 +375,7 @@ def world(make, app):
     registry_import, _ = registry.preview(
         department.scope_for(users["officer_a"]), users["officer_a"],
         f"tax_code,name\n{factories.registration_code()},HTX Danh Bạ\n".encode(), "r.csv")
+    rfqs = _inquiries(users, product)
     db.session.commit()
     series = prices.series_of(prices.get_commodity("coffee_robusta"))[0]
     alert = prices.subscribe_alert(users["buyer"], series, kind="above", value="1", locale="vi")
@@ -372,12 +403,37 @@ def world(make, app):
         "registry_import_id": registry_import.public_id,
         "lot_code": lot.code, "lot_gtin": GTIN,
         "abroad_order_id": abroad.public_id, "abroad_part_id": abroad.vendor_orders[0].public_id,
+        **rfqs,
     }
     # Private to A, its buyer and its reviewers: never in another role's page.
     secrets = ["buyer.secret@example.vn", "Bà Mật Khẩu", paid.public_id,
                paid.vendor_orders[0].public_id, dispute.public_id, cert.public_id,
-               "Ngõ Bí Mật 7"]
+               "Ngõ Bí Mật 7", "Geheimkaffee Import GmbH", "+49 30 7654321"]
     return users, values, secrets
+
+
+def _inquiries(users, product) -> dict:
+    """A's product takes requests for quotation; the buyer has one inquiry waiting for A's
+    quote, one quoted and one accepted (its agreement)."""
+    from datetime import timedelta
+
+    from market.wholesale import services as wholesale
+
+    wholesale.save_settings(users["staff_a"], accepts_all=True, product_ids=[product.id])
+    target = wholesale.target_for_product(product.slug)
+    today = wholesale.today_vn()
+    data = {"quantity": "2", "unit": "tonne", "incoterm": "FOB",
+            "incoterm_place": "Ho Chi Minh City", "destination_country": "DE",
+            "target_date": (today + timedelta(days=60)).isoformat(),
+            "company": "Geheimkaffee Import GmbH", "contact_phone": "+49 30 7654321"}
+    quote = {"price_vnd": "118000000", "price_unit": "tonne", "quantity": "2", "min_order": "1",
+             "valid_until": (today + timedelta(days=30)).isoformat(), "lead_time_days": "21"}
+    made = [wholesale.create_rfq(users["buyer"], target, data) for _ in range(3)]
+    quotes = [wholesale.quote(users["staff_a"], rfq.public_id, quote) for rfq in made[1:]]
+    agreement = wholesale.accept(users["buyer"], made[2].public_id, quotes[1].public_id)
+    return {"rfq_id": made[0].public_id, "quoted_rfq_id": made[1].public_id,
+            "quote_id": quotes[0].public_id, "agreement_id": agreement.public_id,
+            "rfq_target_date": data["target_date"], "quote_valid_until": quote["valid_until"]}
 
 
 def _png():

@@ -99,7 +99,7 @@ def test_owners_post_does_the_work(app, world):
     for endpoint in ("orders.vendor_order_action", "orders.answer_dispute", "orders.reorder",
                      "vendors.product_archive", "ocop.review_action", "orders.confirm_transfer",
                      "vendors.staff_remove", "accounts.address_edit", "accounts.address_delete",
-                     "orders.confirm_statement"):
+                     "orders.confirm_statement", "wholesale.quote", "wholesale.accept"):
         owners, _ = POLICY[endpoint]
         client = client_for(app, users, min(owners))
         before = fingerprint()

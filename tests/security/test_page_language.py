@@ -40,6 +40,11 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "trace/_product_lots.html": "the 'traceable' lots, included by the product page",
     "trace/_line_lots.html": "an order line's lots, included by the order and review pages",
     "intl/_currency_picker.html": "the display-currency form, included by the product page",
+    "wholesale/_head.html": "the wholesale stylesheet link, included by the wholesale pages",
+    "wholesale/_list.html": "a list of inquiries, included by the buyer's and the inbox page",
+    "wholesale/_quote.html": "a quote's terms, imported by the thread page",
+    "wholesale/_rfq_button.html": "the request-a-quote button, included by product and "
+                                  "cooperative pages",
 }
 # Forms sent empty or wrong, so that their validation messages are on the page too; and
 # the pages that only a POST shows (the confirmation step of destructive actions).
@@ -48,6 +53,9 @@ POSTS = [
     ("anon", "orders.checkout", {"name": "", "email": "x", "phone": "1"}),
     ("anon", "accounts.login", {"email": "x"}),
     ("buyer", "reviews.write", {"stars": "9"}),
+    ("buyer", "wholesale.rfq_product", {"quantity": "0", "unit": "barrel"}),
+    ("staff_a", "wholesale.quote", {"price_vnd": "12.5", "valid_until": "x"}),
+    ("buyer", "wholesale.decline", {}),
     ("anon", "accounts.register", {"email": "not-an-email"}),
     ("buyer", "accounts.change_password", {}),
     ("buyer", "accounts.edit_profile", {"name": "", "phone": "12"}),
