@@ -73,10 +73,8 @@ def upgrade():
                     'department_registry_resolutions', ['province_code'], unique=False)
     op.create_index(op.f('ix_department_registry_resolutions_cooperative_id'),
                     'department_registry_resolutions', ['cooperative_id'], unique=False)
-    # Backfill from the per-part summary (empty on a new database: nothing to do).
-    from market.department.services import rebuild_daily
-
-    rebuild_daily(op.get_bind())
+    # No backfill here: rebuild_daily() writes the table as the code has it today, with
+    # columns later migrations add; 0030_dept_distinct (the summary's last change) fills it.
 
 
 def downgrade():

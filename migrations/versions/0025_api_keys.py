@@ -4,7 +4,7 @@ tombstones of deleted products (api_tombstones) and the (updated_at, id) keyset 
 products for the partner listing.
 
 Revision ID: 0025_api_keys
-Revises: 0023_department_daily
+Revises: 0024_trace
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from market.dbtypes import UTCDateTime
 
 revision = '0025_api_keys'
-down_revision = '0023_department_daily'
+down_revision = '0024_trace'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ table, the cooperative's opt-in to ship abroad, customs fields of products (HS c
 of origin) and the foreign address fields of orders.
 
 Revision ID: 0027_international
-Revises: 0023_department_daily
+Revises: 0026_webhooks
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from market.dbtypes import UTCDateTime
 
 revision = '0027_international'
-down_revision = '0023_department_daily'
+down_revision = '0026_webhooks'
 branch_labels = None
 depends_on = None
 

@@ -4,14 +4,14 @@ cooperatives' quotes, the thread's steps (wholesale_events) and the agreements a
 quote becomes (wholesale_agreements).
 
 Revision ID: 0028_wholesale
-Revises: 0023_department_daily
+Revises: 0027_international
 """
 from alembic import op
 import sqlalchemy as sa
 import market.dbtypes
 
 revision = '0028_wholesale'
-down_revision = '0023_department_daily'
+down_revision = '0027_international'
 branch_labels = None
 depends_on = None
 

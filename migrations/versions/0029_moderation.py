@@ -2,7 +2,7 @@
 (who, when, why).
 
 Revision ID: 0029_moderation
-Revises: 0023_department_daily
+Revises: 0028_wholesale
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from market.dbtypes import UTCDateTime
 
 revision = '0029_moderation'
-down_revision = '0023_department_daily'
+down_revision = '0028_wholesale'
 branch_labels = None
 depends_on = None
 

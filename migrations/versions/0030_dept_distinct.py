@@ -5,13 +5,13 @@ index on department_sales.order_id to find an order's parts. The daily summary i
 here (as 0023 filled it); `flask department-rebuild` does the same.
 
 Revision ID: 0030_dept_distinct
-Revises: 0023_department_daily
+Revises: 0029_moderation
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0030_dept_distinct'
-down_revision = '0023_department_daily'
+down_revision = '0029_moderation'
 branch_labels = None
 depends_on = None
 
