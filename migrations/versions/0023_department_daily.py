@@ -1,5 +1,5 @@
 """The department desk's daily summary (department_daily): line-level figures per day,
-cooperative, and product / category / commodity / OCOP stars, filled here from
+cooperative, and product / category / commodity / OCOP stars, filled (by 0030_dept_distinct) from
 department_sales and the order lines (`flask department-rebuild` rebuilds both); and the
 officers' resolutions of register conflicts (department_registry_resolutions).
 
