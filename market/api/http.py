@@ -80,15 +80,15 @@ class _NoSessionUnderApi:
     `Vary: Cookie` (Flask-Login's remember-cookie hook reads the session on every response)."""
 
     def __init__(self, inner):
-        self._inner = inner
+        self.inner = inner
 
     def __getattr__(self, name):
-        return getattr(self._inner, name)
+        return getattr(self.inner, name)
 
     def save_session(self, app, session, response):
         if request.path.startswith("/api/"):
             return None
-        return self._inner.save_session(app, session, response)
+        return self.inner.save_session(app, session, response)
 
 
 def init_app(app) -> None:

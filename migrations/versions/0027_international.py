@@ -48,19 +48,18 @@ def upgrade():
                            name=op.f('ck_shipping_zone_rates_rate_sane')),
         sa.PrimaryKeyConstraint('zone', 'up_to_grams', name=op.f('pk_shipping_zone_rates')),
     )
-    with op.batch_alter_table('cooperatives', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('ships_abroad', sa.Boolean(), server_default=sa.false(),
+    # Plain ADD COLUMN (SQLite has it): batch mode would copy and drop `cooperatives`, which
+    # a database with rows that reference it refuses under foreign keys.
+    op.add_column('cooperatives', sa.Column('ships_abroad', sa.Boolean(),
+                                            server_default=sa.false(), nullable=False))
+    op.add_column('products', sa.Column('hs_code', sa.String(length=10), server_default='',
+                                        nullable=False))
+    op.add_column('products', sa.Column('origin_country', sa.String(length=2),
+                                        server_default='VN', nullable=False))
+    op.add_column('orders', sa.Column('country_code', sa.String(length=2), server_default='VN',
                                       nullable=False))
-    with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('hs_code', sa.String(length=10), server_default='',
-                                      nullable=False))
-        batch_op.add_column(sa.Column('origin_country', sa.String(length=2), server_default='VN',
-                                      nullable=False))
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('country_code', sa.String(length=2), server_default='VN',
-                                      nullable=False))
-        for name in ('postal_code', 'city', 'country_area', 'city_area'):
-            batch_op.add_column(sa.Column(name, sa.String(length=20 if name == 'postal_code'
+    for name in ('postal_code', 'city', 'country_area', 'city_area'):
+        op.add_column('orders', sa.Column(name, sa.String(length=20 if name == 'postal_code'
                                                           else 120),
                                           server_default='', nullable=False))
 

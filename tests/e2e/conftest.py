@@ -100,8 +100,16 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def fits(page, width: int) -> None:
-    """The page is no wider than the viewport: nothing scrolls sideways."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "page overflows"
+    """The page is no wider than the viewport: nothing scrolls sideways (the message names
+    the elements that reach past it)."""
+    if page.evaluate("document.documentElement.scrollWidth") <= width:
+        return
+    wide = page.evaluate("""(w) => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > w + 1)
+        .slice(0, 8).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+            (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '') +
+            ' ' + Math.round(e.getBoundingClientRect().right))""", width)
+    raise AssertionError(f"page overflows {width} px: {wide}")
 
 
 def doc_screenshot(page, name: str, width: int | None = None) -> Path:

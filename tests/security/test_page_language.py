@@ -20,6 +20,8 @@ from tests.security.access import POLICY, client_for, url_for_role_test
 
 TEMPLATES = Path(market.__file__).parent
 NOT_PAGES = {  # templates no request renders as a page of its own, and why
+    "api/docs.html": "the API reference, where field names and values are the contract and "
+                     "shown as code (tests/e2e/test_api_keys.py opens it in vi and en)",
     "base.html": "the layout every page extends",
     "macros.html": "form and pager macros, imported by pages",
     "vendors/_nav.html": "the vendor portal's menu, included by its pages",

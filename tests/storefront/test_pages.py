@@ -132,8 +132,9 @@ def test_query_counts_do_not_grow_with_products(client, make):
     # cooperatives): a larger budget, but still fixed.
     # The cooperative page adds its rating and certificates, the category page its filter
     # choices: fixed too. The cooperative and product pages ask once whether they take
-    # wholesale requests for quotation (the button).
-    budget = {"/vi/": 11, f"/vi/c/{coop.slug}": 10, f"/en/p/{products[0].slug}": 8,
+    # wholesale requests for quotation (the button); the product page also reads its latest
+    # traceable lots and, in English, the dated rate of the buyer's display currency.
+    budget = {"/vi/": 11, f"/vi/c/{coop.slug}": 10, f"/en/p/{products[0].slug}": 10,
               f"/vi/category/{cat.slug}": 9}
     assert all(large[url] <= budget[url] for url in large), large
 
