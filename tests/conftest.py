@@ -30,6 +30,21 @@ def _test_database_url(tmp: Path) -> str:
     return url if url else f"sqlite:///{tmp / 'test.db'}"
 
 
+# The longest files start first: under `pytest -n` (a file per worker at a time, handed out in
+# collection order) a long file collected last runs alone at the end while a core idles.
+LONG_FIRST = ("tests/scale/", "tests/security/test_crafted_input.py",
+              "tests/prices/test_exogenous.py", "tests/security/test_authorization.py",
+              "tests/e2e/test_trace.py", "tests/e2e/test_accounts.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        return next((i for i, prefix in enumerate(LONG_FIRST)
+                     if item.nodeid.startswith(prefix)), len(LONG_FIRST))
+
+    items.sort(key=rank)  # stable: the rest keeps its order
+
+
 def examples(n: int) -> int:
     """Hypothesis examples for a stateful test: n, times TEST_DEPTH (default 1) for a deeper
     run such as `TEST_DEPTH=4 make test`; the default keeps `make test` within its time."""

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.security.access import POLICY, client_for, url_for_role_test
+from tests.security.access import POLICY, PUBLIC, client_for, url_for_role_test
 
 HOSTILE_VALUES = ["10" * 15, "-5", "0", "abc", "1e23", "nan", "inf", "-1e400", "9" * 400,
                   "<script>x</script>", "9999-99-99", "../../etc/passwd", "\x00", "%", ""]
@@ -34,6 +34,8 @@ def test_hostile_query_strings_never_500(app, world, role):
         rule = next(app.url_map.iter_rules(endpoint))
         if role not in owners or "GET" not in rule.methods or endpoint == "static":
             continue
+        if role in ("staff_a", "officer_a") and owners == PUBLIC:
+            continue  # public pages: tried signed out, as a buyer and as an admin already
         url = url_for_role_test(endpoint, values)
         for value in HOSTILE_VALUES:
             response = client.get(url, query_string=_query(value))
