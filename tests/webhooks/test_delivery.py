@@ -179,8 +179,8 @@ def test_the_queue_job_sends_them(make, receiver, partner):
 
 
 def test_the_documented_verify_code_accepts_ours_and_refuses_tampering():
-    """docs/partners-webhooks.md's Python check, run as a partner would copy it."""
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "partners-webhooks.md").read_text()
+    """docs/partners.md's Python check, run as a partner would copy it."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "partners.md").read_text()
     code = doc.split("### Checking the signature", 1)[1].split("```python\n", 1)[1]
     namespace = {}
     exec(code.split("```", 1)[0], namespace)  # noqa: S102 (our own documentation)
