@@ -108,9 +108,16 @@ def _do_orm_execute(state):
     query = sa.select(model.product_id)
     if statement.whereclause is not None:
         query = query.where(statement.whereclause)
-    # The rows the statement is about to change (same transaction): bumped at the next
-    # flush or before the commit.
-    _touched(state.session).update(state.session.connection().execute(query).scalars())
+    # The rows the statement is about to change (same transaction). Their products are
+    # stamped now, before the statement runs: a vendor's save locks the product row before
+    # its variants, so checkout's stock UPDATE must too, or the two deadlock (seen on
+    # PostgreSQL in tests/scale/test_multinode.py). Loaded objects see it at the next flush.
+    conn = state.session.connection()
+    ids = sorted(set(conn.execute(query).scalars()))
+    if ids:
+        conn.execute(sa.update(Product.__table__).where(Product.__table__.c.id.in_(ids))
+                     .values(updated_at=utcnow()))
+    _touched(state.session).update(ids)
 
 
 def _apply(session) -> None:

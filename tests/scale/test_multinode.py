@@ -319,24 +319,32 @@ def test_two_nodes_two_workers_under_load_with_a_node_and_a_worker_killed(cluste
         t.start()
     time.sleep(KILL_AT)
     stop(node_b, kill=True)                 # an app node dies, requests in flight and all
-    stop(cluster["workers"][1], kill=True)  # and a worker, whatever it was sending
+    killed = cluster["workers"][1]
+    stop(killed, kill=True)  # and a worker, whatever it was sending
+    with app.app_context():  # what it held: sent, maybe, but not recorded as sent
+        in_flight = set(db.session.scalars(sa.select(OutboxEmail.id).where(
+            OutboxEmail.sent_at.is_(None),
+            OutboxEmail.claimed_by.like(f"%:{killed.pid}:%"))))
+        db.session.remove()
     for t in threads:
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads)
 
     # The surviving worker finishes the queue (requests kick it; so does this loop, as the
     # next page view would); a dead worker's claims expire after QUEUE_LEASE_SECONDS.
-    deadline = time.monotonic() + 45
-    while time.monotonic() < deadline:
+    # Empty twice in a row: a job of the surviving worker may still write a mail (an order
+    # that expires) just after the queue first looks empty, on a loaded machine.
+    deadline, calm = time.monotonic() + 90, 0
+    while time.monotonic() < deadline and calm < 2:
         with app.app_context():
             unsent = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)
                                        .where(OutboxEmail.sent_at.is_(None)))
             queued = db.session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox))
             db.session.remove()
-            if not unsent and not queued:
-                break
-            for job in ("send-mail", "search"):
-                app.extensions["queue_tasks"][job]()
+            calm = calm + 1 if not unsent and not queued else 0
+            if not calm:
+                for job in ("send-mail", "search"):
+                    app.extensions["queue_tasks"][job]()
         time.sleep(1)
     time.sleep(1.5)  # a mail sent twice would arrive now
 
@@ -358,7 +366,11 @@ def test_two_nodes_two_workers_under_load_with_a_node_and_a_worker_killed(cluste
         received = Counter(m.split("@")[0].removeprefix("<outbox-")
                            for m in sink.message_ids())
         assert {int(i) for i in received} == set(mails)
-        assert [i for i, n in received.items() if n > 1] == [], "a mail was sent twice"
+        # At least once, and once but for the worker's crash window: a mail it handed to the
+        # SMTP server just before SIGKILL, before recording it, goes again with the same
+        # Message-ID (mail clients fold those into one).
+        twice = {int(i) for i, n in received.items() if n > 1}
+        assert twice <= in_flight, f"sent twice: {twice - in_flight}"
 
         # The search index holds exactly the public products, with their current prices.
         expected = {p.id: p.price for p in db.session.scalars(public_products_query())}
