@@ -111,13 +111,22 @@ def _do_orm_execute(state):
     # The rows the statement is about to change (same transaction). Their products are
     # stamped now, before the statement runs: a vendor's save locks the product row before
     # its variants, so checkout's stock UPDATE must too, or the two deadlock (seen on
-    # PostgreSQL in tests/scale/test_multinode.py). Loaded objects see it at the next flush.
-    conn = state.session.connection()
-    ids = sorted(set(conn.execute(query).scalars()))
-    if ids:
-        conn.execute(sa.update(Product.__table__).where(Product.__table__.c.id.in_(ids))
-                     .values(updated_at=utcnow()))
-    _touched(state.session).update(ids)
+    # PostgreSQL in tests/scale/test_multinode.py).
+    _stamp(state.session, set(state.session.connection().execute(query).scalars()), utcnow())
+
+
+def _stamp(session, ids, now) -> None:
+    """updated_at = now on these products, in the database and on the loaded objects."""
+    ids = sorted(ids)
+    conn = session.connection()
+    for start in range(0, len(ids), 500):
+        conn.execute(sa.update(Product.__table__)
+                     .where(Product.__table__.c.id.in_(ids[start:start + 500]))
+                     .values(updated_at=now))
+    for pid in ids:  # products already loaded see the new time too
+        obj = session.identity_map.get(orm.util.identity_key(Product, pid))
+        if obj is not None:
+            orm.attributes.set_committed_value(obj, "updated_at", now)
 
 
 def _apply(session) -> None:
@@ -126,19 +135,9 @@ def _apply(session) -> None:
     if not touched and not gone:
         return
     now = utcnow()
-    conn = session.connection()
-    if touched:
-        ids = sorted(touched)
-        for start in range(0, len(ids), 500):
-            conn.execute(sa.update(Product.__table__)
-                         .where(Product.__table__.c.id.in_(ids[start:start + 500]))
-                         .values(updated_at=now))
-        for pid in ids:  # products already loaded see the new time too
-            obj = session.identity_map.get(orm.util.identity_key(Product, pid))
-            if obj is not None:
-                orm.attributes.set_committed_value(obj, "updated_at", now)
+    _stamp(session, touched, now)
     if gone:
-        conn.execute(sa.insert(ProductTombstone.__table__),
+        session.connection().execute(sa.insert(ProductTombstone.__table__),
                      [{"slug": slug, "deleted_at": now} for slug in gone.values()])
 
 
