@@ -456,13 +456,17 @@ def url_for_role_test(endpoint: str, values: dict) -> str:
     return url_for(endpoint, **built)
 
 
+def _bookkeeping(table: str) -> bool:
+    """Tables any request may write: sessions, the search outbox that any request may drain
+    into the index, and the API's request log and key usage."""
+    return "session" in table or table in ("search_outbox", "api_requests", "api_keys")
+
+
 def fingerprint() -> str:
-    """Everything in the database but bookkeeping: sessions, and the search outbox that any
-    request may drain into the index."""
+    """Everything in the database but bookkeeping."""
     digest = hashlib.sha256()
     for table in db.metadata.sorted_tables:
-        if "session" in table.name or table.name in ("search_outbox", "api_requests",
-                                                     "api_keys"):
+        if _bookkeeping(table.name):
             continue
         rows = db.session.execute(sa.select(table).order_by(*table.primary_key.columns))
         digest.update(table.name.encode())
@@ -504,8 +508,7 @@ class WriteWatch:
                                                                 "ROLLBA", "PRAGMA", "BEGIN",
                                                                 "COMMIT", "SET ", "SHOW ")
             return
-        table = match.group(1).lower()
-        self.wrote |= not ("session" in table or table == "search_outbox")
+        self.wrote |= not _bookkeeping(match.group(1).lower())
 
     def __enter__(self):
         sa.event.listen(db.engine, "before_cursor_execute", self._seen)
