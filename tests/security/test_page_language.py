@@ -20,6 +20,7 @@ from tests.security.access import POLICY, client_for, url_for_role_test
 
 TEMPLATES = Path(market.__file__).parent
 NOT_PAGES = {  # templates no request renders as a page of its own, and why
+    "_import_form.html": "an import's row errors and upload form, included by the import pages",
     "reviews/_hide_form.html": "the hide form's macro, imported by the review pages",
     "api/docs.html": "the API reference, where field names and values are the contract and "
                      "shown as code (tests/e2e/test_api_keys.py opens it in vi and en)",
