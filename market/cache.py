@@ -89,7 +89,6 @@ PRIVATE_TABLES = frozenset({
     "alembic_version", "webhook_endpoints", "webhook_deliveries",
     "api_keys", "api_requests", "api_orders",  # the partner API's keys and request log
     "wholesale_rfqs", "wholesale_quotes", "wholesale_events", "wholesale_agreements",
-    "alembic_version",
 })
 
 
