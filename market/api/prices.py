@@ -19,7 +19,13 @@ from market.prices import services
 from market.prices.models import PriceObservation
 from market.urls import absolute_url_for
 
-_CSV = {"text/csv": {"schema": {"type": "string"}}}
+
+def _json_or_csv(schema: str) -> dict:
+    """Both bodies of a 200 (?format=json|csv): a manual `content` replaces the one
+    flask-smorest derives from @bp.response, so the JSON schema is named here too."""
+    return {"200": {"description": "JSON by default; CSV with ?format=csv.", "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}},
+        "text/csv": {"schema": {"type": "string"}}}}}
 
 
 def _csv(text: str, last_modified=None) -> Response:
@@ -61,7 +67,7 @@ def commodities():
 @bp.route("/prices/<commodity>")
 @bp.arguments(schemas.PriceQuery, location="query", as_kwargs=True)
 @bp.response(200, schemas.Prices)
-@bp.doc(security=OPTIONAL_KEY, responses={"200": {"content": _CSV}})
+@bp.doc(security=OPTIONAL_KEY, responses=_json_or_csv("Prices"))
 @allow_anonymous("prices:read")
 def prices(commodity, market=None, from_=None, to=None, format="json"):
     """Observed prices of one commodity per market, with freshness and production costs."""
@@ -93,7 +99,7 @@ def prices(commodity, market=None, from_=None, to=None, format="json"):
 @bp.route("/forecasts/<commodity>")
 @bp.arguments(schemas.ForecastQuery, location="query", as_kwargs=True)
 @bp.response(200, schemas.Forecasts)
-@bp.doc(security=OPTIONAL_KEY, responses={"200": {"content": _CSV}})
+@bp.doc(security=OPTIONAL_KEY, responses=_json_or_csv("Forecasts"))
 @allow_anonymous("prices:read")
 def forecasts(commodity, market=None, format="json"):
     """Published forecasts: method (`model`), backtest error (MASE, sMAPE), data date

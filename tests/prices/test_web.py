@@ -116,3 +116,18 @@ def test_buyers_cannot_import(make, client):
     login(client, make.user(Role.BUYER))
     assert client.get("/en/prices/import").status_code == 403
     assert client.post("/en/prices/import").status_code == 403
+
+
+def test_both_formats_are_content_types_the_document_names(make, client):
+    """?format=json and ?format=csv each answer with a type the OpenAPI document lists for
+    the 200 (a manual CSV entry once replaced the JSON one; Schemathesis' stateful phase
+    caught it in CI)."""
+    _published(make.officer())
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, url in [("/api/v1/prices/{commodity}", "/api/v1/prices/coffee_robusta"),
+                      ("/api/v1/forecasts/{commodity}", "/api/v1/forecasts/coffee_robusta")]:
+        documented = spec["paths"][path]["get"]["responses"]["200"]["content"]
+        assert documented["application/json"]["schema"]["$ref"].startswith("#/components/")
+        for fmt in ("json", "csv"):
+            r = client.get(f"{url}?format={fmt}")
+            assert r.status_code == 200 and r.mimetype in documented, (url, fmt, r.mimetype)
