@@ -1,37 +1,51 @@
-"""Fill missing Vietnamese translations from a Python file defining a dict `VI` {msgid: msgstr}.
+"""Fill missing translations from Python files defining a dict {msgid: msgstr}.
 
-Usage: python scripts/apply_translations.py FILE.py [FILE.py ...]
-Existing translations are kept unless the file gives a new one. Lists what is still missing.
+Usage: python scripts/apply_translations.py [--locale LL] FILE.py [FILE.py ...]
+The locale defaults to vi; each file defines `VI` (Vietnamese) or `T` (any locale). For a
+plural message the key is its singular msgid and the value a string (one form, as zh, ko
+and ja have) or a tuple of forms. Existing translations are kept unless a file gives a new
+one. Lists what is still missing.
 """
+import argparse
 import runpy
-import sys
 
 from babel.messages.pofile import read_po, write_po
 
-PO = "translations/vi/LC_MESSAGES/messages.po"
+
+def _forms(message, value):
+    if not isinstance(message.id, tuple):
+        return value
+    forms = value if isinstance(value, tuple | list) else (value,)
+    return tuple(forms)
 
 
-def main(paths):
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--locale", default="vi")
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args(argv)
     table = {}
-    for path in paths:
-        table.update(runpy.run_path(path)["VI"])
-    with open(PO, "rb") as fh:
-        catalog = read_po(fh, locale="vi")
+    for path in args.files:
+        found = runpy.run_path(path)
+        table.update(found.get("T") or found.get("VI") or {})
+    po = f"translations/{args.locale}/LC_MESSAGES/messages.po"
+    with open(po, "rb") as fh:
+        catalog = read_po(fh, locale=args.locale)
     missing = []
     for message in catalog:
         if not message.id:
             continue
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         if key in table:
-            message.string = table[key]
+            message.string = _forms(message, table[key])
             message.flags.discard("fuzzy")
         elif not message.string or (isinstance(message.string, tuple) and not all(message.string)):
             missing.append(key)
-    with open(PO, "wb") as fh:
+    with open(po, "wb") as fh:
         write_po(fh, catalog, width=76)
     for key in missing:
         print("missing:", key)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()
