@@ -62,7 +62,7 @@ def sales_table(scope: Scope, period: Period, filters: Filters, name: str, local
         cols = [Column("label", _l("Figure"), "text"),
                 Column("now", period.label, "value"),
                 Column("before", data["previous"].label, "value"),
-                Column("change", _l("Change"), "change")]
+                Column("change", _l("Change vs. previous period"), "change")]
         rows = []
         for col in [*FIGURES, Column("ocop_share", _l("Share of sales from OCOP products"),
                                      "rate"),
@@ -84,7 +84,7 @@ def sales_table(scope: Scope, period: Period, filters: Filters, name: str, local
                 Column("trend_label", _l("Trend"), "text"),
                 Column("gmv", _l("GMV (VND)"), "money"),
                 Column("previous", _l("GMV, previous period (VND)"), "money"),
-                Column("change", _l("Change"), "change")]
+                Column("change", _l("Change vs. previous period"), "change")]
         return cols, services.sort_rows(rows, sort, descending)
     if name == "fulfilment":
         data = services.fulfilment(scope, period, filters)

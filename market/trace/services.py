@@ -31,7 +31,7 @@ INPUT_TYPES = ("fertiliser", "pesticide", "other")
 SCHEMES = ("vietgap", "globalgap", "organic", "ocop")
 KIND_LABELS = {
     "input": _l("Input use"), "harvest": _l("Harvest"), "processing": _l("Processing"),
-    "packing": _l("Packing"), "shipping": _l("Shipping"), "split": _l("Split"),
+    "packing": _l("Packing"), "shipping": _l("Shipment"), "split": _l("Split"),
     "merge": _l("Merge"), "certification": _l("Certification"), "lab": _l("Lab result"),
     "correction": _l("Correction"), "recall": _l("Recall"),
 }
