@@ -56,10 +56,16 @@ def text_lang(vi: str | None, en: str | None, lang: str | None) -> str:
 
 def select_locale() -> str:
     lang = g.get("lang") or (lang_of_path(request.path) if request else None)
-    if lang:
-        return lang
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
-        return current_user.locale
+    return lang or preferred_locale()
+
+
+def preferred_locale() -> str:
+    """Where no URL names the language: the signed-in user's preferred language (their
+    profile's choice), else the browser's (Accept-Language), else Vietnamese."""
+    user_locale = (getattr(current_user, "locale", None)
+                   if current_user and getattr(current_user, "is_authenticated", False) else None)
+    if user_locale in LOCALES:
+        return user_locale
     return negotiate(request.accept_languages) if request else DEFAULT_LOCALE
 
 
