@@ -197,6 +197,11 @@ def test_a_buyer_chooses_korean_in_the_profile(client, make):
     assert refused.status_code == 422 and db.session.get(type(user), user.id).locale == "ko"
 
 
+def test_registering_on_a_japanese_page_preselects_japanese(client):
+    form = client.get("/ja/account/register").get_data(as_text=True)
+    assert '<option selected value="ja">日本語</option>' in form
+
+
 def test_mail_to_a_chinese_speaking_user_is_in_chinese(client, make):
     user = make.user(locale="zh")
     client.post("/zh/account/password/forgot", data={"email": user.email})

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from market.accounts.models import Role
 from market.intl import rates
 from tests import factories
-from tests.e2e.conftest import doc_screenshot, fits
+from tests.e2e.conftest import doc_screenshot, fits, screenshot
 
 NAME_EN = "Plain-roast Robusta coffee from Ea Kmat"
 
@@ -51,6 +51,8 @@ def test_japanese_buyer_sees_yen_and_switches_to_korean(live_server, live_app, l
 
         # The switch is in the folded phone menu; 한국어 keeps the product.
         page.locator("button.menu-button").click()
+        fits(page, 390)  # the five languages wrap inside the open menu
+        screenshot(page, "menu-open-ja-390", 390)
         page.get_by_role("link", name="한국어", exact=True).click()
         expect(page).to_have_url(f"{live_server}/ko/p/{slug}")
         assert page.locator("html").get_attribute("lang") == "ko"
