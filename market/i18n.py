@@ -1,4 +1,9 @@
-"""Locales in URLs (/vi/..., /en/...), locale selection, and locale-aware formatting."""
+"""Interface locales in URLs (/vi/, /en/, /zh/, /ko/, /ja/), locale selection, the content
+language each interface language shows, and locale-aware formatting.
+
+Shop content (product, cooperative, category, price texts) is written in Vietnamese and
+English only: a Chinese, Korean or Japanese page shows the English text, and the Vietnamese
+one where English is missing (`content_locale`, `localized`)."""
 from __future__ import annotations
 
 import re
@@ -9,22 +14,58 @@ from babel.numbers import format_currency, format_decimal
 from flask import current_app, g, request
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.routing import BaseConverter
 
-LOCALES = ("vi", "en")
+LOCALES = ("vi", "en", "zh", "ko", "ja")  # the URL prefix and flask-babel's locale
 DEFAULT_LOCALE = "vi"
+CONTENT_LOCALES = ("vi", "en")  # the languages shop content is written in
+# Each language by its own name, as the language switch and the profile show it.
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "zh": "中文", "ko": "한국어",
+                  "ja": "日本語"}
+# BCP 47 tags for html `lang` and hreflang (the Chinese interface is Simplified) and
+# Open Graph's locales.
+_HTML_LANGS = {"zh": "zh-Hans"}
+OG_LOCALES = {"vi": "vi_VN", "en": "en_US", "zh": "zh_CN", "ko": "ko_KR", "ja": "ja_JP"}
 
 
 class LangConverter(BaseConverter):
-    regex = "vi|en"
+    regex = "|".join(LOCALES)
+
+
+def html_lang(locale: str) -> str:
+    """The `lang` / `hreflang` value of an interface locale (zh -> zh-Hans)."""
+    return _HTML_LANGS.get(locale, locale)
+
+
+def content_locale(lang: str | None) -> str:
+    """The content language a page in `lang` shows first: Vietnamese on Vietnamese pages,
+    English on every other (Vietnamese remains the fallback where English is missing)."""
+    return "vi" if (lang or DEFAULT_LOCALE) == "vi" else "en"
+
+
+def localized(vi: str | None, en: str | None, lang: str | None) -> str:
+    """A text kept in two columns (`*_vi`, `*_en`), as a page in `lang` shows it."""
+    return ((en if content_locale(lang) == "en" else "") or vi) or ""
+
+
+def text_lang(vi: str | None, en: str | None, lang: str | None) -> str:
+    """The language `localized(vi, en, lang)` is in, for a `lang` attribute ("vi"/"en")."""
+    return "en" if content_locale(lang) == "en" and en else "vi"
 
 
 def select_locale() -> str:
     lang = g.get("lang") or (lang_of_path(request.path) if request else None)
-    if lang:
-        return lang
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
-        return current_user.locale
+    return lang or preferred_locale()
+
+
+def preferred_locale() -> str:
+    """Where no URL names the language: the signed-in user's preferred language (their
+    profile's choice), else the browser's (Accept-Language), else Vietnamese."""
+    user_locale = (getattr(current_user, "locale", None)
+                   if current_user and getattr(current_user, "is_authenticated", False) else None)
+    if user_locale in LOCALES:
+        return user_locale
     return negotiate(request.accept_languages) if request else DEFAULT_LOCALE
 
 
@@ -35,9 +76,24 @@ def lang_of_path(path: str) -> str | None:
     return first if first in LOCALES else None
 
 
-def negotiate(accept_languages) -> str:
-    """Vietnamese unless the browser prefers English."""
-    return accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE)
+def lang_attr(text_locale: str | None) -> Markup:
+    """` lang="en"` for a text in another language than the page (English content on a
+    Japanese page, Vietnamese fallback on an English one), nothing when they agree."""
+    if not text_locale or text_locale == current_lang():
+        return Markup("")
+    return Markup(' lang="%s"') % html_lang(text_locale)
+
+
+def negotiate(accept_languages, locales=LOCALES) -> str:
+    """The first of the browser's languages (by quality, then by its order) that we have,
+    by primary subtag (zh-CN, zh-Hans, zh-TW -> zh; ja-JP -> ja; ko-KR -> ko); Vietnamese
+    when none is. Werkzeug's own best_match would take an exact `en` at q=0.5 over a
+    `ko-KR` at q=1, which it matches only when nothing matches exactly."""
+    for value, quality in accept_languages:
+        primary = str(value).replace("_", "-").split("-", 1)[0].lower()
+        if quality > 0 and primary in locales:
+            return primary
+    return DEFAULT_LOCALE
 
 
 def current_lang() -> str:
@@ -65,12 +121,19 @@ def init_app(app) -> None:
     app.jinja_env.filters["localtime"] = format_localtime
     app.jinja_env.globals["current_lang"] = current_lang
     app.jinja_env.globals["LOCALES"] = LOCALES
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["html_lang"] = html_lang
+    app.jinja_env.globals["og_locale"] = OG_LOCALES.get
+    app.jinja_env.globals["text_lang"] = text_lang
+    app.jinja_env.globals["lang_attr"] = lang_attr
+    app.jinja_env.globals["content_locale"] = content_locale
 
 
 # --- formatting -----------------------------------------------------------------------------
 
 def format_vnd(amount: int, locale: str | None = None) -> str:
-    """1.250.000 ₫ in Vietnamese, ₫1,250,000 in English. VND has no minor unit."""
+    """1.250.000 ₫ in Vietnamese, ₫1,250,000 in English (and in zh, ko, ja). VND has no
+    minor unit."""
     return _vnd(amount, locale or current_lang())
 
 
@@ -81,8 +144,11 @@ def _vnd(amount: int, locale: str) -> str:
     return format_currency(amount, "VND", locale=locale, format_type="standard")
 
 
-# One date-and-time format per locale on every page: 24/11/2026 01:20 and 24 Nov 2026, 01:20.
-DATETIME_PATTERNS = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
+# One date-and-time format per locale on every page: 24/11/2026 01:20, 24 Nov 2026, 01:20,
+# 2026年11月24日 01:20, 2026. 11. 24. 01:20 and 2026/11/24 01:20.
+DATETIME_PATTERNS = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy, HH:mm",
+                     "zh": "yyyy年M月d日 HH:mm", "ko": "yyyy. M. d. HH:mm",
+                     "ja": "yyyy/MM/dd HH:mm"}
 
 
 def format_localtime(value) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from market.errors import DomainError
 from market.extensions import db, login_manager
-from market.i18n import negotiate
+from market.i18n import preferred_locale
 from market.urls import with_query
 
 
@@ -73,9 +73,10 @@ def init_app(app) -> None:
 
 
 def root():
-    """`/` goes to /vi/ or /en/ by the browser's Accept-Language, Vietnamese by default."""
-    response = redirect(url_for("storefront.home", lang=negotiate(request.accept_languages)))
-    response.headers["Vary"] = "Accept-Language"
+    """`/` goes to the home page in the signed-in user's language, else by the browser's
+    Accept-Language (/zh/ for zh-CN, /ja/ for ja-JP...), Vietnamese by default."""
+    response = redirect(url_for("storefront.home", lang=preferred_locale()))
+    response.headers["Vary"] = "Accept-Language"  # (and Cookie, added by the session)
     return response
 
 

@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Email, EqualTo
 
 from market.forms import FlaskForm
 from market.geo import services as geo
+from market.i18n import LANGUAGE_NAMES
 
 # Length and strength rules live in services.password_problem and services.clean_name, so
 # every path that sets a password or a name (forms, invitations, the demo loader) shares them.
@@ -24,7 +25,7 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
     locale = SelectField(_l("Preferred language"),
-                         choices=[("vi", "Tiếng Việt"), ("en", "English")])
+                         choices=list(LANGUAGE_NAMES.items()))
 
 
 class PasswordForm(FlaskForm):
@@ -53,7 +54,7 @@ class ProfileForm(FlaskForm):
     phone = TelField(_l("Mobile number"), description=_l("Optional. Used to fill in orders."))
     locale = SelectField(_l("Preferred language"), description=_l("Emails to you are in this "
                                                                   "language."),
-                         choices=[("vi", "Tiếng Việt"), ("en", "English")])
+                         choices=list(LANGUAGE_NAMES.items()))
 
 
 def fill_place_choices(form, lang: str) -> None:

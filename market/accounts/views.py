@@ -71,7 +71,7 @@ def login():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    form = RegisterForm()
+    form = RegisterForm(locale=current_lang())  # the page's language, unless chosen
     if form.validate_on_submit():
         try:
             user = services.create_user(

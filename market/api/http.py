@@ -9,7 +9,8 @@ import time
 from flask import g, request
 from flask_compress import Compress
 
-from market.i18n import LOCALES, negotiate
+from market.i18n import CONTENT_LOCALES as LOCALES
+from market.i18n import negotiate
 
 log = logging.getLogger(__name__)
 compress = Compress()
@@ -32,7 +33,7 @@ def _before():
         body = request.get_json(silent=True)
         lang = body.get("locale") if isinstance(body, dict) else None
     g.lang = lang if isinstance(lang, str) and lang in LOCALES else negotiate(
-        request.accept_languages)
+        request.accept_languages, LOCALES)
 
 
 def _after(response):

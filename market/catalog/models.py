@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.dbtypes import UTCDateTime, utcnow
 from market.extensions import db
+from market.i18n import content_locale, localized
 from market.uploads import rendition_name
 
 UNITS = ("kg", "g", "hộp", "chai", "gói", "túi", "hũ", "lọ", "bộ", "cái", "thùng", "lít")
@@ -33,7 +34,7 @@ class Category(db.Model):
     parent = relationship("Category", remote_side=[id], backref="children")
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_vi
+        return localized(self.name_vi, self.name_en, locale)
 
 
 class Product(db.Model):
@@ -94,9 +95,10 @@ class Product(db.Model):
     )
 
     def translation(self, locale: str) -> ProductTranslation | None:
-        """The text in `locale`, else Vietnamese; check `.locale` to tell the user it fell back."""
+        """The text a page in `locale` shows (English on en/zh/ko/ja pages), else Vietnamese;
+        check `.locale` to tell the user it fell back."""
         by_locale = {t.locale: t for t in self.translations}
-        return by_locale.get(locale) or by_locale.get("vi")
+        return by_locale.get(content_locale(locale)) or by_locale.get("vi")
 
     def name(self, locale: str) -> str:
         t = self.translation(locale)
@@ -181,7 +183,7 @@ class ProductVariant(db.Model):
     )
 
     def label(self, locale: str) -> str:
-        return (self.label_en if locale == "en" else "") or self.label_vi
+        return localized(self.label_vi, self.label_en, locale)
 
     def display_name(self, product_name: str, locale: str) -> str:
         label = self.label(locale)
@@ -267,7 +269,7 @@ class ProductImage(db.Model):
     product = relationship("Product", back_populates="images")
 
     def alt(self, locale: str) -> str:
-        return (self.alt_en if locale == "en" else "") or self.alt_vi
+        return localized(self.alt_vi, self.alt_en, locale)
 
     @property
     def card_filename(self) -> str:

@@ -20,7 +20,7 @@ from market.catalog.models import (
 from market.errors import Collector, ValidationError
 from market.extensions import db
 from market.geo import services as geo
-from market.i18n import LOCALES, slugify
+from market.i18n import CONTENT_LOCALES, slugify
 from market.parsing import parse_int
 from market.vendors.models import Cooperative, CooperativeStatus
 
@@ -403,7 +403,7 @@ def update_product(product: Product, data: dict, *, actor_id: int | None = None)
 
 def _set_texts(product: Product, clean: dict) -> None:
     by_locale = {t.locale: t for t in product.translations}
-    for locale in LOCALES:
+    for locale in CONTENT_LOCALES:
         name_key, desc_key = f"name_{locale}", f"description_{locale}"
         if name_key not in clean:
             continue

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from vietnam_provinces import Province, Ward
 
 from market.errors import ValidationError
-from market.i18n import fold
+from market.i18n import fold, localized
 
 _PREFIXES = ("Thành phố ", "Tỉnh ")
 
@@ -23,7 +23,7 @@ class Place:
     province_code: int | None = None
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_vi
+        return localized(self.name_vi, self.name_en, locale)
 
 
 def _english(name: str, is_city: bool) -> str:

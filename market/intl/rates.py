@@ -22,6 +22,8 @@ from market.extensions import db
 from market.intl.models import ExchangeRate
 
 CURRENCIES = ("USD", "EUR", "JPY", "KRW", "CNY", "AUD", "SGD")
+# The estimate a page shows unless the visitor chose a currency: by the page's language.
+DEFAULT_CURRENCIES = {"en": "USD", "zh": "CNY", "ko": "KRW", "ja": "JPY"}
 MAX_BYTES = 200_000
 MAX_RATE = Decimal(1000000)
 # How the columns are named in the bank's files (its English and Vietnamese pages).
@@ -185,13 +187,14 @@ def estimate(amount_vnd: int, rate: Rate | None, locale: str) -> Estimate | None
 
 def display_currency(chosen, lang: str) -> str | None:
     """The currency a visitor sees estimates in: the one they chose (VND: none), else by the
-    page's language (English pages show US dollars, Vietnamese pages only đồng)."""
+    page's language (English pages show US dollars, Chinese yuan, Korean won, Japanese yen;
+    Vietnamese pages only đồng)."""
     chosen = str(chosen or "").upper()
     if chosen == "VND":
         return None
     if chosen in CURRENCIES:
         return chosen
-    return "USD" if lang == "en" else None
+    return DEFAULT_CURRENCIES.get(lang)
 
 
 def parse_day(value) -> date | None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import stripe
 
+from market.i18n import LOCALES
+
 # Stripe's own tolerance only refuses timestamps too far in the past; a signature made for
 # the future (a leaked secret, a skewed signer) is refused beyond this much clock skew.
 FUTURE_TOLERANCE = 300
@@ -56,7 +58,8 @@ class StripeGateway:
                 "mode": "payment",
                 "client_reference_id": reference,
                 "customer_email": email,
-                "locale": "vi" if locale == "vi" else "en",
+                # Stripe Checkout speaks every interface language (its "zh" is Simplified).
+                "locale": locale if locale in LOCALES else "en",
                 "success_url": success_url,
                 "cancel_url": cancel_url,
                 "metadata": {"order": reference},

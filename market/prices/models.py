@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.dbtypes import UTCDateTime, utcnow
 from market.extensions import db
+from market.i18n import localized
 
 
 def _public_id() -> str:
@@ -36,7 +37,7 @@ class Commodity(db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(120))
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_vi
+        return localized(self.name_vi, self.name_en, locale)
 
 
 class Market(db.Model):
@@ -55,7 +56,7 @@ class Market(db.Model):
     )
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_vi
+        return localized(self.name_vi, self.name_en, locale)
 
 
 class PriceSeries(db.Model):
@@ -89,7 +90,7 @@ class PriceSeries(db.Model):
         return f"{self.currency}/{self.unit}"
 
     def commentary(self, locale: str) -> str:
-        return (self.commentary_en if locale == "en" else self.commentary_vi) or self.commentary_vi
+        return localized(self.commentary_vi, self.commentary_en, locale)
 
 
 class ImportBatch(db.Model):

@@ -24,6 +24,7 @@ from market.dbtypes import utcnow
 from market.errors import Collector, DomainError, NotFound, PermissionDenied
 from market.extensions import db
 from market.geo import services as geo
+from market.i18n import LOCALES, localized
 from market.parsing import parse_date, parse_int
 from market.prices.models import (
     AlertKind,
@@ -771,7 +772,7 @@ class Harvest:
     sources: tuple[str, ...]
 
     def note(self, locale: str) -> str:
-        return self.note_en if locale == "en" else self.note_vi
+        return localized(self.note_vi, self.note_en, locale)
 
     def as_json(self) -> dict:
         place = geo.province(self.province_code)
@@ -1052,7 +1053,7 @@ def subscribe_alert(actor, s: PriceSeries, *, kind: str, value, locale: str) -> 
     errors.raise_if_any()
     item = latest(s)
     alert = PriceAlert(
-        user_id=actor.id, series_id=s.id, kind=kind, locale=locale if locale in ("vi", "en")
+        user_id=actor.id, series_id=s.id, kind=kind, locale=locale if locale in LOCALES
         else "vi", threshold=None if kind == AlertKind.MOVE.value else number,
         move_pct=float(number) if kind == AlertKind.MOVE.value else None,
         reference_price=Decimal(item.price) if item else None,

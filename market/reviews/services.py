@@ -17,6 +17,7 @@ from market.catalog.models import Product
 from market.dbtypes import utcnow
 from market.errors import Collector, DomainError, NotFound, PermissionDenied
 from market.extensions import db
+from market.i18n import LOCALES
 from market.orders import services as orders
 from market.parsing import parse_int
 from market.reviews.models import Review, ReviewModeration, ReviewReport
@@ -116,7 +117,7 @@ def create_review(user, vendor_order_public_id: str, position: int, *, stars, te
     names = save_images(photos, media_dir, PHOTO_SUBDIR, db.session()) if photos else []
     review = Review(order_line_id=line.id, product_id=line.product_id,
                     cooperative_id=vo.cooperative_id, author_id=user.id, stars=stars,
-                    body=text, photos=names, locale=locale if locale in ("vi", "en") else "vi")
+                    body=text, photos=names, locale=locale if locale in LOCALES else "vi")
     try:
         with db.session.begin_nested():
             db.session.add(review)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 
+from market.i18n import content_locale, localized
 from market.search.backend import (
     FUZZY_MIN_LENGTH,
     IN_STOCK_BOOST,
@@ -117,7 +118,7 @@ def index_template(alias: str) -> dict:
 def _word_clause(word: str, locale: str) -> dict:
     """One word, or one phrase of the synonym list (all its words must match, or one of its
     synonyms, which the search analyzers' graph filters add)."""
-    weights = FIELD_WEIGHTS.get(locale, FIELD_WEIGHTS["vi"])
+    weights = FIELD_WEIGHTS.get(content_locale(locale), FIELD_WEIGHTS["vi"])
     exact = [f"{f}.exact^{w * EXACT_FACTOR:g}" for f, w in weights.items()]
     folded = [f"{f}^{w:g}" for f, w in weights.items()]
     phrase = {"operator": "and"} if " " in word else {}
@@ -198,7 +199,7 @@ def build_search(query: str, locale: str, filters: Filters | None = None,
 
 def build_suggest(prefix: str, locale: str, limit: int = 8) -> dict:
     words = tokens(prefix)
-    name = "name_en" if locale == "en" else "name_vi"
+    name = f"name_{content_locale(locale)}"
     must = [{"multi_match": {"query": w, "fields": ["name_vi", "name_en"]}} for w in words[:-1]]
     must.append({"multi_match": {"query": words[-1], "type": "phrase_prefix",
                                  "fields": ["name_vi", "name_en"]}} if words else {"match_all": {}})
@@ -298,7 +299,7 @@ class ElasticsearchBackend:
         names: list[str] = []
         for h in response["hits"]["hits"]:
             doc = h["_source"]
-            name = (doc.get("name_en") if locale == "en" else None) or doc.get("name_vi")
+            name = localized(doc.get("name_vi"), doc.get("name_en"), locale)
             if name and name not in names:
                 names.append(name)
         return names[:limit]

@@ -26,7 +26,7 @@ import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from market.i18n import fold
+from market.i18n import content_locale, fold, localized
 from market.search.backend import (
     FUZZY_MIN_LENGTH,
     IN_STOCK_BOOST,
@@ -302,7 +302,7 @@ class EmbeddedBackend:
         expression = self._match_expression(query)
         if expression is None and query_groups(query):
             return SearchResult([], 0, {})
-        weights = ", ".join(str(w) for w in WEIGHTS.get(locale, WEIGHTS["vi"]))
+        weights = ", ".join(str(w) for w in WEIGHTS.get(content_locale(locale), WEIGHTS["vi"]))
         boost = f"(1 + {STARS_BOOST} * coalesce(d.stars, 0) + {IN_STOCK_BOOST} * d.in_stock)"
         columns = "d.category, d.province, d.cooperative, d.stars, d.price, d.created"
         low = filters.min_price if filters.min_price is not None else -1
@@ -362,7 +362,7 @@ class EmbeddedBackend:
         expression = self._match_expression(prefix, prefix_last=True)
         if not expression or len(fold(prefix.strip())) < 2:
             return []
-        weights = ", ".join(str(w) for w in WEIGHTS.get(locale, WEIGHTS["vi"]))
+        weights = ", ".join(str(w) for w in WEIGHTS.get(content_locale(locale), WEIGHTS["vi"]))
         rows = self._conn().execute(
             f"SELECT d.data FROM fts JOIN doc_data d ON d.id = fts.rowid WHERE fts MATCH ? "
             f"ORDER BY bm25(fts, {weights}) LIMIT ?", (expression, limit * 4),
@@ -370,7 +370,7 @@ class EmbeddedBackend:
         names: list[str] = []
         for (data,) in rows:
             doc = json.loads(data)
-            name = (doc.get("name_en") if locale == "en" else None) or doc.get("name_vi")
+            name = localized(doc.get("name_vi"), doc.get("name_en"), locale)
             if name and name not in names:
                 names.append(name)
             if len(names) == limit:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import tantivy
 
-from market.i18n import fold
+from market.i18n import content_locale, fold, localized
 from market.search.backend import (
     FUZZY_MIN_LENGTH,
     IN_STOCK_BOOST,
@@ -186,7 +186,7 @@ class TantivyBackend:
 
     def _text_query(self, query: str, locale: str):
         """Every synonym group of the query must match: its own words, or an alternative."""
-        weights = dict(zip(COLUMNS, WEIGHTS.get(locale, WEIGHTS["vi"])))
+        weights = dict(zip(COLUMNS, WEIGHTS.get(content_locale(locale), WEIGHTS["vi"])))
         Q, Occur = tantivy.Query, tantivy.Occur
         musts = []
         for group in query_groups(query):
@@ -296,7 +296,7 @@ class TantivyBackend:
         names: list[str] = []
         for _score, address in result.hits:
             doc = json.loads(searcher.doc(address)["data"][0])
-            name = (doc.get("name_en") if locale == "en" else None) or doc.get("name_vi")
+            name = localized(doc.get("name_vi"), doc.get("name_en"), locale)
             if name and name not in names:
                 names.append(name)
         return names[:limit]

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from market import cache as page_cache
 from market.catalog import services as catalog
 from market.geo import services as geo
-from market.i18n import LOCALES, current_lang
+from market.i18n import LOCALES, content_locale, current_lang
 from market.intl import display
 from market.ocop import services as ocop
 from market.parsing import parse_page
@@ -134,7 +134,7 @@ def cooperative(slug):
     page = _page()
     filters = services.ProductFilters.parse(request.args)
     view = services.cooperative_page(slug, filters, page=page, per_page=PAGE_SIZE)
-    missing = vendors.missing_english(view.coop) if current_lang() == "en" else []
+    missing = vendors.missing_english(view.coop) if content_locale(current_lang()) == "en" else []
     return render_template(
         "storefront/cooperative.html", view=view, coop=view.coop, products=view.products,
         page=page, pages=_pages(view.total), total=view.total, badges=view.badges,
@@ -153,7 +153,8 @@ def product(slug):
     lang = current_lang()
     item = catalog.get_public_product(slug)
     text = item.translation(lang)
-    missing = catalog.missing_english(item) if lang == "en" else []
+    english = content_locale(lang) == "en"  # en, zh, ko and ja pages show English text
+    missing = catalog.missing_english(item) if english else []
     seo = _seo("storefront.product", slug=item.slug, translated=catalog.translated(item, "en"))
     base = public_base_url() + media_base()
     # Feeds and social cards want raster files: the largest JPEG rendition where there is one.
@@ -163,6 +164,7 @@ def product(slug):
     # A description missing in English falls back to the Vietnamese one (marked lang="vi")
     vi_text = item.translation("vi")
     description = (text.description if text else "") or (vi_text.description if vi_text else "")
+    description_lang = "en" if english and "description" not in missing else "vi"
     chosen = item.variant(request.args.get("variant")) or item.default_variant
     if chosen is not None and (not chosen.active or (chosen.stock <= 0 and item.in_stock)):
         chosen = item.default_variant  # a sold-out option cannot be the one posted
@@ -177,8 +179,10 @@ def product(slug):
     badges = ocop.badges_for_products([item.id])
     return render_template(
         "storefront/product.html",
-        product=item, chosen=chosen, text=text, fallback=bool(text and text.locale != lang),
-        description=description, missing=missing,
+        product=item, chosen=chosen, text=text, description=description,
+        description_lang=description_lang, missing=missing,
+        english_shown=english and (text is not None and text.locale == "en"
+                                   or description_lang == "en" and bool(description)),
         missing_labels=[str(catalog.ENGLISH_FIELD_LABELS[f]) for f in missing],
         origin=origin, coop=item.cooperative, seo=seo, json_ld=json_ld, images=images,
         estimate=estimate, badge=badges.get(item.id), related=related_cards(item, lang),

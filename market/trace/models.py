@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.dbtypes import UTCDateTime, utcnow
 from market.extensions import db
+from market.i18n import localized
 
 LOT_KINDS = ("harvest", "bulk", "packed")
 EVENT_KINDS = ("input", "harvest", "processing", "packing", "shipping", "split", "merge",
@@ -90,7 +91,7 @@ class LotEvent(db.Model):
     )
 
     def notes(self, locale: str) -> str:
-        return (self.notes_en if locale == "en" else "") or self.notes_vi
+        return localized(self.notes_vi, self.notes_en, locale)
 
 
 class LotLink(db.Model):

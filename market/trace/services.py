@@ -18,6 +18,7 @@ from market.catalog.models import Product, ProductVariant
 from market.dbtypes import utcnow
 from market.errors import Collector, NotFound, PermissionDenied, ValidationError
 from market.extensions import db
+from market.i18n import LOCALES
 from market.text import clean_block, clean_line
 from market.trace import chain
 from market.trace.models import EVENT_KINDS, LOT_KINDS, Lot, LotEvent, LotLink, OrderLineLot
@@ -566,7 +567,7 @@ def _email_buyers(lots: list[Lot], reason: str, trace_url) -> int:
         lot = by_id[lot_id]
         buyer = db.session.get(User, order.buyer_id) if order.buyer_id else None
         locale = buyer.locale if buyer is not None and buyer.locale else order.locale
-        locale = locale if locale in ("vi", "en") else "vi"
+        locale = locale if locale in LOCALES else "vi"
         with force_locale(locale):
             link = trace_url(lot, locale)
         enqueue(order.email, locale,

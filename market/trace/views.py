@@ -22,7 +22,7 @@ from market import confirm
 from market.dbtypes import utcnow
 from market.errors import DomainError, ValidationError
 from market.extensions import db
-from market.i18n import LOCALES, current_lang
+from market.i18n import LOCALES, current_lang, negotiate
 from market.parsing import parse_int
 from market.trace import export, services, transfer
 from market.trace.forms import EventForm, ImportForm, LotForm, RecallForm
@@ -102,7 +102,7 @@ def digital_link(gtin, code):
         response = jsonify(body)
         response.mimetype = best
     else:
-        lang = request.accept_languages.best_match(LOCALES, default="vi")
+        lang = negotiate(request.accept_languages)
         response = redirect(url_for("trace.lot_page", lang=lang, code=lot.code), 307)
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Link"] = f'<{export.trace_url(lot)}>; rel="https://gs1.org/voc/defaultLink"'

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from market.forms import FlaskForm
+from market.i18n import localized
 
 MAX_VARIANT_ROWS = 20  # catalog.services.MAX_VARIANTS
 
@@ -49,7 +50,7 @@ class VariantForm(Form):
         from market.i18n import format_vnd
         from market.parsing import parse_int
 
-        label = (self.label_en.data if lang == "en" else "") or self.label_vi.data or ""
+        label = localized(self.label_vi.data, self.label_en.data, lang)
         parts = [label.strip() or (gettext("Variant %(n)d", n=n) if self.variant_id.data
                                    else gettext("New variant"))]
         price = parse_vnd(self.price.data)

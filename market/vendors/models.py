@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.dbtypes import UTCDateTime, utcnow
 from market.extensions import db
+from market.i18n import localized
 
 
 class CooperativeStatus(str, enum.Enum):
@@ -57,7 +58,7 @@ class Cooperative(db.Model):
     )
 
     def story(self, locale: str) -> str:
-        return (self.story_en if locale == "en" else "") or self.story_vi
+        return localized(self.story_vi, self.story_en, locale)
 
     @property
     def is_approved(self) -> bool:

@@ -350,7 +350,7 @@ def create_rfq(user, target: Target, data: dict, *, today: date | None = None) -
         if product is None and not (target.open_goods and chosen == ""):
             errors.add("product", _l("Choose one of the cooperative's products."))
     if product is not None:
-        goods = product.name(user.locale if user.locale in ("vi", "en") else "vi")
+        goods = product.name(user.locale or "vi")
     else:
         goods = _line(data, "goods", errors, _l("Say which goods you are asking for."), 200)
     unit = str(data.get("unit") or "")

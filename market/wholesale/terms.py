@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from babel import Locale
 from flask_babel import lazy_gettext as _l
 
-from market.i18n import fold
+from market.i18n import fold, localized
 
 
 @dataclass(frozen=True)
@@ -21,10 +21,10 @@ class Incoterm:
     place_vi: str
 
     def name(self, locale: str) -> str:
-        return self.name_vi if locale == "vi" else self.name_en
+        return localized(self.name_vi, self.name_en, locale)
 
     def place(self, locale: str) -> str:
-        return self.place_vi if locale == "vi" else self.place_en
+        return localized(self.place_vi, self.place_en, locale)
 
 
 # Incoterms® 2020 (ICC): the seven rules for any mode of transport, then the four for sea

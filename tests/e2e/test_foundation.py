@@ -19,7 +19,7 @@ def test_home_language_switch_and_login(live_server, live_db, page):
     expect(page.get_by_text("Cà phê chồn thử nghiệm")).to_be_visible()
     screenshot(page, "home-vi-1280")
 
-    page.get_by_role("link", name="EN", exact=True).click()
+    page.get_by_role("link", name="English", exact=True).click()
     expect(page).to_have_url(live_server + "/en/")
     assert page.locator("html").get_attribute("lang") == "en"
     expect(page.get_by_text("Test civet coffee")).to_be_visible()

@@ -68,7 +68,7 @@ def test_owner_creates_a_bilingual_product_with_a_photo(live_server, live_db, pa
     screenshot(page, "product-vi-390", width=390)
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.get_by_role("link", name="EN", exact=True).click()
+    page.get_by_role("link", name="English", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Coffee blossom honey")
     expect(page.get_by_text("/ bottle")).to_be_visible()
     expect(page.get_by_text("at the rate of")).to_be_visible()
