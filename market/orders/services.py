@@ -61,6 +61,7 @@ class CheckoutProblem:
     available: int | None = None
     price: int | None = None
     variant: str | None = None  # the variant's SKU, when known
+    message: object = None  # abroad: why the parcel cannot go (a translatable message)
 
 
 @dataclass
@@ -126,6 +127,8 @@ def _clean_contact(contact: Contact) -> Contact:
 # Inside Vietnam every method the platform offers; abroad only a card (Stripe): cash on
 # delivery and a Vietnamese bank transfer cannot reach a buyer abroad.
 ABROAD_METHODS = (PaymentMethod.STRIPE.value,)
+METHOD_NOT_ABROAD = _l("Orders delivered abroad are paid by card; cash on delivery and bank "
+                       "transfer are only for addresses in Vietnam.")
 
 
 def methods_for(country_code, methods_available) -> list[str]:
@@ -246,9 +249,7 @@ def place_order(
         raise DomainError(_l("Choose an available payment method."), code="bad_method")
     contact = _clean_contact(contact)
     if payment_method not in methods_for(contact.country_code, methods_available):
-        raise DomainError(_l("Orders delivered abroad are paid by card; cash on delivery "
-                             "and bank transfer are only for addresses in Vietnam."),
-                          code="method_not_abroad")
+        raise ValidationError({"payment_method": METHOD_NOT_ABROAD}, code="method_not_abroad")
     lines = _check_lines(lines)
     if not lines:
         raise DomainError(_l("Your cart is empty."), code="empty_cart")
@@ -312,7 +313,8 @@ def _abroad_problems(wanted: OrderedDict[int, _Wanted], country: str) -> list[Ch
             _parcel_fee(coop, [(w.variant, w.quantity) for w in coop_lines], 0, None, country)
         except NotShipped as exc:
             problems += [CheckoutProblem(w.product.slug, exc.reason, variant=w.variant.sku,
-                                         available=exc.limit_grams) for w in coop_lines]
+                                         available=exc.limit_grams, message=exc.message)
+                         for w in coop_lines]
     return problems
 
 
