@@ -7,7 +7,7 @@
   var form = country && country.form;
   if (!form) return;
   var refresh = form.querySelector("[name=refresh]");
-  if (refresh) refresh.hidden = true;  // the change below presses it
+  if (refresh) (refresh.closest(".recalculate") || refresh).hidden = true;  // pressed below
   country.addEventListener("change", function () {
     var button = form.querySelector("[name=recalculate], [name=refresh]");
     if (button) { button.hidden = false; button.click(); }
