@@ -193,6 +193,7 @@ def checkout():
     totals = _totals(summary, form.province_code.data, form.country)
     return render_template("orders/checkout.html", form=form, summary=summary,
                            totals=totals, estimate=display.estimate(totals.total),
+                           zone_table=display.zone_table(totals.country),
                            problems={f"{p.product_slug}/{p.variant}": p for p in problems},
                            **book), status
 
@@ -208,7 +209,8 @@ def checkout_summary():
     summary = cart.summarise(_items())
     totals = _totals(summary, request.args.get("province_code"), request.args.get("country_code"))
     return render_template("orders/_checkout_summary.html", summary=summary, problems={},
-                           totals=totals, estimate=display.estimate(totals.total))
+                           totals=totals, estimate=display.estimate(totals.total),
+                           zone_table=display.zone_table(totals.country))
 
 
 def _place(form: CheckoutForm, summary) -> services.Order:
