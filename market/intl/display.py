@@ -36,4 +36,5 @@ def zone_table(country: str | None) -> dict | None:
     source, as_of = zones.origin()
     if as_of is None:
         return None
-    return {"source": source, "date_text": format_date(as_of, "long", locale=current_lang())}
+    return {"source": str(source),
+            "date_text": format_date(as_of, "long", locale=current_lang())}

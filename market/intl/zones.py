@@ -22,7 +22,7 @@ from market.intl.models import ShippingZoneCountry, ShippingZoneRate, ShippingZo
 DATA = Path(__file__).parent / "data"
 MAX_ROWS = 5_000
 # The default table's origin (data/SOURCES.md): indicative figures in VNPost EMS's zones.
-DEFAULT_SOURCE = "HTX Market, indicative (VNPost EMS International zones)"
+DEFAULT_SOURCE = _l("the indicative tariff of HTX Market (VNPost EMS International zones)")
 DEFAULT_DATE = date(2026, 12, 2)
 
 
