@@ -1,5 +1,6 @@
-"""The buyer's address book, and the rules of a Vietnamese delivery address (recipient,
-mobile number, province -> commune/ward, street or village) that checkout shares.
+"""The buyer's address book, and the rules of a delivery address that checkout and the
+partner API share (clean_delivery): in Vietnam recipient, mobile number, province ->
+commune/ward, street or village; abroad that country's own fields and any valid phone.
 
 Every function that reads or changes a saved address takes its owner and looks the row up
 through them: another person's address is NotFound, never a permission question."""
