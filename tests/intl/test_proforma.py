@@ -112,21 +112,26 @@ def _fonts(body: bytes) -> set[str]:
             for font in page["/Resources"]["/Font"].values()}
 
 
+def _east_asian_order(make, country):
+    coop = make.cooperative()
+    coop.ships_abroad = True
+    coffee = make.product(coop, name_vi="Cà phê Robusta", name_en="Robusta coffee",
+                          weight_grams=500, hs_code="090121", stock=3)
+    return services.place_order(
+        lines=[services.CheckoutLine(coffee.slug, 1)],
+        contact=make.foreign_contact(**{"city": "", "country_code": country,
+                                        **EAST_ASIA[country]}),
+        payment_method="stripe", idempotency_key=f"proforma-cjk-{country}-0001",
+        methods_available=("stripe",))
+
+
 @pytest.mark.parametrize("country", sorted(EAST_ASIA))
 def test_names_and_addresses_in_chinese_japanese_and_korean_print(make, country):
     fields = EAST_ASIA[country]
     if proforma.fallback_font(fields["name"][0]) is None:
         pytest.skip(f"no font for {fields['name']} on this machine (apt-get install "
                     "fonts-droid-fallback fonts-nanum, or fonts-noto-cjk)")
-    coop = make.cooperative()
-    coop.ships_abroad = True
-    coffee = make.product(coop, name_vi="Cà phê Robusta", name_en="Robusta coffee",
-                          weight_grams=500, hs_code="090121", stock=3)
-    order = services.place_order(
-        lines=[services.CheckoutLine(coffee.slug, 1)],
-        contact=make.foreign_contact(**{"city": "", "country_code": country, **fields}),
-        payment_method="stripe", idempotency_key=f"proforma-cjk-{country}-0001",
-        methods_available=("stripe",))
+    order = _east_asian_order(make, country)
     body = proforma.pdf(order.vendor_orders[0])
     text = _text(body)
     for expected in (fields["name"], fields["address_line"], fields.get("city", ""),
@@ -135,3 +140,13 @@ def test_names_and_addresses_in_chinese_japanese_and_korean_print(make, country)
     fonts = _fonts(body)
     assert any("DejaVu" in name for name in fonts), fonts
     assert any("DejaVu" not in name for name in fonts), fonts  # the fallback is embedded
+
+
+def test_without_a_cjk_font_the_pdf_is_still_made_and_the_log_says_why(make, monkeypatch,
+                                                                        caplog):
+    monkeypatch.setattr(proforma, "FALLBACK_FONTS", ())
+    order = _east_asian_order(make, "KR")
+    body = proforma.pdf(order.vendor_orders[0])
+    assert body.startswith(b"%PDF") and "Robusta coffee" in _text(body)
+    assert all("DejaVu" in name for name in _fonts(body))
+    assert "no font on this machine" in caplog.text and "김" in caplog.text
