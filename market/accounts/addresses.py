@@ -1,5 +1,6 @@
-"""The buyer's address book, and the rules of a Vietnamese delivery address (recipient,
-mobile number, province -> commune/ward, street or village) that checkout shares.
+"""The buyer's address book, and the rules of a delivery address that checkout and the
+partner API share (clean_delivery): in Vietnam recipient, mobile number, province ->
+commune/ward, street or village; abroad that country's own fields and any valid phone.
 
 Every function that reads or changes a saved address takes its owner and looks the row up
 through them: another person's address is NotFound, never a permission question."""
@@ -111,15 +112,38 @@ def _count(user: User) -> int:
                              .filter_by(user_id=user.id))
 
 
+def clean_delivery(*, country_code=None, name, phone, address_line, province_code=0,
+                   commune_code=0, postal_code="", city="", country_area="",
+                   city_area="") -> Address | ForeignAddress:
+    """A delivery address anywhere: Vietnam's rules (province -> commune, a mobile number)
+    when the country is Vietnam or not given, else that country's (clean_foreign_address).
+    The one check the address book, checkout and the partner API share."""
+    country = str(country_code or HOME_COUNTRY).strip().upper()
+    if country == HOME_COUNTRY:
+        return clean_address(name=name, phone=phone, province_code=province_code,
+                             commune_code=commune_code, address_line=address_line)
+    return clean_foreign_address(name=name, phone=phone, country_code=country,
+                                 address_line=address_line, postal_code=postal_code,
+                                 city=city, country_area=country_area, city_area=city_area)
+
+
+def columns(address: Address | ForeignAddress) -> dict:
+    """A cleaned address as the columns of a saved address (or an order's recipient): a
+    Vietnamese one has no foreign fields, one abroad province and commune 0."""
+    values = {"country_code": HOME_COUNTRY, "province_code": 0, "commune_code": 0,
+              **{key: "" for key in FOREIGN_FIELDS}}
+    return {**values, **asdict(address)}
+
+
 def add_address(user: User, *, make_default: bool = False, **fields) -> SavedAddress:
-    """A new entry; the first one is the default whatever was asked."""
-    address = clean_address(**fields)
+    """A new entry, in Vietnam or abroad; the first one is the default whatever was asked."""
+    address = clean_delivery(**fields)
     count = _count(user)
     if count >= MAX_ADDRESSES:
         raise DomainError(_l("Your address book holds at most %(n)d addresses. Delete one "
                              "you no longer use first.", n=MAX_ADDRESSES),
                           code="too_many_addresses")
-    row = SavedAddress(user_id=user.id, **asdict(address))
+    row = SavedAddress(user_id=user.id, **columns(address))
     db.session.add(row)
     db.session.flush()
     if make_default or count == 0:
@@ -130,7 +154,7 @@ def add_address(user: User, *, make_default: bool = False, **fields) -> SavedAdd
 def update_address(user: User, public_id, *, make_default: bool = False,
                    **fields) -> SavedAddress:
     row = get_address(user, public_id)
-    for key, value in asdict(clean_address(**fields)).items():
+    for key, value in columns(clean_delivery(**fields)).items():
         setattr(row, key, value)
     if make_default:
         _make_default(user, row)
@@ -155,11 +179,10 @@ def delete_address(user: User, public_id) -> None:
             _make_default(user, rest[0])
 
 
-def _same(row: SavedAddress, address: Address) -> bool:
-    return (row.name.casefold(), row.phone, row.province_code, row.commune_code,
-            row.address_line.casefold()) == (
-        address.name.casefold(), address.phone, address.province_code, address.commune_code,
-        address.address_line.casefold())
+def _same(row: SavedAddress, values: dict) -> bool:
+    def key(value):
+        return value.casefold() if isinstance(value, str) else value
+    return all(key(getattr(row, name)) == key(value) for name, value in values.items())
 
 
 def remember(user: User, now: datetime | None = None, **fields) -> SavedAddress | None:
@@ -168,16 +191,16 @@ def remember(user: User, now: datetime | None = None, **fields) -> SavedAddress 
     when the profile has none. A full address book is left as it is; an invalid address
     (an order never has one) is not remembered. Returns the entry, or None."""
     try:
-        address = clean_address(**fields)
+        values = columns(clean_delivery(**fields))
     except ValidationError:
         return None
     now = now or utcnow()
-    if not user.phone:
-        user.phone = address.phone
-    row = next((r for r in addresses_of(user) if _same(r, address)), None)
+    if not user.phone and is_mobile(values["phone"]):  # the profile's rule: a mobile here
+        user.phone = values["phone"]
+    row = next((r for r in addresses_of(user) if _same(r, values)), None)
     if row is None:
         try:
-            row = add_address(user, **asdict(address))
+            row = add_address(user, **values)
         except DomainError:
             return None
     row.last_used_at = now
@@ -195,15 +218,21 @@ def for_checkout(user: User, chosen=None) -> tuple[list[SavedAddress], SavedAddr
     return book, next((a for a in book if a.is_default), None)
 
 
-def form_values(address: SavedAddress) -> dict:
-    """The checkout form's field values for a saved address."""
-    return {"name": address.name, "phone": address.phone,
-            "province_code": address.province_code, "commune_code": address.commune_code,
-            "address_line": address.address_line}
+DELIVERY_FIELDS = ("name", "phone", "country_code", "province_code", "commune_code",
+                   "address_line", "postal_code", "city", "country_area", "city_area")
+
+
+def form_values(address) -> dict:
+    """The delivery fields (the checkout form's names) of a saved address or an order."""
+    return {name: getattr(address, name) for name in DELIVERY_FIELDS}
 
 
 def describe(address) -> str:
-    """One line for people: "12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"."""
+    """One line for people: "12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội", or abroad
+    the country's own lines: "1600 AMPHITHEATRE PKWY, MOUNTAIN VIEW, CA 94043, UNITED
+    STATES"."""
+    if (address.country_code or HOME_COUNTRY) != HOME_COUNTRY:
+        return ", ".join(format_foreign(address)[1:])  # without the recipient
     commune, province = geo.commune(address.commune_code), geo.province(address.province_code)
     parts = [address.address_line, commune.name_vi if commune else "",
              province.name_vi if province else ""]

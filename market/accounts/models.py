@@ -100,6 +100,13 @@ class SavedAddress(db.Model):
     province_code: Mapped[int] = mapped_column(sa.Integer)
     commune_code: Mapped[int] = mapped_column(sa.Integer)
     address_line: Mapped[str] = mapped_column(sa.String(300))
+    # Abroad (accounts/addresses.py, clean_foreign_address): the country and its own fields,
+    # province and commune 0; the same columns as an order's.
+    country_code: Mapped[str] = mapped_column(sa.String(2), default="VN", server_default="VN")
+    postal_code: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    city: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    country_area: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    city_area: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     is_default: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,7 +21,6 @@ from market.accounts.forms import (
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
-    fill_place_choices,
 )
 from market.errors import DomainError, ValidationError
 from market.extensions import db, limiter
@@ -216,26 +215,32 @@ def addresses_list():
                            describe=addresses.describe, limit=addresses.MAX_ADDRESSES)
 
 
-def _address_fields(form) -> dict:
-    return {"name": form.name.data, "phone": form.phone.data,
-            "province_code": form.province_code.data, "commune_code": form.commune_code.data,
-            "address_line": form.address_line.data}
+def _address_form(address=None) -> AddressForm:
+    """The address form with the choices of its country (Vietnam's places, or abroad the
+    fields that country has), filled from the request or the saved address."""
+    form = AddressForm(obj=address)
+    form.fill_country_choices(current_lang())
+    return form
 
 
 def _address_page(form, address=None):
-    fill_place_choices(form, current_lang())
     status = 422 if form.errors else 200
     return render_template("accounts/address_form.html", form=form, address=address), status
+
+
+def _submitted(form) -> bool:
+    """A save: "Show this country's address fields" (the country changed) only re-renders."""
+    return not form.refresh.data and form.validate_on_submit()
 
 
 @bp.route("/addresses/new", methods=["GET", "POST"])
 @login_required
 def address_new():
-    form = AddressForm()
-    if form.validate_on_submit():
+    form = _address_form()
+    if _submitted(form):
         try:
             addresses.add_address(current_user, make_default=form.make_default.data,
-                                  **_address_fields(form))
+                                  **form.address_fields())
         except ValidationError as exc:
             db.session.rollback()
             _show_errors(form, exc, form.address_line)
@@ -253,14 +258,14 @@ def address_new():
 @login_required
 def address_edit(public_id):
     address = addresses.get_address(current_user, public_id)
-    form = AddressForm(obj=address)
+    form = _address_form(address)
     if request.method == "GET":
         form.make_default.data = address.is_default
-    if form.validate_on_submit():
+    if _submitted(form):
         try:
             addresses.update_address(current_user, public_id,
                                      make_default=form.make_default.data,
-                                     **_address_fields(form))
+                                     **form.address_fields())
         except ValidationError as exc:
             db.session.rollback()
             _show_errors(form, exc, form.address_line)

@@ -4,7 +4,7 @@ status, for the partner whose key placed it). The body is validated by `schemas.
 wrong types are 422 problem+json with field errors, never a crash."""
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from flask import current_app, request, url_for
 from flask_babel import force_locale
@@ -27,10 +27,26 @@ def _keyed() -> bool:
     return current_key() is not None
 
 
+TEXT_FIELDS = ("name", "email", "phone", "address_line", "postal_code", "city",
+               "country_area", "city_area")
+
+
 def _contact(raw: dict) -> services.Contact:
+    """The body's contact, in Vietnam or abroad (schemas.ContactIn): the service checks it."""
     return services.Contact(
-        **{k: raw.get(k) or "" for k in ("name", "email", "phone", "address_line")},
+        **{k: raw.get(k) or "" for k in TEXT_FIELDS},
+        country_code=raw.get("country_code") or "VN",
         province_code=raw.get("province_code"), commune_code=raw.get("commune_code"))
+
+
+def _problem_json(problem: services.CheckoutProblem) -> dict:
+    """A refused line; abroad with `detail`, why its parcel cannot go (in the body's
+    language: "HTX Mật ong does not ship abroad.")."""
+    data = asdict(replace(problem, message=None))
+    del data["message"]
+    if problem.message:
+        data["detail"] = str(problem.message)
+    return data
 
 
 @bp.route("/orders", methods=["POST"])
@@ -72,7 +88,7 @@ def create_order(body):
             db.session.commit()
         except services.CheckoutRefused as exc:
             db.session.rollback()
-            return from_domain(exc, problems=[asdict(p) for p in exc.problems])
+            return from_domain(exc, problems=[_problem_json(p) for p in exc.problems])
         except DomainError as exc:
             db.session.rollback()
             return from_domain(exc)

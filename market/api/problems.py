@@ -8,6 +8,7 @@ from flask import request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from market.orders.services import METHOD_NOT_ABROAD
 from market.problems import problem
 from market.urls import absolute_url_for
 
@@ -30,6 +31,7 @@ TITLES = {
     "too_many_lines": (400, _l("The order has too many lines.")),
     "empty_cart": (400, _l("The order has no lines.")),
     "bad_method": (400, _l("This payment method is not available.")),
+    "method_not_abroad": (422, METHOD_NOT_ABROAD),
     "bad_idempotency_key": (400, _l("The Idempotency-Key header is missing or not valid.")),
     "too_many_open_orders": (429, _l("Too many open orders.")),
     "rate_limited": (429, _l("Too many requests.")),

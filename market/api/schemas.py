@@ -224,19 +224,45 @@ class OrderLineIn(Base):
 
 
 class ContactIn(Base):
+    """The recipient and the delivery address: in Vietnam a mobile number, province_code
+    and commune_code (the codes of /api/geo) and address_line; abroad country_code and that
+    country's own fields (which it has and needs: Google's address data, as the checkout
+    page asks), with any phone number valid there. Field errors are keyed by these names."""
     name = fields.String(load_default="", validate=validate.Length(max=200))
     email = fields.String(load_default="", validate=validate.Length(max=254))
-    phone = fields.String(load_default="", validate=validate.Length(max=40))
-    address_line = fields.String(load_default="", validate=validate.Length(max=300))
-    province_code = fields.Integer(allow_none=True, strict=True)
-    commune_code = fields.Integer(allow_none=True, strict=True)
+    phone = fields.String(load_default="", validate=validate.Length(max=40), metadata={
+        "description": "In Vietnam a mobile number (0912 345 678); abroad any number valid "
+                       "in that country, best with its country code (+81 3 1234 5678)."})
+    address_line = fields.String(load_default="", validate=validate.Length(max=300),
+                                 metadata={"description": "The street address (or village)."})
+    province_code = fields.Integer(allow_none=True, strict=True,
+                                   metadata={"description": "Vietnam only."})
+    commune_code = fields.Integer(allow_none=True, strict=True,
+                                  metadata={"description": "Vietnam only."})
+    country_code = fields.String(load_default="VN", validate=validate.Length(max=2), metadata={
+        "description": "ISO 3166-1 alpha-2; VN (the default) for Vietnam. Orders abroad are "
+                       "paid by card (payment_method stripe).", "example": "JP"})
+    postal_code = fields.String(load_default="", validate=validate.Length(max=20),
+                                metadata={"description": "Abroad, where the country has "
+                                                         "postal codes.", "example": "100-0001"})
+    city = fields.String(load_default="", validate=validate.Length(max=120),
+                         metadata={"description": "Abroad: the city or town."})
+    country_area = fields.String(load_default="", validate=validate.Length(max=120), metadata={
+        "description": "Abroad: the state, province, prefecture or region (its name or code).",
+        "example": "東京都"})
+    city_area = fields.String(load_default="", validate=validate.Length(max=120),
+                              metadata={"description": "Abroad: the district, where the "
+                                                       "country uses one."})
 
 
 class OrderIn(Base):
     lines = fields.List(fields.Nested(OrderLineIn), required=True, metadata={
         "description": "At most 100 lines (the checkout refuses more: too_many_lines)."})
     contact = fields.Nested(ContactIn, required=True)
-    payment_method = fields.String(required=True, validate=validate.Length(1, 30))
+    payment_method = fields.String(required=True, validate=validate.Length(1, 30), metadata={
+        "description": "cod, vietqr or stripe (a card: the buyer pays on the order page "
+                       "linked from the order email). Abroad only stripe: any other is "
+                       "refused (422, method_not_abroad, errors.payment_method)."})
     locale = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))
 
 

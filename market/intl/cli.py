@@ -39,12 +39,21 @@ def zones_group():
 @zones_group.command("import")
 @click.argument("countries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("rates", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_zones(countries: Path, rates: Path):
+@click.option("--source", default=None, help="the carrier or tariff (default: the RATES "
+                                              "file's name), shown beside the fees")
+@click.option("--date", "as_of", default=None, help="YYYY-MM-DD, the tariff's date "
+                                                    "(default: today)")
+def import_zones(countries: Path, rates: Path, source, as_of):
     """Replace the table: COUNTRIES (country_code,zone) and RATES (zone,up_to_grams,fee_vnd)."""
+    from market.intl import rates as rate_table
     from market.intl import zones
 
+    day = rate_table.parse_day(as_of) if as_of else None
+    if as_of and day is None:
+        raise click.BadParameter("give the date as YYYY-MM-DD", param_hint="--date")
     try:
-        table = zones.load(countries.read_text("utf-8"), rates.read_text("utf-8"))
+        table = zones.load(countries.read_text("utf-8"), rates.read_text("utf-8"),
+                           source=source or rates.name, as_of=day)
     except (DomainError, UnicodeDecodeError) as exc:
         db.session.rollback()
         raise click.ClickException(str(getattr(exc, "message", exc))) from None

@@ -7,7 +7,7 @@ from babel.dates import format_date
 from flask import session
 
 from market.i18n import current_lang
-from market.intl import rates
+from market.intl import rates, zones
 
 
 def chosen_currency() -> str | None:
@@ -26,3 +26,15 @@ def estimate(amount_vnd) -> dict | None:
         return None
     return {"text": found.text, "currency": found.currency, "rate_date": found.rate_date,
             "date_text": format_date(found.rate_date, "long", locale=lang)}
+
+
+def zone_table(country: str | None) -> dict | None:
+    """Abroad (any country but Vietnam): where the zone table's fees come from and of what
+    date, for the page that quotes them; None at home."""
+    if not country or country == "VN":
+        return None
+    source, as_of = zones.origin()
+    if as_of is None:
+        return None
+    return {"source": str(source),
+            "date_text": format_date(as_of, "long", locale=current_lang())}

@@ -52,3 +52,15 @@ class ShippingZoneRate(db.Model):
     fee: Mapped[int] = mapped_column(sa.BigInteger)
 
     __table_args__ = (sa.CheckConstraint("fee >= 0 AND up_to_grams > 0", name="rate_sane"),)
+
+
+class ShippingZoneTable(db.Model):
+    """Where the loaded zone table comes from and of what date (one row, replaced with the
+    table), shown where checkout quotes a fee abroad."""
+
+    __tablename__ = "shipping_zone_table"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(120), default="")
+    table_date: Mapped[date] = mapped_column(sa.Date)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,10 +17,13 @@ from flask_babel import lazy_gettext as _l
 
 from market.errors import DomainError
 from market.extensions import db
-from market.intl.models import ShippingZoneCountry, ShippingZoneRate
+from market.intl.models import ShippingZoneCountry, ShippingZoneRate, ShippingZoneTable
 
 DATA = Path(__file__).parent / "data"
 MAX_ROWS = 5_000
+# The default table's origin (data/SOURCES.md): indicative figures in VNPost EMS's zones.
+DEFAULT_SOURCE = _l("the indicative tariff of HTX Market (VNPost EMS International zones)")
+DEFAULT_DATE = date(2026, 12, 2)
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,24 @@ def table() -> Table:
     return Table(countries, by_zone)
 
 
-def load(countries_csv: str, rates_csv: str) -> Table:
-    """Replace the table with the files' (the caller commits)."""
+def origin() -> tuple[str, date | None]:
+    """The current table's source and date, for the pages that quote its fees."""
+    origin = db.session.scalar(db.select(ShippingZoneTable).limit(1))
+    if origin is not None:
+        return origin.source, origin.table_date
+    if db.session.scalar(db.select(ShippingZoneRate.zone).limit(1)) is None:
+        return DEFAULT_SOURCE, DEFAULT_DATE
+    return "", None  # a table loaded before tables had a source
+
+
+def load(countries_csv: str, rates_csv: str, *, source: str = "",
+         as_of: date | None = None) -> Table:
+    """Replace the table with the files' (the caller commits); `source` (the carrier, the
+    file) and `as_of` (the tariff's date, else today) are shown beside the fees."""
     parsed = parse(countries_csv, rates_csv)
+    source, as_of = source.strip()[:120], as_of or date.today()
+    db.session.execute(db.delete(ShippingZoneTable))
+    db.session.add(ShippingZoneTable(source=source, table_date=as_of))
     db.session.execute(db.delete(ShippingZoneCountry))
     db.session.execute(db.delete(ShippingZoneRate))
     db.session.add_all(ShippingZoneCountry(country_code=c, zone=z)

@@ -2,10 +2,13 @@
 of an order going abroad, bilingual (Vietnamese and English, each label in both), with
 what customs asks: seller and consignee, each line's description, HS code, country of
 origin, quantity, unit price, value and weight, the currency (VND, what was charged) and the
-totals. A PDF made with fpdf2 in the DejaVu fonts (Vietnamese diacritics)."""
+totals. A PDF made with fpdf2 in the DejaVu fonts (Vietnamese diacritics), falling back to a
+system CJK font for what DejaVu lacks (a consignee 山田太郎 in Tokyo, 김민준 in Seoul)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -16,6 +19,55 @@ from market.errors import NotFound
 from market.extensions import db
 from market.orders import packing, shipping
 from market.orders.models import Order, VendorOrder
+
+log = logging.getLogger(__name__)
+
+# Fonts for the scripts DejaVu has no glyphs for, found at run time: for each script the
+# first font of its list that exists, as (file, font number in a collection). Debian's
+# fonts-noto-cjk has them all; fonts-droid-fallback (Chinese, Japanese) and fonts-nanum
+# (Korean) are smaller (.ci/run installs those two).
+HAN_KANA = ((0x2E80, 0x2FFF), (0x3000, 0x30FF), (0x3190, 0x9FFF), (0xF900, 0xFAFF),
+            (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
+HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF))
+NOTO_CJK = (("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 0),
+            ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", 0))
+FALLBACK_FONTS = (
+    (HAN_KANA, NOTO_CJK + (("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
+                           ("/usr/share/fonts/google-droid-sans-fonts/DroidSansFallbackFull.ttf",
+                            0))),
+    (HANGUL, NOTO_CJK + (("/usr/share/fonts/truetype/nanum/NanumGothic.ttf", 0),
+                         ("/usr/share/fonts/nanum/NanumGothic.ttf", 0))),
+)
+
+
+def fallback_font(char: str) -> tuple[str, int] | None:
+    """The system font for a character DejaVu lacks, or None when there is none."""
+    code = ord(char)
+    for ranges, fonts in FALLBACK_FONTS:
+        if any(low <= code <= high for low, high in ranges):
+            return next(((path, number) for path, number in fonts if Path(path).is_file()),
+                        None)
+    return None
+
+
+def _cover(doc, texts) -> None:
+    """Add the fallback fonts that the text needs for glyphs the DejaVu font lacks (loading
+    a CJK font takes a second or more: only then, and only the scripts present). Without
+    one such glyphs print as empty boxes, and the log says which."""
+    cmap = doc.fonts["dejavu"].cmap
+    missing = {c for t in texts for c in str(t) if not c.isspace() and ord(c) not in cmap}
+    fonts = {c: fallback_font(c) for c in sorted(missing)}
+    uncovered = "".join(c for c, font in fonts.items() if font is None)
+    if uncovered:
+        log.warning("proforma: no font on this machine for %r (install fonts-noto-cjk, or "
+                    "fonts-droid-fallback and fonts-nanum)", uncovered[:20])
+    names = []
+    for n, (path, number) in enumerate(dict.fromkeys(f for f in fonts.values() if f)):
+        names.append(f"fallback{n}")
+        doc.add_font(names[-1], "", path, collection_font_number=number)
+    if names:
+        doc.set_fallback_fonts(names, exact_match=False)  # bold too, in regular
+
 
 # The Incoterm of a postal parcel: delivered to the buyer's address, import duties theirs.
 INCOTERM = "DAP"
@@ -122,6 +174,8 @@ def pdf(vo: VendorOrder) -> bytes:
               "Việt Nam / Vietnam"]
     consignee = addresses.format_foreign(order)
     consignee = consignee[:1] + [order.phone, order.email] + consignee[1:]
+    _cover(doc, seller + consignee + [t for line in lines
+                                      for t in (line.description_vi, line.description_en)])
     doc.set_font("DejaVu", "B", 10)
     top = doc.get_y()
     doc.multi_cell(90, 5, text=_both(_l("Seller (exporter)")), new_x="RIGHT", new_y="TOP")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -61,6 +61,7 @@ class CheckoutProblem:
     available: int | None = None
     price: int | None = None
     variant: str | None = None  # the variant's SKU, when known
+    message: object = None  # abroad: why the parcel cannot go (a translatable message)
 
 
 @dataclass
@@ -103,8 +104,9 @@ class Contact:
 
 
 def _clean_contact(contact: Contact) -> Contact:
-    """Check and clean what a buyer typed: the email here, the delivery address by the rules
-    the address book shares (accounts.addresses.clean_address). Every error at once."""
+    """Check and clean what a buyer typed: the email here, the delivery address (in Vietnam
+    or abroad) by the rules the address book shares (accounts.addresses.clean_delivery).
+    Every error at once."""
     errors = Collector()
     email = contact.email if isinstance(contact.email, str) else ""
     if text.too_long(email, EMAIL_LENGTH):
@@ -112,30 +114,21 @@ def _clean_contact(contact: Contact) -> Contact:
     email = text.clean_line(email, EMAIL_LENGTH)
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         errors.add("email", _l("Enter a valid email address."))
-    country = str(contact.country_code or shipping.HOME_COUNTRY).strip().upper()
+    address = None
     try:
-        if country == shipping.HOME_COUNTRY:
-            address = addresses.clean_address(
-                name=contact.name, phone=contact.phone, province_code=contact.province_code,
-                commune_code=contact.commune_code, address_line=contact.address_line)
-        else:
-            address = addresses.clean_foreign_address(
-                name=contact.name, phone=contact.phone, country_code=country,
-                address_line=contact.address_line, postal_code=contact.postal_code,
-                city=contact.city, country_area=contact.country_area,
-                city_area=contact.city_area)
+        address = addresses.clean_delivery(**{
+            name: getattr(contact, name) for name in addresses.DELIVERY_FIELDS})
     except ValidationError as exc:
         errors.errors.update(exc.errors)
     errors.raise_if_any()
-    if country == shipping.HOME_COUNTRY:
-        return Contact(email=email, extra=contact.extra, **asdict(address))
-    return Contact(email=email, extra=contact.extra, province_code=0, commune_code=0,
-                   **asdict(address))
+    return Contact(email=email, extra=contact.extra, **addresses.columns(address))
 
 
 # Inside Vietnam every method the platform offers; abroad only a card (Stripe): cash on
 # delivery and a Vietnamese bank transfer cannot reach a buyer abroad.
 ABROAD_METHODS = (PaymentMethod.STRIPE.value,)
+METHOD_NOT_ABROAD = _l("Orders delivered abroad are paid by card; cash on delivery and bank "
+                       "transfer are only for addresses in Vietnam.")
 
 
 def methods_for(country_code, methods_available) -> list[str]:
@@ -256,9 +249,7 @@ def place_order(
         raise DomainError(_l("Choose an available payment method."), code="bad_method")
     contact = _clean_contact(contact)
     if payment_method not in methods_for(contact.country_code, methods_available):
-        raise DomainError(_l("Orders delivered abroad are paid by card; cash on delivery "
-                             "and bank transfer are only for addresses in Vietnam."),
-                          code="method_not_abroad")
+        raise ValidationError({"payment_method": METHOD_NOT_ABROAD}, code="method_not_abroad")
     lines = _check_lines(lines)
     if not lines:
         raise DomainError(_l("Your cart is empty."), code="empty_cart")
@@ -322,7 +313,8 @@ def _abroad_problems(wanted: OrderedDict[int, _Wanted], country: str) -> list[Ch
             _parcel_fee(coop, [(w.variant, w.quantity) for w in coop_lines], 0, None, country)
         except NotShipped as exc:
             problems += [CheckoutProblem(w.product.slug, exc.reason, variant=w.variant.sku,
-                                         available=exc.limit_grams) for w in coop_lines]
+                                         available=exc.limit_grams, message=exc.message)
+                         for w in coop_lines]
     return problems
 
 

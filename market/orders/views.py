@@ -193,6 +193,7 @@ def checkout():
     totals = _totals(summary, form.province_code.data, form.country)
     return render_template("orders/checkout.html", form=form, summary=summary,
                            totals=totals, estimate=display.estimate(totals.total),
+                           zone_table=display.zone_table(totals.country),
                            problems={f"{p.product_slug}/{p.variant}": p for p in problems},
                            **book), status
 
@@ -208,7 +209,8 @@ def checkout_summary():
     summary = cart.summarise(_items())
     totals = _totals(summary, request.args.get("province_code"), request.args.get("country_code"))
     return render_template("orders/_checkout_summary.html", summary=summary, problems={},
-                           totals=totals, estimate=display.estimate(totals.total))
+                           totals=totals, estimate=display.estimate(totals.total),
+                           zone_table=display.zone_table(totals.country))
 
 
 def _place(form: CheckoutForm, summary) -> services.Order:
@@ -218,12 +220,7 @@ def _place(form: CheckoutForm, summary) -> services.Order:
              for group in summary.groups for line in group.lines]
     order = services.place_order(
         lines=lines,
-        contact=services.Contact(
-            name=form.name.data, email=form.email.data, phone=form.phone.data,
-            province_code=form.province_code.data, commune_code=form.commune_code.data,
-            address_line=form.address_line.data, country_code=form.country,
-            postal_code=form.postal_code.data or "", city=form.city.data or "",
-            country_area=form.country_area.data or "", city_area=form.city_area.data or ""),
+        contact=services.Contact(email=form.email.data, **form.address_fields()),
         payment_method=form.payment_method.data, idempotency_key=form.idempotency_key.data,
         buyer=current_user if current_user.is_authenticated else None,
         locale=current_lang(), methods_available=_methods(),
@@ -256,13 +253,11 @@ def _address_book(form) -> dict:
 
 
 def _remember_address(form, order) -> None:
-    """After the order: its address joins the buyer's address book ("Save this address",
-    ticked by default), and its phone the profile when that has none."""
+    """After the order: its address (in Vietnam or abroad) joins the buyer's address book
+    ("Save this address", ticked by default), and its phone the profile when that has none."""
     if current_user.is_authenticated and form.save_address.data \
-            and order.buyer_id == current_user.id and not form.abroad:
-        addresses.remember(current_user, name=order.name, phone=order.phone,
-                           province_code=order.province_code,
-                           commune_code=order.commune_code, address_line=order.address_line)
+            and order.buyer_id == current_user.id:
+        addresses.remember(current_user, **addresses.form_values(order))
 
 
 def _after_order(order):

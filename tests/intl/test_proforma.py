@@ -6,7 +6,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from market.orders import services
+from market.orders import proforma, services
 from tests.conftest import login
 from tests.orders.test_views import _checkout_form
 
@@ -93,3 +93,60 @@ def test_checkout_abroad_refuses_one_line_keeps_the_input_and_removes_it(client,
     html = removed.get_data(as_text=True)
     assert removed.status_code == 200 and "Wild honey" not in html
     assert 'value="10117"' in html and "data-refused" not in html
+
+
+# Buyers in East Asia: their names and addresses in their own scripts, which DejaVu lacks
+# (a system font fills in: proforma.FALLBACK_FONTS).
+EAST_ASIA = {
+    "JP": {"name": "山田太郎", "phone": "03-1234-5678", "address_line": "丸の内1-1",
+           "country_area": "東京都", "postal_code": "100-0005"},
+    "KR": {"name": "김민준", "phone": "02-2133-0000", "address_line": "세종대로 110",
+           "city": "중구", "country_area": "서울", "postal_code": "04524"},
+    "CN": {"name": "李明", "phone": "021 6321 0000", "address_line": "南京东路100号",
+           "city": "黄浦区", "country_area": "上海市", "postal_code": "200001"},
+}
+
+
+def _fonts(body: bytes) -> set[str]:
+    return {font.get_object()["/BaseFont"] for page in PdfReader(io.BytesIO(body)).pages
+            for font in page["/Resources"]["/Font"].values()}
+
+
+def _east_asian_order(make, country):
+    coop = make.cooperative()
+    coop.ships_abroad = True
+    coffee = make.product(coop, name_vi="Cà phê Robusta", name_en="Robusta coffee",
+                          weight_grams=500, hs_code="090121", stock=3)
+    return services.place_order(
+        lines=[services.CheckoutLine(coffee.slug, 1)],
+        contact=make.foreign_contact(**{"city": "", "country_code": country,
+                                        **EAST_ASIA[country]}),
+        payment_method="stripe", idempotency_key=f"proforma-cjk-{country}-0001",
+        methods_available=("stripe",))
+
+
+@pytest.mark.parametrize("country", sorted(EAST_ASIA))
+def test_names_and_addresses_in_chinese_japanese_and_korean_print(make, country):
+    fields = EAST_ASIA[country]
+    if proforma.fallback_font(fields["name"][0]) is None:
+        pytest.skip(f"no font for {fields['name']} on this machine (apt-get install "
+                    "fonts-droid-fallback fonts-nanum, or fonts-noto-cjk)")
+    order = _east_asian_order(make, country)
+    body = proforma.pdf(order.vendor_orders[0])
+    text = _text(body)
+    for expected in (fields["name"], fields["address_line"], fields.get("city", ""),
+                     order.postal_code, "Cà phê Robusta", "Robusta coffee"):
+        assert expected in text, expected
+    fonts = _fonts(body)
+    assert any("DejaVu" in name for name in fonts), fonts
+    assert any("DejaVu" not in name for name in fonts), fonts  # the fallback is embedded
+
+
+def test_without_a_cjk_font_the_pdf_is_still_made_and_the_log_says_why(make, monkeypatch,
+                                                                        caplog):
+    monkeypatch.setattr(proforma, "FALLBACK_FONTS", ())
+    order = _east_asian_order(make, "KR")
+    body = proforma.pdf(order.vendor_orders[0])
+    assert body.startswith(b"%PDF") and "Robusta coffee" in _text(body)
+    assert all("DejaVu" in name for name in _fonts(body))
+    assert "no font on this machine" in caplog.text and "김" in caplog.text

@@ -100,3 +100,26 @@ def test_the_flask_command_replaces_the_zone_table(app, make, tmp_path):
     bad = runner.invoke(args=["shipping-zones", "import", str(countries), str(rates)])
     assert bad.exit_code != 0 and "số nguyên" in bad.output  # the message, in Vietnamese
     assert zones.fee("DE", 1_500) == 800_000  # a bad file changes nothing
+
+
+def test_the_checkout_quotes_fees_abroad_with_the_tables_source_and_date(app, client, make,
+                                                                         tmp_path):
+    coop = _exporter(make)
+    client.post("/en/cart/add", data={"product": make.product(coop, weight_grams=500).slug,
+                                      "quantity": 1})
+    html = client.get("/en/checkout/summary?country_code=DE").get_data(as_text=True)
+    assert "data-zone-table" in html and "the indicative tariff of HTX Market" in html
+    assert "December 2, 2026" in html  # the default table's date
+    assert "data-zone-table" not in client.get(
+        "/en/checkout/summary?province_code=1").get_data(as_text=True)  # at home: none
+    countries, rates = tmp_path / "countries.csv", tmp_path / "rates.csv"
+    countries.write_text("country_code,zone\nDE,1\n")
+    rates.write_text("zone,up_to_grams,fee_vnd\n1,30000,500000\n")
+    runner = app.test_cli_runner()
+    args = ["shipping-zones", "import", str(countries), str(rates), "--source",
+            "EMS Quốc tế 11/2026"]
+    assert runner.invoke(args=[*args, "--date", "15/13/2026"]).exit_code != 0
+    result = runner.invoke(args=[*args, "--date", "2026-11-15"])
+    assert result.exit_code == 0, result.output
+    html = client.get("/vi/checkout/summary?country_code=DE").get_data(as_text=True)
+    assert "EMS Quốc tế 11/2026" in html and "15 tháng 11, 2026" in html

@@ -34,6 +34,8 @@ NOT_PAGES = {  # templates no request renders as a page of its own, and why
     "department/_filters.html": "the period and filter form, included by the desk's pages",
     "department/_macros.html": "table and chart macros, imported by the desk's pages",
     "accounts/_checkout_addresses.html": "the saved-address picker, included by checkout",
+    "accounts/_foreign_fields.html": "an address abroad's fields, included by checkout and "
+                                     "the address form",
     "ocop/_badge.html": "the star badge, included by product and storefront pages",
     "ocop/_history.html": "a certificate's history, included by ocop/detail.html",
     "prices/_macros.html": "chart macros, imported by the price pages",
