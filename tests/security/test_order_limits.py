@@ -46,11 +46,13 @@ def test_ten_thousand_lines_are_refused_at_once(client, make):
     product = make.product(stock=50)
     body = _body(product)
     body["lines"] = [{"product": f"p-{n}", "quantity": 1} for n in range(10_000)]
-    started = time.monotonic()
+    # CPU time, not the wall clock: the bound is about the work done (no 10,000 lookups),
+    # and the wall clock of a loaded CI machine says nothing about that.
+    started = time.process_time()
     response = _post(client, body)
     assert response.status_code == 400
     assert response.json["type"].endswith("too_many_lines")
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_a_boolean_is_not_a_quantity(client, make):
