@@ -87,13 +87,17 @@ def table(name):
         abort(404)
     scope, period, filters = _context()
     sort, descending = request.args.get("sort"), request.args.get("dir") != "asc"
-    cols, rows = tables.sales_table(scope, period, filters, name, current_lang(), sort,
-                                    descending)
+    extra = None
+    if name == "fulfilment":  # the table is the summary's bins: one computation for both
+        extra = services.fulfilment(scope, period, filters)
+        cols, rows = tables.FULFILMENT_COLUMNS, extra["rows"]
+    else:
+        cols, rows = tables.sales_table(scope, period, filters, name, current_lang(), sort,
+                                        descending)
     rows = services.filter_rows(rows, request.args.get("q"))
     value = "gmv" if rows and "gmv" in rows[0] else "parts"
     chart = charts.bars([(r["label"], r.get(value) or 0) for r in rows[:15]],
                         title=str(tables.TITLES[name]))
-    extra = services.fulfilment(scope, period, filters) if name == "fulfilment" else None
     return render_template("department/table.html", name=name, cols=cols, rows=rows,
                            chart=Markup(chart), sort=sort, descending=descending,
                            value=value, fulfilment=extra, q=request.args.get("q", ""),
