@@ -40,7 +40,38 @@ def _temp_table(conn, name: str, *columns) -> sa.Table:
     return table
 
 
+def _room(conn) -> None:
+    """A bulk rebuild sorts and hashes millions of rows: on PostgreSQL, give this
+    transaction the memory to do it without spilling to disk (and no JIT: it compiles
+    for longer than the rebuild's expressions then run)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SET LOCAL work_mem = '192MB'"))
+        conn.execute(sa.text("SET LOCAL jit = off"))
+
+
+def _refill(conn, table, insert) -> None:
+    """Empty `table` and run `insert` with its secondary indexes dropped, then build them
+    again: one index build is much cheaper than a million index insertions (all inside
+    the caller's transaction: readers wait for its commit, then see the new rows)."""
+    _empty(conn, table)
+    indexes = sorted(table.indexes, key=lambda index: index.name)
+    for index in indexes:
+        index.drop(conn)
+    conn.execute(insert)
+    for index in indexes:
+        index.create(conn)
+
+
 def _insert_rows(conn, table, rows: list[dict], batch: int = 20_000) -> None:
+    """Rows into a (temporary) table: COPY on PostgreSQL (an INSERT per thousand rows costs
+    ten times as much), inserts elsewhere."""
+    if conn.dialect.name == "postgresql" and rows:
+        names = [column.name for column in table.columns]
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+        return
     for start in range(0, len(rows), batch):
         conn.execute(sa.insert(table), rows[start:start + batch])
 
@@ -54,6 +85,7 @@ def rebuild_sales(conn) -> int:
     ol, le, d, ev = (OrderLine.__table__, LedgerEntry.__table__, Dispute.__table__,
                      OrderEvent.__table__)
     sales = SalesFact.__table__
+    _room(conn)
     keys = _temp_table(conn, "tmp_department_buyer_keys",
                        sa.Column("order_id", sa.Integer, primary_key=True),
                        sa.Column("buyer_key", sa.String(64)))
@@ -89,66 +121,13 @@ def rebuild_sales(conn) -> int:
         .outerjoin(last, last.c.id == vo.c.id)
         .outerjoin(dispute, dispute.c.id == last.c.dispute_id)
         .outerjoin(paid, paid.c.id == vo.c.id))
-    _empty(conn, sales)
-    result = conn.execute(sa.insert(sales).from_select(
+    _refill(conn, sales, sa.insert(sales).from_select(
         ["vendor_order_id", "order_id", "cooperative_id", "province_code", "commune_code",
          "dest_province_code", "day", "status", "counted", "goods", "refunded", "net_goods",
          "units", "buyer_key", "disputed", "dispute_decision", "paid_at", "delivered_at"],
         query))
     keys.drop(conn)
-    return result.rowcount
-
-
-def _line_rows(conn):
-    """One row per order line of the summarised parts, with the part's figures, the
-    product's category and commodity and its OCOP stars on the order day."""
-    F = SalesFact.__table__.c
-    ol, p, cat = OrderLine.__table__, Product.__table__, Category.__table__
-    cp, oc = certificate_products, OcopCertificate.__table__
-    s = SalesFact.__table__
-    stars = (sa.select(ol.c.id.label("line_id"), sa.func.max(oc.c.stars).label("stars"))
-             .select_from(ol).join(s, F.vendor_order_id == ol.c.vendor_order_id)
-             .join(cp, cp.c.product_id == ol.c.product_id)
-             .join(oc, oc.c.id == cp.c.certificate_id)
-             .where(oc.c.status.in_(("verified", "expired")), oc.c.decision_date <= F.day,
-                    F.day <= oc.c.valid_until)
-             .group_by(ol.c.id).subquery())
-    first_all = sa.func.min(sa.case((s.c.counted, s.c.vendor_order_id)))
-    firsts = sa.select(
-        s.c.vendor_order_id.label("part"),
-        _flag(first_all.over(partition_by=s.c.order_id) == s.c.vendor_order_id),
-        _flag(first_all.over(partition_by=(s.c.order_id, s.c.province_code))
-              == s.c.vendor_order_id),
-        _flag(first_all.over(partition_by=(s.c.order_id, s.c.commune_code))
-              == s.c.vendor_order_id)).subquery()
-    first_cols = list(firsts.c)[1:]
-    counted = F.counted.is_(True)
-    category = sa.func.coalesce(p.c.category_id, 0)
-    return (
-        sa.select(
-            F.vendor_order_id.label("part"), F.day, F.cooperative_id, F.province_code,
-            sa.func.coalesce(F.commune_code, 0).label("commune"),
-            F.dest_province_code.label("dest"), ol.c.product_id,
-            category.label("category"),
-            sa.func.coalesce(cat.c.parent_id, p.c.category_id, 0).label("commodity"),
-            sa.func.coalesce(stars.c.stars, 0).label("stars"),
-            sa.case((sa.and_(counted, F.goods != 0),
-                     ol.c.line_total * F.net_goods * 1.0 / F.goods), else_=0.0).label("gmv"),
-            sa.case((counted, ol.c.line_total), else_=0).label("goods"),
-            sa.case((sa.and_(counted, stars.c.stars > 0), ol.c.line_total), else_=0)
-            .label("ocop_goods"),
-            sa.case((sa.and_(counted, F.status != "refunded"), ol.c.quantity), else_=0)
-            .label("units"),
-            _flag(counted).label("counted"), _flag(F.status == "cancelled").label("cancelled"),
-            _flag(sa.and_(counted, F.refunded > 0)).label("refunds"),
-            _flag(sa.and_(counted, F.disputed.is_(True))).label("disputes"),
-            first_cols[0].label("orders_all"), first_cols[1].label("orders_province"),
-            first_cols[2].label("orders_commune"))
-        .select_from(s).join(ol, ol.c.vendor_order_id == F.vendor_order_id)
-        .join(p, p.c.id == ol.c.product_id).outerjoin(cat, cat.c.id == p.c.category_id)
-        .outerjoin(stars, stars.c.line_id == ol.c.id)
-        .join(firsts, firsts.c.part == F.vendor_order_id)
-        .cte("department_lines"))
+    return conn.execute(sa.select(sa.func.count()).select_from(sales)).scalar()
 
 
 def _flag(condition):
@@ -157,6 +136,61 @@ def _flag(condition):
 
 PART_FLAGS = ("counted", "cancelled", "refunds", "disputes", "orders_all", "orders_province",
               "orders_commune")
+
+
+def _parts(conn):
+    """One row per summarised part: its day, cooperative, province, commune, destination and
+    the 0/1 flags its daily rows add up (the order-counting flags: whether it is its
+    order's first counted part in the marketplace, its province, its commune)."""
+    s = SalesFact.__table__.c
+    first = sa.func.min(sa.case((s.counted, s.vendor_order_id)))
+    counted = s.counted.is_(True)
+    return sa.select(
+        s.vendor_order_id.label("part"), s.day, s.cooperative_id, s.province_code,
+        sa.func.coalesce(s.commune_code, 0).label("commune"),
+        s.dest_province_code.label("dest"),
+        _flag(counted).label("counted"), _flag(s.status == "cancelled").label("cancelled"),
+        _flag(sa.and_(counted, s.refunded > 0)).label("refunds"),
+        _flag(sa.and_(counted, s.disputed.is_(True))).label("disputes"),
+        _flag(first.over(partition_by=s.order_id) == s.vendor_order_id).label("orders_all"),
+        _flag(first.over(partition_by=(s.order_id, s.province_code)) == s.vendor_order_id)
+        .label("orders_province"),
+        _flag(first.over(partition_by=(s.order_id, s.commune_code)) == s.vendor_order_id)
+        .label("orders_commune")).subquery("parts")
+
+
+def _lines(conn):
+    """One row per order line of the summarised parts: its part, product, category,
+    commodity, OCOP stars on the order day, and its share of the part's figures."""
+    F = SalesFact.__table__.c
+    s = SalesFact.__table__
+    ol, p, cat = OrderLine.__table__, Product.__table__, Category.__table__
+    cp, oc = certificate_products, OcopCertificate.__table__
+    stars = (sa.select(ol.c.id.label("line_id"), sa.func.max(oc.c.stars).label("stars"))
+             .select_from(ol).join(s, F.vendor_order_id == ol.c.vendor_order_id)
+             .join(cp, cp.c.product_id == ol.c.product_id)
+             .join(oc, oc.c.id == cp.c.certificate_id)
+             .where(oc.c.status.in_(("verified", "expired")), oc.c.decision_date <= F.day,
+                    F.day <= oc.c.valid_until)
+             .group_by(ol.c.id).subquery())
+    counted = F.counted.is_(True)
+    return (
+        sa.select(
+            F.vendor_order_id.label("part"), ol.c.product_id,
+            sa.func.coalesce(p.c.category_id, 0).label("category"),
+            sa.func.coalesce(cat.c.parent_id, p.c.category_id, 0).label("commodity"),
+            sa.func.coalesce(stars.c.stars, 0).label("stars"),
+            sa.case((sa.and_(counted, F.goods != 0),
+                     ol.c.line_total * F.net_goods * 1.0 / F.goods), else_=0.0).label("gmv"),
+            sa.case((counted, ol.c.line_total), else_=0).label("goods"),
+            sa.case((sa.and_(counted, stars.c.stars > 0), ol.c.line_total), else_=0)
+            .label("ocop_goods"),
+            sa.case((sa.and_(counted, F.status != "refunded"), ol.c.quantity), else_=0)
+            .label("units"))
+        .select_from(s).join(ol, ol.c.vendor_order_id == F.vendor_order_id)
+        .join(p, p.c.id == ol.c.product_id).outerjoin(cat, cat.c.id == p.c.category_id)
+        .outerjoin(stars, stars.c.line_id == ol.c.id)
+        .cte("department_lines"))
 
 
 def _buyer_sets(conn) -> list[dict]:
@@ -193,52 +227,49 @@ def _buyer_sets(conn) -> list[dict]:
 
 def rebuild_daily(conn) -> int:
     """department_daily from department_sales and the order lines, in one statement: the
-    lines unpivoted into the seven dimensions, summed per part, then per row."""
+    lines summed per (part, product / category / commodity / stars), the parts' line totals
+    for the per-part "coop" and "dest" rows, then everything summed per row."""
     daily = DailyFact.__table__
-    lines = _line_rows(conn)
-    dims = (("product", lines.c.product_id, lines.c.commodity),
-            ("category", lines.c.category, lines.c.commodity),
-            ("commodity", lines.c.commodity, lines.c.commodity),
-            ("stars", lines.c.stars, sa.literal_column("0")),
-            ("cstars", lines.c.stars, lines.c.commodity),
-            ("coop", lines.c.commune, sa.literal_column("0")),
-            ("dest", lines.c.dest, sa.literal_column("0")))
-    part_cols = [lines.c[name] for name in PART_FLAGS]
-    unpivoted = sa.union_all(*(
-        sa.select(lines.c.day, lines.c.cooperative_id, sa.literal_column(f"'{dim}'").label("dim"),
-                  key.label("key"), within.label("commodity_id"), lines.c.province_code,
-                  lines.c.part, lines.c.gmv, lines.c.goods, lines.c.ocop_goods, lines.c.units,
-                  *part_cols)
-        for dim, key, within in dims)).subquery("unpivoted")
-    u = unpivoted.c
-    group = [u.day, u.cooperative_id, u.dim, u.key, u.commodity_id]
-    per_part = sa.select(
-        *group, u.province_code, sa.func.sum(u.gmv).label("gmv"),
-        sa.func.sum(u.goods).label("goods"), sa.func.sum(u.ocop_goods).label("ocop_goods"),
-        sa.func.sum(u.units).label("units"), sa.func.count().label("lines"),
-        *(u[name] for name in PART_FLAGS)
-    ).group_by(*group, u.province_code, u.part, *(u[name] for name in PART_FLAGS)) \
-        .subquery("per_part")
-    pp = per_part.c
+    _room(conn)
+    lines = _lines(conn)
+    zero = sa.literal_column("0")
+    sums = [sa.func.sum(lines.c.gmv).label("gmv"), sa.func.sum(lines.c.goods).label("goods"),
+            sa.func.sum(lines.c.ocop_goods).label("ocop_goods"),
+            sa.func.sum(lines.c.units).label("units"), sa.func.count().label("lines")]
+    by_line = [sa.select(lines.c.part, sa.literal_column(f"'{dim}'").label("dim"),
+                         key.label("key"), within.label("commodity_id"), *sums)
+               .group_by(lines.c.part, key, *(() if within is zero else (within,)))
+               for dim, key, within in (("product", lines.c.product_id, lines.c.commodity),
+                                        ("category", lines.c.category, lines.c.commodity),
+                                        ("commodity", lines.c.commodity, lines.c.commodity),
+                                        ("stars", lines.c.stars, zero),
+                                        ("cstars", lines.c.stars, lines.c.commodity))]
+    totals = sa.select(lines.c.part, *sums).group_by(lines.c.part).subquery("totals")
+    parts = _parts(conn)
+    t = totals.c
+    by_part = [sa.select(t.part, sa.literal_column(f"'{dim}'").label("dim"), key.label("key"),
+                         zero.label("commodity_id"), t.gmv, t.goods, t.ocop_goods, t.units,
+                         t.lines).join(parts, parts.c.part == t.part)
+               for dim, key in (("coop", parts.c.commune), ("dest", parts.c.dest))]
+    groups = sa.union_all(*by_line, *by_part).subquery("groups")
+    g, pc = groups.c, parts.c
+    key = [pc.day, pc.cooperative_id, g.dim, g.key, g.commodity_id]
+    rows = (sa.select(*key, pc.province_code, sa.func.sum(g.gmv), sa.func.sum(g.goods),
+                      sa.func.sum(g.ocop_goods), sa.func.sum(g.units), sa.func.sum(g.lines),
+                      sa.func.count(), *(sa.func.sum(pc[name]) for name in PART_FLAGS))
+            .select_from(groups).join(parts, parts.c.part == g.part)
+            .group_by(*key, pc.province_code).subquery("figures"))
     buyers = _temp_table(conn, "tmp_department_buyers",
                          sa.Column("day", sa.Date), sa.Column("cooperative_id", sa.Integer),
                          sa.Column("dim", sa.String(10)), sa.Column("key", sa.Integer),
                          sa.Column("commodity_id", sa.Integer),
                          sa.Column("buyers", sa.LargeBinary))
     _insert_rows(conn, buyers, _buyer_sets(conn))
-    rows = sa.select(
-        pp.day, pp.cooperative_id, pp.dim, pp.key, pp.commodity_id, pp.province_code,
-        sa.func.sum(pp.gmv), sa.func.sum(pp.goods), sa.func.sum(pp.ocop_goods),
-        sa.func.sum(pp.units), sa.func.sum(pp.lines), sa.func.count(),
-        *(sa.func.sum(pp[name]) for name in PART_FLAGS)
-    ).group_by(pp.day, pp.cooperative_id, pp.dim, pp.key, pp.commodity_id,
-               pp.province_code).subquery("figures")
-    r = rows.c
-    query = sa.select(*rows.c, buyers.c.buyers).select_from(rows).outerjoin(buyers, sa.and_(
-        *(buyers.c[name] == r[name] for name in DAILY_KEY)))
-    _empty(conn, daily)
-    result = conn.execute(sa.insert(daily).from_select(
+    r = list(rows.c)
+    query = sa.select(*r, buyers.c.buyers).select_from(rows).outerjoin(buyers, sa.and_(
+        *(buyers.c[name] == column for name, column in zip(DAILY_KEY, r))))
+    _refill(conn, daily, sa.insert(daily).from_select(
         [*DAILY_KEY, "province_code", "gmv", "goods", "ocop_goods", "units", "lines", "parts",
          *PART_FLAGS, "buyers"], query))
     buyers.drop(conn)
-    return result.rowcount
+    return conn.execute(sa.select(sa.func.count()).select_from(daily)).scalar()
