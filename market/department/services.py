@@ -785,6 +785,7 @@ def breakdown(scope: Scope, period: Period, filters: Filters, by: str, locale: s
     if by not in BREAKDOWNS:
         raise NotFound(_l("No such table."))
     daily = None  # (where, group) of daily rows that carry buyers
+    from_daily = True
     if by in ("cooperatives", "communes", "destinations") and not filters.by_product:
         dim, group, kind = {"cooperatives": ("coop", D.cooperative_id, "cooperative"),
                             "communes": ("coop", D.key, "commune"),
@@ -807,14 +808,16 @@ def breakdown(scope: Scope, period: Period, filters: Filters, by: str, locale: s
         key = t.c.commune_code if by == "communes" else t.c.dest_province_code
         rows = db.session.execute(sa.select(key.label("key"), *_measures(t, True))
                                   .group_by(key)).all()
-    if daily is not None:
-        # Largest GMV first (label order among equals is settled below), cut, then buyers.
+        from_daily = False
+    if from_daily:
+        # Largest GMV first, cut (keeping every row tied at the cut: labels settle their
+        # order below), and only then labels and buyers, for the rows kept.
         rows = sorted(rows, key=lambda r: -round(r["gmv"] or 0))
         total_gmv = sum(round(r["gmv"] or 0) for r in rows)
         if len(rows) > limit:
-            tied = round(rows[limit - 1]["gmv"] or 0)  # keep every row tied at the cut
+            tied = round(rows[limit - 1]["gmv"] or 0)
             rows = [r for r in rows if round(r["gmv"] or 0) >= tied]
-        if buyers:
+        if buyers and daily is not None:
             _add_buyers(rows, *daily, keys={r["key"] for r in rows})
         if by == "communes":  # key 0: a cooperative without a commune
             rows = [_Row(r, key=r["key"] or None) for r in rows]
@@ -824,7 +827,7 @@ def breakdown(scope: Scope, period: Period, filters: Filters, by: str, locale: s
         figures = _figures(r)
         out.append({"key": r.key, "label": labels.get(r.key, "—"), **figures,
                     "slug": labels.get(("slug", r.key))})
-    total = (total_gmv if daily is not None else sum(r["gmv"] for r in out)) or 1
+    total = (total_gmv if from_daily else sum(r["gmv"] for r in out)) or 1
     for r in out:
         r["share"] = r["gmv"] / total
     out.sort(key=lambda r: (-r["gmv"], str(r["label"])))

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from market import charts, confirm
 from market.catalog.transfer import ImportFailed
-from market.department import registry, services, tables
+from market.department import formatting, registry, services, tables
 from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.geo import services as geo
@@ -28,6 +28,7 @@ from market.prices import services as price_services
 
 bp = Blueprint("department", __name__, url_prefix="/<lang:lang>/department",
                template_folder="templates")
+formatting.install(bp)
 FILTER_ARGS = ("period", "at", "start", "end", "commodity", "cooperative", "province")
 
 
