@@ -69,13 +69,17 @@ def vnd(amount: int, locale: str) -> str:
 
 
 def _lang() -> str:
-    from flask import g
+    """The page's language, read once per request (on the request: an app context, and
+    so `g`, may outlive one request under a test client)."""
+    from flask import has_request_context, request
 
     from market.i18n import current_lang
 
-    lang = g.get("department_lang")
+    if not has_request_context():
+        return current_lang()
+    lang = getattr(request, "department_lang", None)
     if lang is None:
-        lang = g.department_lang = current_lang()
+        lang = request.department_lang = current_lang()
     return lang
 
 
