@@ -54,7 +54,11 @@ def _refill(conn, table, insert) -> None:
     again: one index build is much cheaper than a million index insertions (all inside
     the caller's transaction: readers wait for its commit, then see the new rows)."""
     _empty(conn, table)
-    indexes = sorted(table.indexes, key=lambda index: index.name)
+    # Only the indexes the database has: an older migration's rebuild runs before later
+    # migrations add theirs.
+    present = {index["name"] for index in sa.inspect(conn).get_indexes(table.name)}
+    indexes = sorted((index for index in table.indexes if index.name in present),
+                     key=lambda index: index.name)
     for index in indexes:
         index.drop(conn)
     conn.execute(insert)
