@@ -2,8 +2,8 @@
 provinces (100 each, 8 products each), every province's register (the 500 plus 100 not yet
 online per province), and LINES order lines over two years with the coffee harvest
 (November to January) and Tết busier, cancellations, refunds and disputes
-(market/department/synthetic.py). Rows go in with COPY (psycopg); the department summary is
-then rebuilt and the tables analysed.
+(market/department/synthetic.py). Rows go in with COPY (psycopg); the department summaries are
+then rebuilt set-based (market/department/bulk.py) and the tables analysed.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:55470/bench_dept \\
         nice -n 10 .venv/bin/python bench/department_data.py --lines 1000000
@@ -47,7 +47,6 @@ def main() -> None:
     from market.accounts.models import Role
     from market.demo.catalog_data import CATEGORIES
     from market.department import synthetic
-    from market.department.services import rebuild_all
     from market.extensions import db
     from market.geo import services as geo
 
@@ -58,7 +57,7 @@ def main() -> None:
     if args.summary_only:
         with app.app_context():
             upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-            _summary(db, rebuild_all, t0)
+            _summary(db, t0)
         return
     with app.app_context():
         db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -181,12 +180,20 @@ def main() -> None:
               f"{ids.line - 1:,}, disputes: {ids.dispute - 1:,} ({time.time() - t0:.0f} s)",
               flush=True)
         if not args.no_summary:
-            _summary(db, rebuild_all, t0)
+            _summary(db, t0)
 
 
-def _summary(db, rebuild_all, t0) -> None:
-    parts = rebuild_all(batch=10_000)
+def _summary(db, t0) -> None:
+    from market.department import bulk
+
+    t1 = time.time()
+    conn = db.session.connection()
+    parts = bulk.rebuild_sales(conn)
+    t2 = time.time()
+    rows = bulk.rebuild_daily(conn)
     db.session.commit()
+    print(f"summaries (set-based): department_sales {parts:,} rows in {t2 - t1:.0f} s, "
+          f"department_daily {rows:,} rows in {time.time() - t2:.0f} s", flush=True)
     # VACUUM too: the visibility map lets the daily summary's covering indexes answer
     # with index-only scans (autovacuum does it in a live database).
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

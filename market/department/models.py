@@ -156,6 +156,8 @@ class DailyFact(db.Model):
                  postgresql_include=DAILY_FIGURES),
         sa.Index("ix_department_daily_dim_day", "dim", "day",
                  postgresql_include=DAILY_FIGURES),
+        # One cooperative's rows (its page): without it, a province's whole period is read.
+        sa.Index("ix_department_daily_cooperative_dim_day", "cooperative_id", "dim", "day"),
         # The "coop" and "dest" rows' figures with their exact order counts (index-only).
         sa.Index("ix_department_daily_orders", "dim", "province_code", "day",
                  postgresql_include=DAILY_FIGURES + DISTINCT_FIGURES,

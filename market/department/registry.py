@@ -435,39 +435,53 @@ STATUS_LABELS = {"active": _l("active"), "suspended": _l("suspended"),
 INDICATORS = ("storefront", "sold_90", "ocop", "traceable")
 
 
-def _approved_on(coop_ids: list[int], day: date) -> set[int]:
-    """Cooperatives whose last status change up to `day` (end of day, Vietnam) was to
-    approved; those without history count by their current status and creation date."""
-    if not coop_ids:
-        return set()
-    end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(hours=17)
+def _day_end(day: date) -> datetime:
+    """The end of `day` in Vietnam (UTC+7), in UTC."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(hours=17)
+
+
+def _approved_on(coop_ids: list[int], days: list[date]) -> dict[date, set[int]]:
+    """Per day: cooperatives whose last status change up to that day (end of day, Vietnam)
+    was to approved; those without history count by their current status and creation
+    date. Two queries for every day."""
+    if not coop_ids or not days:
+        return {day: set() for day in days}
     changes = db.session.execute(
-        sa.select(CooperativeStatusChange.cooperative_id, CooperativeStatusChange.to_status)
+        sa.select(CooperativeStatusChange.cooperative_id, CooperativeStatusChange.to_status,
+                  CooperativeStatusChange.created_at)
         .where(CooperativeStatusChange.cooperative_id.in_(coop_ids),
-               CooperativeStatusChange.created_at < end)
+               CooperativeStatusChange.created_at < _day_end(max(days)))
         .order_by(CooperativeStatusChange.created_at, CooperativeStatusChange.id)).all()
-    last = {cid: status for cid, status in changes}
-    out = set()
-    for cid, status, created in db.session.execute(
-            sa.select(Cooperative.id, Cooperative.status, Cooperative.created_at)
-            .where(Cooperative.id.in_(coop_ids))):
-        if cid in last:
-            if last[cid] == CooperativeStatus.APPROVED.value:
-                out.add(cid)
-        elif status == CooperativeStatus.APPROVED.value and created < end:
-            out.add(cid)
+    coops = db.session.execute(sa.select(Cooperative.id, Cooperative.status,
+                                         Cooperative.created_at)
+                               .where(Cooperative.id.in_(coop_ids))).all()
+    out = {}
+    for day in days:
+        end = _day_end(day)
+        last = {cid: status for cid, status, at in changes if at < end}
+        found = set()
+        for cid, status, created in coops:
+            if cid in last:
+                if last[cid] == CooperativeStatus.APPROVED.value:
+                    found.add(cid)
+            elif status == CooperativeStatus.APPROVED.value and created < end:
+                found.add(cid)
+        out[day] = found
     return out
 
 
-def _ocop_on(coop_ids: list[int], day: date) -> set[int]:
+def _ocop_on(coop_ids: list[int], days: list[date]) -> dict[date, set[int]]:
+    """Per day: cooperatives holding a verified (or since expired) certificate that day."""
     from market.ocop.models import OcopCertificate
 
     if not coop_ids:
-        return set()
-    return set(db.session.scalars(sa.select(OcopCertificate.cooperative_id).distinct().where(
+        return {day: set() for day in days}
+    held = db.session.execute(sa.select(
+        OcopCertificate.cooperative_id, OcopCertificate.decision_date,
+        OcopCertificate.valid_until).where(
         OcopCertificate.cooperative_id.in_(coop_ids),
-        OcopCertificate.status.in_(("verified", "expired")),
-        OcopCertificate.decision_date <= day, OcopCertificate.valid_until >= day)))
+        OcopCertificate.status.in_(("verified", "expired")))).all()
+    return {day: {cid for cid, first, last in held if first <= day <= last} for day in days}
 
 
 def _selling_days(scope: Scope, coop_ids: list[int], first: date, last: date
@@ -498,18 +512,21 @@ def indicators(scope: Scope, locale: str, *, months: int = 12, today: date | Non
         Cooperative.registration_code.in_([e.tax_code for e in reg]))).all()) if reg else {}
 
     everyone = sorted(set(coop_by_code.values()))
-    found: dict[date, tuple] = {}  # per day: two queries over every cooperative, once
-    first_end = today.replace(day=1)
+    ends = [today]  # the month ends of the history, and today
+    end = today.replace(day=1) - timedelta(days=1)
     for _ in range(months):
-        first_end = (first_end - timedelta(days=1)).replace(day=1)
-    selling = _selling_days(scope, everyone, first_end - timedelta(days=90), today)
+        ends.append(end)
+        end = end.replace(day=1) - timedelta(days=1)
+    selling = _selling_days(scope, everyone, min(ends) - timedelta(days=90), today)
+    approved, certified = _approved_on(everyone, ends), _ocop_on(everyone, ends)
+    found: dict[date, tuple] = {}
 
     def measure(group: list[RegistryEntry], day: date) -> dict:
         if day not in found:
             sold = {cid for cid, days in selling.items()
                     if bisect.bisect_right(days, day) > bisect.bisect_right(
                         days, day - timedelta(days=90))}
-            found[day] = (_approved_on(everyone, day), sold, _ocop_on(everyone, day))
+            found[day] = (approved[day], sold, certified[day])
         ids = {coop_by_code[e.tax_code] for e in group if e.tax_code in coop_by_code}
         n = len(group)
         store, sold, ocop = (ids & found[day][0], ids & found[day][1], ids & found[day][2])

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from market.accounts.models import Role
-from market.catalog.models import Category, Product
+from market.catalog.models import Category, Product, ProductTranslation
 from market.department.models import DailyFact, SalesFact
 from market.errors import NotFound, PermissionDenied, ValidationError
 from market.extensions import db
@@ -310,23 +310,17 @@ def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def rebuild_all(batch: int = 5000, log=None) -> int:
-    """Rebuild both summaries (after a bulk load, or `flask department-rebuild`)."""
-    vo = VendorOrder.__table__
-    db.session.execute(sa.delete(SalesFact.__table__))
-    last, done = 0, 0
-    while True:
-        ids = list(db.session.scalars(sa.select(vo.c.id).where(vo.c.id > last)
-                                      .order_by(vo.c.id).limit(batch)))
-        if not ids:
-            break
-        refresh_facts(ids, daily=False)
-        last, done = ids[-1], done + len(ids)
-        if log:
-            log(done)
-    rebuild_daily()
-    db.session.commit()
-    return done
+def rebuild_all(connection=None) -> int:
+    """Rebuild both summaries from the orders tables, set-based (after a bulk load, or
+    `flask department-rebuild`); returns the number of parts."""
+    from market.department import bulk
+
+    conn = connection or db.session.connection()
+    parts = bulk.rebuild_sales(conn)
+    bulk.rebuild_daily(conn)
+    if connection is None:
+        db.session.commit()
+    return parts
 
 
 def install_listeners() -> None:
@@ -558,25 +552,11 @@ def refresh_daily_for_products(product_ids, connection=None) -> None:
     refresh_daily(keys, conn)
 
 
-def rebuild_daily(connection=None, months: int = 1, log=None) -> int:
-    """Rebuild the whole daily summary from department_sales, a month at a time."""
-    conn = connection or db.session.connection()
-    daily = DailyFact.__table__
-    conn.execute(sa.delete(daily))
-    first, last = conn.execute(sa.select(sa.func.min(F.day), sa.func.max(F.day))).one()
-    if first is None:
-        return 0
-    start, last, done = _day(first).replace(day=1), _day(last), 0
-    while start <= last:
-        end = _add_months(start, months)
-        rows = _daily_rows(conn, sa.and_(F.day >= start, F.day < end))
-        for offset in range(0, len(rows), 10_000):
-            conn.execute(sa.insert(daily), rows[offset:offset + 10_000])
-        done += len(rows)
-        if log:
-            log(start, done)
-        start = end
-    return done
+def rebuild_daily(connection=None) -> int:
+    """Rebuild the whole daily summary from department_sales (set-based, `bulk.py`)."""
+    from market.department import bulk
+
+    return bulk.rebuild_daily(connection or db.session.connection())
 
 
 # --------------------------------------------------------------------------- figures
@@ -725,11 +705,13 @@ class _Row(dict):
     __getattr__ = dict.get
 
 
-def _daily_aggregate(scope, period, filters, dim, group=None, orders=None):
-    """Figures (with buyers where the rows carry them) of one dimension's daily rows."""
+def _daily_aggregate(scope, period, filters, dim, group=None, orders=None,
+                     buyers: bool = True):
+    """Figures (with buyers where the rows carry them, unless `buyers` is false: the caller
+    then adds them with `_add_buyers` to the rows it keeps) of one dimension's daily rows."""
     where = _daily_where(scope, period, filters, dim)
     measures = _daily_measures(orders)
-    with_buyers = dim in BUYER_DIMS
+    with_buyers = buyers and dim in BUYER_DIMS
     if group is None:
         row = _Row(db.session.execute(sa.select(*measures).where(*where)).one()._mapping)
         if with_buyers:
@@ -738,10 +720,18 @@ def _daily_aggregate(scope, period, filters, dim, group=None, orders=None):
     rows = [_Row(r._mapping) for r in db.session.execute(
         sa.select(group.label("key"), *measures).where(*where).group_by(group)).all()]
     if with_buyers:
-        counts = _buyers(where, group)
-        for r in rows:
-            r["buyers"] = counts.get(r["key"], 0)
+        _add_buyers(rows, where, group)
     return rows
+
+
+def _add_buyers(rows, where, group, keys=None) -> None:
+    """Fill "buyers" of grouped rows; `keys`: only the rows of these group keys."""
+    if keys is not None:
+        where = [*where, group.in_(sorted(keys))]
+    counts = _buyers(where, group)
+    for r in rows:
+        if keys is None or r["key"] in keys:
+            r["buyers"] = counts.get(r["key"], 0)
 
 
 def _ocop_goods(scope, period, filters) -> tuple[int, int]:
@@ -789,36 +779,55 @@ BREAKDOWNS = ("cooperatives", "categories", "commodities", "ocop", "communes",
 
 
 def breakdown(scope: Scope, period: Period, filters: Filters, by: str, locale: str,
-              limit: int = 200) -> list[dict]:
-    """Rows (key, label, figures) of one breakdown, largest GMV first."""
+              limit: int = 200, buyers: bool = True) -> list[dict]:
+    """Rows (key, label, figures) of one breakdown, largest GMV first; distinct buyers are
+    counted for the rows kept only, and not at all when `buyers` is false."""
     if by not in BREAKDOWNS:
         raise NotFound(_l("No such table."))
+    daily = None  # (where, group) of daily rows that carry buyers
+    from_daily = True
     if by in ("cooperatives", "communes", "destinations") and not filters.by_product:
         dim, group, kind = {"cooperatives": ("coop", D.cooperative_id, "cooperative"),
                             "communes": ("coop", D.key, "commune"),
                             "destinations": ("dest", D.key, None)}[by]
         rows = _daily_aggregate(scope, period, filters, dim, group,
-                                orders=_orders_column(scope, filters, kind))
-        if by == "communes":  # key 0: a cooperative without a commune
-            rows = [_Row(r, key=r["key"] or None) for r in rows]
+                                orders=_orders_column(scope, filters, kind), buyers=False)
+        daily = (_daily_where(scope, period, filters, dim), group)
     elif by in ("categories", "commodities", "ocop", "products"):
         dim = {"categories": "category", "commodities": "commodity", "ocop": "stars",
                "products": "product"}[by]
-        rows = _daily_aggregate(scope, period, filters, dim, D.key)
+        rows = _daily_aggregate(scope, period, filters, dim, D.key, buyers=False)
+        if dim in BUYER_DIMS:
+            daily = (_daily_where(scope, period, filters, dim), D.key)
     elif by == "cooperatives":
-        rows = _daily_aggregate(scope, period, filters, "commodity", D.cooperative_id)
+        rows = _daily_aggregate(scope, period, filters, "commodity", D.cooperative_id,
+                                buyers=False)
+        daily = (_daily_where(scope, period, filters, "commodity"), D.cooperative_id)
     else:  # communes, destinations of one commodity: from the lines
         t = _line_source(filters).where(*_where(scope, period, filters)).subquery()
         key = t.c.commune_code if by == "communes" else t.c.dest_province_code
         rows = db.session.execute(sa.select(key.label("key"), *_measures(t, True))
                                   .group_by(key)).all()
+        from_daily = False
+    if from_daily:
+        # Largest GMV first, cut (keeping every row tied at the cut: labels settle their
+        # order below), and only then labels and buyers, for the rows kept.
+        rows = sorted(rows, key=lambda r: -round(r["gmv"] or 0))
+        total_gmv = sum(round(r["gmv"] or 0) for r in rows)
+        if len(rows) > limit:
+            tied = round(rows[limit - 1]["gmv"] or 0)
+            rows = [r for r in rows if round(r["gmv"] or 0) >= tied]
+        if buyers and daily is not None:
+            _add_buyers(rows, *daily, keys={r["key"] for r in rows})
+        if by == "communes":  # key 0: a cooperative without a commune
+            rows = [_Row(r, key=r["key"] or None) for r in rows]
     labels = _labels(by, [r.key for r in rows], locale)
     out = []
     for r in rows:
         figures = _figures(r)
         out.append({"key": r.key, "label": labels.get(r.key, "—"), **figures,
                     "slug": labels.get(("slug", r.key))})
-    total = sum(r["gmv"] for r in out) or 1
+    total = (total_gmv if from_daily else sum(r["gmv"] for r in out)) or 1
     for r in out:
         r["share"] = r["gmv"] / total
     out.sort(key=lambda r: (-r["gmv"], str(r["label"])))
@@ -837,9 +846,20 @@ def _labels(by: str, keys: list, locale: str) -> dict:
         for cat in db.session.scalars(sa.select(Category).where(Category.id.in_(keys))):
             labels[cat.id] = cat.name(locale)
     elif by == "products" and keys:
-        for product in db.session.scalars(sa.select(Product).where(Product.id.in_(keys))):
-            labels[product.id] = product.name(locale)
-            labels[("slug", product.id)] = product.slug
+        # Names and slugs only (Core rows): whole products would load their cooperative,
+        # images, variants and translations for every row of the table.
+        t = ProductTranslation.__table__
+        names: dict = {}
+        for product_id, slug, lang, name in db.session.execute(
+                sa.select(Product.id, Product.slug, t.c.locale, t.c.name)
+                .outerjoin(t, sa.and_(t.c.product_id == Product.id,
+                                      t.c.locale.in_((locale, "vi"))))
+                .where(Product.id.in_(keys))):
+            labels[("slug", product_id)] = slug
+            known = names.setdefault(product_id, {})
+            if lang is not None:
+                known[lang] = name
+            labels[product_id] = known[locale] if locale in known else known.get("vi", slug)
     elif by == "communes":
         for k in keys:
             place = geo.commune(k)
@@ -878,14 +898,16 @@ def cooperative_trends(scope: Scope, period: Period, filters: Filters) -> list[d
     (first sale ever in this period), growing / shrinking (GMV up / down by 10 % or more),
     steady, inactive (sold before, nothing now)."""
     plain = Filters(filters.commodity, None, filters.commodity_ids)
-    now = {r["key"]: r for r in breakdown(scope, period, plain, "cooperatives", "vi", 10**6)}
+    now = {r["key"]: r for r in breakdown(scope, period, plain, "cooperatives", "vi", 10**6,
+                                          buyers=False)}
     before = {r["key"]: r for r in breakdown(scope, period.previous(), plain, "cooperatives",
-                                             "vi", 10**6)}
+                                             "vi", 10**6, buyers=False)}
     ids = set(now) | set(before)
-    first = dict(db.session.execute(
-        sa.select(F.cooperative_id, sa.func.min(F.day)).where(
-            F.cooperative_id.in_(ids), F.counted.is_(True)).group_by(F.cooperative_id)).all()
-    ) if ids else {}
+    # First sale ever: from the daily "coop" rows (one per cooperative and day it sold).
+    first = {coop_id: _day(day) for coop_id, day in db.session.execute(
+        sa.select(D.cooperative_id, sa.func.min(D.day)).where(
+            D.dim == "coop", scope.clause(D.province_code), D.counted > 0,
+            D.cooperative_id.in_(ids)).group_by(D.cooperative_id))} if ids else {}
     out = []
     for coop_id in ids:
         cur, old = now.get(coop_id), before.get(coop_id)

@@ -54,6 +54,10 @@ REGISTRY_TABLES = ("registry", "outreach", "indicators")
 ALL_TABLES = (*SALES_TABLES, "compare", *REGISTRY_TABLES)
 
 
+FULFILMENT_COLUMNS = [Column("label", _l("Time to delivery"), "text"),
+                      Column("parts", _l("Deliveries")), Column("share", _l("Share"), "rate")]
+
+
 def sales_table(scope: Scope, period: Period, filters: Filters, name: str, locale: str,
                 sort: str | None = None, descending: bool = True):
     """(columns, rows) of one sales table."""
@@ -87,10 +91,7 @@ def sales_table(scope: Scope, period: Period, filters: Filters, name: str, local
                 Column("change", _l("Change vs. previous period"), "change")]
         return cols, services.sort_rows(rows, sort, descending)
     if name == "fulfilment":
-        data = services.fulfilment(scope, period, filters)
-        cols = [Column("label", _l("Time to delivery"), "text"),
-                Column("parts", _l("Deliveries")), Column("share", _l("Share"), "rate")]
-        return cols, data["rows"]
+        return FULFILMENT_COLUMNS, services.fulfilment(scope, period, filters)["rows"]
     if name == "disputes":
         cols = [Column("label", _l("Outcome"), "text"), Column("parts", _l("Disputes")),
                 Column("share", _l("Share"), "rate")]

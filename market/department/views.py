@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from market import charts, confirm
 from market.catalog.transfer import ImportFailed
-from market.department import registry, services, tables
+from market.department import formatting, registry, services, tables
 from market.errors import DomainError, ValidationError
 from market.extensions import db
 from market.geo import services as geo
@@ -28,6 +28,7 @@ from market.prices import services as price_services
 
 bp = Blueprint("department", __name__, url_prefix="/<lang:lang>/department",
                template_folder="templates")
+formatting.install(bp)
 FILTER_ARGS = ("period", "at", "start", "end", "commodity", "cooperative", "province")
 
 
@@ -87,13 +88,17 @@ def table(name):
         abort(404)
     scope, period, filters = _context()
     sort, descending = request.args.get("sort"), request.args.get("dir") != "asc"
-    cols, rows = tables.sales_table(scope, period, filters, name, current_lang(), sort,
-                                    descending)
+    extra = None
+    if name == "fulfilment":  # the table is the summary's bins: one computation for both
+        extra = services.fulfilment(scope, period, filters)
+        cols, rows = tables.FULFILMENT_COLUMNS, extra["rows"]
+    else:
+        cols, rows = tables.sales_table(scope, period, filters, name, current_lang(), sort,
+                                        descending)
     rows = services.filter_rows(rows, request.args.get("q"))
     value = "gmv" if rows and "gmv" in rows[0] else "parts"
     chart = charts.bars([(r["label"], r.get(value) or 0) for r in rows[:15]],
                         title=str(tables.TITLES[name]))
-    extra = services.fulfilment(scope, period, filters) if name == "fulfilment" else None
     return render_template("department/table.html", name=name, cols=cols, rows=rows,
                            chart=Markup(chart), sort=sort, descending=descending,
                            value=value, fulfilment=extra, q=request.args.get("q", ""),
