@@ -1,13 +1,13 @@
 """The department desk's cooperative page reads one cooperative's daily rows through an index
 of their own (cooperative_id, dim, day) instead of the province's whole period.
 
-Revision ID: 0031_dept_speed
-Revises: 0030_dept_distinct
+Revision ID: 0032_dept_speed
+Revises: 0031_intl_gaps
 """
 from alembic import op
 
-revision = '0031_dept_speed'
-down_revision = '0030_dept_distinct'
+revision = '0032_dept_speed'
+down_revision = '0031_intl_gaps'
 branch_labels = None
 depends_on = None
 
