@@ -17,16 +17,23 @@ KEYED = [{"bearer": []}, {"apiKey": []}]
 OPTIONAL_KEY = [{}, {"bearer": []}, {"apiKey": []}]
 
 
+def encode(value) -> str:
+    """The API's JSON text (UTF-8 as is, no spaces)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def json_response(body, *, status: int = 200, last_modified: datetime | None = None,
                   cache: str | None = CACHE_CONTROL, etag_of=None) -> Response:
-    """JSON with an ETag, Last-Modified, and 304 on If-None-Match. The ETag is strong, of the
-    body; or weak, of `etag_of` (the part that matters: a listing's items, not the sync
-    watermark that moves with the clock)."""
-    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+    """JSON with an ETag, Last-Modified, and 304 on If-None-Match. `body` is a value, or its
+    JSON text already encoded (`encode`). The ETag is strong, of the body; or weak, of
+    `etag_of` (the part that matters: a listing's items, not the sync watermark that moves
+    with the clock), a value or text already encoded (hashed as it is)."""
+    response = Response(body if isinstance(body, str) else encode(body),
                         status=status, mimetype="application/json")
     etag = None
     if etag_of is not None:
-        etag = hashlib.sha256(json.dumps(etag_of, sort_keys=True).encode()).hexdigest()[:32]
+        text = etag_of if isinstance(etag_of, str) else json.dumps(etag_of, sort_keys=True)
+        etag = hashlib.sha256(text.encode()).hexdigest()[:32]
     return conditional(response, last_modified=last_modified, cache=cache, etag=etag)
 
 
