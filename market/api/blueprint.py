@@ -49,8 +49,17 @@ def conditional(response: Response, *, last_modified: datetime | None = None,
         response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
     if last_modified is not None:
         response.last_modified = last_modified.replace(microsecond=0)
-    if response.is_streamed:
+    streamed = response.is_streamed
+    if streamed:
         # Werkzeug would work out a Content-Length by reading the whole stream into memory
         # first (even for a 304): a streamed body goes out chunked, as it is made.
         response.automatically_set_content_length = False
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    if streamed and response.status_code == 304:
+        # Never read: close the generator here (stream_with_context holds the request
+        # context until it ends), and send the empty body a 304 has.
+        close = getattr(response.response, "close", None)
+        if close is not None:
+            close()
+        response.response = []
+    return response
