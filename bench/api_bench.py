@@ -148,7 +148,7 @@ def stream(url: str, headers: dict) -> tuple[int, int, float]:
 
 
 FEEDS = (("JSONL", "/api/v1/feeds/products.jsonl", "identity"),
-         ("JSONL, gzip", "/api/v1/feeds/products.jsonl", "gzip"),
+         ("JSONL, brotli", "/api/v1/feeds/products.jsonl", "br"),
          ("CSV", "/api/v1/feeds/products.csv", "identity"),
          ("Merchant XML (vi-VN)", "/api/v1/feeds/merchant/vi-VN.xml", "identity"))
 
@@ -160,7 +160,10 @@ def feeds_over_socket(db_path: Path, secret: str) -> None:
     env = {"DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": SECRET,
            "MARKET_INSTANCE_PATH": str(OUT / "api-instance"),
            "MARKET_MEDIA_DIR": str(OUT / "media"), "MARKET_RATELIMIT_DISABLED": "1",
-           "MARKET_SEARCH_INLINE_INDEXING": "0"}
+           "MARKET_SEARCH_INLINE_INDEXING": "0",
+           # A sync worker that has not checked in for `timeout` seconds is killed, mid-stream
+           # too (the default 30 s cuts off a feed of 100,000 products): see bench/RESULTS.md.
+           "GUNICORN_CMD_ARGS": os.environ.get("GUNICORN_CMD_ARGS", "--timeout 900")}
     proc, base, _log = servers.start_gunicorn(env, workers=1, port=PORT)
     try:
         worker = _worker_pid(proc.pid)
