@@ -1,20 +1,22 @@
 """Partner API benchmark (issue 14): a catalogue of N products (100,000 by default, bulk
 inserted), then in-process through the WSGI app (no network): the full cursor sync of
-/api/v1/products (limit 500), the p95 of a page of 100 at random positions, and the peak
-memory (max RSS of a fresh process) while streaming each bulk feed to the end.
+/api/v1/products (limit 500) and the median and p95 of a page of 100 at random positions,
+each repeated; then each bulk feed (JSONL, CSV, the Merchant XML) streamed to the end over a
+real socket from gunicorn (one sync worker, as `make run` serves), read in 64 KB chunks, with
+the worker's peak RSS (VmHWM in /proc, reset before each feed).
 
-    .venv/bin/python bench/api_bench.py [N]          # writes bench/out/api.db, prints results
+    .venv/bin/python bench/api_bench.py [N]           # seeds bench/out/api.db, runs everything
+    .venv/bin/python bench/api_bench.py --feeds       # only the feeds, on the database seeded
+    .venv/bin/python bench/api_bench.py --reuse [N]   # everything, on the database seeded
 """
 from __future__ import annotations
 
-import json
 import os
 import random
-import resource
 import statistics
-import subprocess
 import sys
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -88,6 +90,10 @@ def seed(db_path: Path, n: int) -> str:
     return secret
 
 
+PORT = 5620  # this benchmark's gunicorn (never 8000)
+SECRET_FILE = OUT / "api.secret"
+
+
 def full_sync(client, headers) -> tuple[float, int, list[str]]:
     started = time.perf_counter()
     cursor, seen, cursors = None, 0, []
@@ -101,7 +107,7 @@ def full_sync(client, headers) -> tuple[float, int, list[str]]:
         cursors.append(cursor)
 
 
-def page_p95(client, headers, cursors, rounds: int = 200) -> tuple[float, float]:
+def page_times(client, headers, cursors, rounds: int = 200) -> list[float]:
     rng = random.Random(3)
     times = []
     for _ in range(rounds):
@@ -110,54 +116,111 @@ def page_p95(client, headers, cursors, rounds: int = 200) -> tuple[float, float]
         response = client.get("/api/v1/products", query_string=args, headers=headers)
         times.append((time.perf_counter() - t) * 1000)
         assert response.status_code == 200
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+    return sorted(times)
 
 
-def feed_child(db_path: str, secret: str, kind: str) -> None:
-    """In a fresh process: stream one feed to the end; print rows and max RSS (MB)."""
-    app = _app(Path(db_path))
-    client = app.test_client()
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    response = client.get(f"/api/v1/feeds/products.{kind}", buffered=False,
-                          headers={"Authorization": f"Bearer {secret}",
-                                   "Accept-Encoding": "identity"})
-    started, lines, size = time.perf_counter(), 0, 0
-    for chunk in response.response:
-        lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
-        size += len(chunk)
-    response.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"lines": lines, "bytes": size, "seconds": time.perf_counter() - started,
-                      "max_rss_mb": peak / 1024, "rss_before_mb": base / 1024}))
+def _proc_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _worker_pid(master: int) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn started no worker")
+
+
+def stream(url: str, headers: dict) -> tuple[int, int, float]:
+    """GET `url` and read the body to the end in 64 KB chunks: (bytes, lines, seconds)."""
+    started, size, lines = time.perf_counter(), 0, 0
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=600) as r:
+        assert r.status == 200, r.status
+        while chunk := r.read(64 * 1024):
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    return size, lines, time.perf_counter() - started
+
+
+FEEDS = (("JSONL", "/api/v1/feeds/products.jsonl", "identity"),
+         ("JSONL, brotli", "/api/v1/feeds/products.jsonl", "br"),
+         ("CSV", "/api/v1/feeds/products.csv", "identity"),
+         ("Merchant XML (vi-VN)", "/api/v1/feeds/merchant/vi-VN.xml", "identity"))
+
+
+def feeds_over_socket(db_path: Path, secret: str) -> None:
+    """Each feed streamed to the end from gunicorn; the worker's RSS before and its peak."""
+    from tests import servers
+
+    env = {"DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": SECRET,
+           "MARKET_INSTANCE_PATH": str(OUT / "api-instance"),
+           "MARKET_MEDIA_DIR": str(OUT / "media"), "MARKET_RATELIMIT_DISABLED": "1",
+           "MARKET_SEARCH_INLINE_INDEXING": "0",
+           # A sync worker that has not checked in for `timeout` seconds is killed, mid-stream
+           # too (the default 30 s cuts off a feed of 100,000 products): see bench/RESULTS.md.
+           "GUNICORN_CMD_ARGS": os.environ.get("GUNICORN_CMD_ARGS", "--timeout 900")}
+    proc, base, _log = servers.start_gunicorn(env, workers=1, port=PORT)
+    try:
+        worker = _worker_pid(proc.pid)
+        auth = {"Authorization": f"Bearer {secret}"}
+        stream(f"{base}/api/v1/products?limit=10", auth)  # warm: imports, first queries
+        chosen = os.environ.get("API_BENCH_FEEDS")  # e.g. "JSONL,CSV"; all by default
+        for name, path, encoding in FEEDS:
+            if chosen and name not in chosen.split(","):
+                continue
+            Path(f"/proc/{worker}/clear_refs").write_text("5")  # VmHWM := current RSS
+            before = _proc_kb(worker, "VmRSS")
+            size, lines, seconds = stream(base + path, {**auth, "Accept-Encoding": encoding})
+            peak = _proc_kb(worker, "VmHWM")
+            print(f"feed {name}: {size / 1e6:.0f} MB, {lines} lines in {seconds:.0f} s; "
+                  f"worker RSS {before / 1024:.0f} MB before, peak {peak / 1024:.0f} MB "
+                  f"(+{(peak - before) / 1024:.0f} MB)", flush=True)
+    finally:
+        servers.stop(proc)
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "feed":
-        feed_child(*sys.argv[2:5])
-        return
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if args else 100_000
     OUT.mkdir(parents=True, exist_ok=True)
     db_path = OUT / "api.db"
-    t = time.perf_counter()
-    secret = seed(db_path, n)
-    print(f"seeded {n} products in {time.perf_counter() - t:.0f} s", flush=True)
-    app = _app(db_path)
-    headers = {"Authorization": f"Bearer {secret}", "Accept-Encoding": "identity"}
-    with app.app_context():
+    if "--feeds" in sys.argv or "--reuse" in sys.argv:
+        secret = SECRET_FILE.read_text().strip()
+    else:
+        t = time.perf_counter()
+        secret = seed(db_path, n)
+        SECRET_FILE.write_text(secret)
+        print(f"seeded {n} products in {time.perf_counter() - t:.0f} s", flush=True)
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    if "--feeds" not in sys.argv:
+        app = _app(db_path)
+        headers = {"Authorization": f"Bearer {secret}", "Accept-Encoding": "identity"}
+        runs = int(os.environ.get("API_BENCH_RUNS", "3"))
+        # No app context held around the client: each request gets its own, and its session
+        # is removed after it, as under gunicorn (an outer context made every request share
+        # one session, whose identity map then held the whole catalogue for the GC to walk).
         client = app.test_client()
-        seconds, seen, cursors = full_sync(client, headers)
-        print(f"full cursor sync: {seen} products in {seconds:.1f} s", flush=True)
-        median, p95 = page_p95(client, headers, cursors)
-        print(f"page of 100: median {median:.1f} ms, p95 {p95:.1f} ms", flush=True)
-    for kind in ("jsonl", "csv"):
-        out = subprocess.run([sys.executable, __file__, "feed", str(db_path), secret, kind],
-                             capture_output=True, text=True, check=True, env=os.environ)
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"feed {kind}: {result['lines']} lines, {result['bytes'] / 1e6:.0f} MB in "
-              f"{result['seconds']:.0f} s, max RSS {result['max_rss_mb']:.0f} MB "
-              f"(before the request {result['rss_before_mb']:.0f} MB)", flush=True)
-    print(f"load average: {os.getloadavg()}")
+        syncs, medians, p95s = [], [], []
+        for _ in range(runs):
+            cpu = time.process_time()
+            seconds, seen, cursors = full_sync(client, headers)
+            cpu = time.process_time() - cpu
+            times = page_times(client, headers, cursors)
+            syncs.append(seconds)
+            medians.append(statistics.median(times))
+            p95s.append(times[int(len(times) * 0.95) - 1])
+            print(f"full cursor sync: {seen} products in {seconds:.1f} s ({cpu:.1f} s CPU); "
+                  f"page of 100: median {medians[-1]:.1f} ms, p95 {p95s[-1]:.1f} ms", flush=True)
+        print(f"medians of {runs} runs: sync {statistics.median(syncs):.1f} s, page median "
+              f"{statistics.median(medians):.1f} ms, page p95 {statistics.median(p95s):.1f} ms",
+              flush=True)
+    feeds_over_socket(db_path, secret)
+    print(f"load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

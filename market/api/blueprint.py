@@ -17,16 +17,23 @@ KEYED = [{"bearer": []}, {"apiKey": []}]
 OPTIONAL_KEY = [{}, {"bearer": []}, {"apiKey": []}]
 
 
+def encode(value) -> str:
+    """The API's JSON text (UTF-8 as is, no spaces)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def json_response(body, *, status: int = 200, last_modified: datetime | None = None,
                   cache: str | None = CACHE_CONTROL, etag_of=None) -> Response:
-    """JSON with an ETag, Last-Modified, and 304 on If-None-Match. The ETag is strong, of the
-    body; or weak, of `etag_of` (the part that matters: a listing's items, not the sync
-    watermark that moves with the clock)."""
-    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+    """JSON with an ETag, Last-Modified, and 304 on If-None-Match. `body` is a value, or its
+    JSON text already encoded (`encode`). The ETag is strong, of the body; or weak, of
+    `etag_of` (the part that matters: a listing's items, not the sync watermark that moves
+    with the clock), a value or text already encoded (hashed as it is)."""
+    response = Response(body if isinstance(body, str) else encode(body),
                         status=status, mimetype="application/json")
     etag = None
     if etag_of is not None:
-        etag = hashlib.sha256(json.dumps(etag_of, sort_keys=True).encode()).hexdigest()[:32]
+        text = etag_of if isinstance(etag_of, str) else json.dumps(etag_of, sort_keys=True)
+        etag = hashlib.sha256(text.encode()).hexdigest()[:32]
     return conditional(response, last_modified=last_modified, cache=cache, etag=etag)
 
 
@@ -42,4 +49,17 @@ def conditional(response: Response, *, last_modified: datetime | None = None,
         response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
     if last_modified is not None:
         response.last_modified = last_modified.replace(microsecond=0)
-    return response.make_conditional(request)
+    streamed = response.is_streamed
+    if streamed:
+        # Werkzeug would work out a Content-Length by reading the whole stream into memory
+        # first (even for a 304): a streamed body goes out chunked, as it is made.
+        response.automatically_set_content_length = False
+    response = response.make_conditional(request)
+    if streamed and response.status_code == 304:
+        # Never read: close the generator here (stream_with_context holds the request
+        # context until it ends), and send the empty body a 304 has.
+        close = getattr(response.response, "close", None)
+        if close is not None:
+            close()
+        response.response = []
+    return response

@@ -4,7 +4,8 @@ read, for the API pages, the bulk feeds (JSONL, CSV) and the Merchant feed alike
 A product document carries both languages, absolute raster (JPEG) image URLs, the price in
 VND, unit, stock status, origin, cooperative, verified OCOP data and GTINs. A tombstone
 (`{"id", "deleted": true, "updated_at"}`) stands for a product partners must drop: archived,
-back to draft, deleted, or of a cooperative that is no longer approved."""
+back to draft, deleted, or of a cooperative that is no longer approved; only a product that
+was once public has one (`Product.ever_public`), so a draft's slug never leaves the site."""
 from __future__ import annotations
 
 from flask import url_for
@@ -26,6 +27,24 @@ def _iso(at) -> str | None:
 def media_prefix() -> str:
     """Absolute /media/ prefix (the public base URL, never the request's Host)."""
     return public_base_url() + url_for("media", filename="x")[:-1]
+
+
+def links() -> dict:
+    """What a batch of documents shares, worked out once per batch (two url_for and two
+    translated unit labels per product cost more than the rest of its document): the media
+    prefix, the product page's prefix in each language (a slug is URL-safe as it is, as in
+    storefront's product_href), and the unit labels met so far."""
+    return {"media": media_prefix(),
+            "product": {loc: absolute_url_for("storefront.product", lang=loc, slug="x")[:-1]
+                        for loc in LOCALES},
+            "units": {}}
+
+
+def _unit_labels(unit: str, units: dict) -> dict:
+    labels = units.get(unit)
+    if labels is None:
+        labels = units[unit] = {loc: catalog.unit_label(unit, loc) for loc in LOCALES}
+    return dict(labels)
 
 
 def image_document(image: ProductImage, base: str) -> dict:
@@ -60,8 +79,9 @@ def tombstone(slug: str, updated_at) -> dict:
     return {"id": slug, "deleted": True, "updated_at": _iso(updated_at)}
 
 
-def product_document(product: Product, badge=None, base: str | None = None) -> dict:
-    base = base if base is not None else media_prefix()
+def product_document(product: Product, badge=None, prefixes: dict | None = None) -> dict:
+    prefixes = prefixes if prefixes is not None else links()
+    base, page = prefixes["media"], prefixes["product"]
     by_locale = {t.locale: t for t in product.translations}
     text = {loc: by_locale.get(loc) for loc in LOCALES}
     low, high = product.price_range
@@ -72,8 +92,7 @@ def product_document(product: Product, badge=None, base: str | None = None) -> d
         "deleted": False,
         "updated_at": _iso(product.updated_at),
         "created_at": _iso(product.created_at),
-        "url": {loc: absolute_url_for("storefront.product", lang=loc, slug=product.slug)
-                for loc in LOCALES},
+        "url": {loc: page[loc] + product.slug for loc in LOCALES},
         "name": {loc: (text[loc].name if text[loc] and text[loc].name else None)
                  for loc in LOCALES},
         "description": {loc: (text[loc].description if text[loc] and text[loc].description
@@ -81,7 +100,7 @@ def product_document(product: Product, badge=None, base: str | None = None) -> d
         "category": product.category.slug if product.category else None,
         "cooperative": {"slug": coop.slug, "name": coop.name},
         "unit": product.unit,
-        "unit_label": {loc: catalog.unit_label(product.unit, loc) for loc in LOCALES},
+        "unit_label": _unit_labels(product.unit, prefixes["units"]),
         "currency": "VND",
         "price": low,
         "price_max": high,
@@ -110,11 +129,11 @@ def product_documents(products, *, with_tombstones: bool = True) -> list[dict]:
     products = list(products)
     public = [p for p in products if is_public(p)]
     badges = {pid: b for pid, b in badges_for_products([p.id for p in public]).items()}
-    base = media_prefix()
+    prefixes = links()
     out = []
     for p in products:
         if is_public(p):
-            out.append(product_document(p, badges.get(p.id), base))
+            out.append(product_document(p, badges.get(p.id), prefixes))
         elif with_tombstones:
             out.append(tombstone(p.slug, p.updated_at))
     return out

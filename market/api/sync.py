@@ -67,7 +67,19 @@ def _touched(session) -> set[int]:
 
 def _coop_products(session, coop_id: int):
     return session.connection().execute(
-        sa.select(Product.id, Product.slug).where(Product.cooperative_id == coop_id)).all()
+        sa.select(Product.id, Product.slug, Product.ever_public)
+        .where(Product.cooperative_id == coop_id)).all()
+
+
+def _mark_public(session, product: Product) -> None:
+    """ever_public on a product that is public as it is flushed (its cooperative approved)."""
+    if product.ever_public or product.status != ProductStatus.ACTIVE.value:
+        return
+    with session.no_autoflush:
+        coop = product.cooperative or (session.get(Cooperative, product.cooperative_id)
+                                       if product.cooperative_id is not None else None)
+    if coop is not None and coop.status == CooperativeStatus.APPROVED.value:
+        product.ever_public = True
 
 
 def _before_flush(session, flush_context, instances):
@@ -81,16 +93,30 @@ def _before_flush(session, flush_context, instances):
             if pid is not None:
                 touched.add(pid)
         elif isinstance(obj, Product):
-            if obj in session.deleted and obj.id is not None:
-                gone[obj.id] = obj.slug
+            if obj in session.deleted:
+                if obj.id is not None and obj.ever_public:
+                    gone[obj.id] = obj.slug
+            else:
+                _mark_public(session, obj)
         elif isinstance(obj, Cooperative):
             if obj.id is None:
                 continue
             rows = _coop_products(session, obj.id)
             if obj in session.deleted:
-                gone.update(dict(rows))
-            else:
-                touched.update(pid for pid, _ in rows)
+                gone.update({pid: slug for pid, slug, ever in rows if ever})
+                continue
+            touched.update(pid for pid, _, _ in rows)
+            if obj.status == CooperativeStatus.APPROVED.value:
+                session.connection().execute(
+                    sa.update(Product.__table__)
+                    .where(Product.__table__.c.cooperative_id == obj.id,
+                           Product.__table__.c.status == ProductStatus.ACTIVE.value,
+                           Product.__table__.c.ever_public == sa.false())
+                    .values(ever_public=True))
+                for pid, _, _ in rows:  # loaded products see it too
+                    loaded = session.identity_map.get(orm.util.identity_key(Product, pid))
+                    if loaded is not None and loaded.status == ProductStatus.ACTIVE.value:
+                        orm.attributes.set_committed_value(loaded, "ever_public", True)
         else:
             touched.update(certificate_product_ids(obj) or ())
 
@@ -218,11 +244,18 @@ def _products_after(position, limit: int, since: datetime | None):
         query = query.where(Product.status == ProductStatus.ACTIVE.value,
                             Cooperative.status == CooperativeStatus.APPROVED.value)
     else:
-        query = query.where(Product.updated_at > since)
+        # Every change since, public or not; but a product that was never public is none of
+        # a partner's business (no tombstone: its slug stays private).
+        query = query.where(Product.updated_at > since, sa.or_(
+            Product.ever_public,
+            sa.and_(Product.status == ProductStatus.ACTIVE.value,
+                    Cooperative.status == CooperativeStatus.APPROVED.value)))
     if position is not None:
         at, kind, pid = _dt(position[0]), position[1], position[2]
-        after = sa.or_(Product.updated_at > at,
-                       sa.and_(Product.updated_at == at, Product.id > pid)) if kind == 0 else \
+        # (updated_at, id) > (at, pid), written as a range on updated_at that an index on
+        # (status, updated_at, id) or (updated_at, id) serves in order: no sort of every row.
+        after = sa.and_(Product.updated_at >= at,
+                        sa.or_(Product.updated_at > at, Product.id > pid)) if kind == 0 else \
             Product.updated_at > at
         query = query.where(after)
     return list(db.session.scalars(

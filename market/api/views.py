@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from market.api import documents, keys, problems, schemas, sync
 from market.api.auth import allow_anonymous, current_key
-from market.api.blueprint import OPTIONAL_KEY, bp, json_response
+from market.api.blueprint import OPTIONAL_KEY, bp, encode, json_response
 from market.catalog import services as catalog
 from market.catalog.models import Category, Product, ProductStatus
 from market.errors import DomainError, NotFound
@@ -240,10 +240,13 @@ def products(cursor=None, updated_since=None, limit=100):
     items = [docs_by_id[row.id] if kind == 0 else documents.tombstone(row.slug, row.deleted_at)
              for kind, row in page["items"]]
     changed = [row.updated_at if kind == 0 else row.deleted_at for kind, row in page["items"]]
-    return json_response({"items": items, "next": page["next"],
-                          "sync": {"next_updated_since": page["watermark"]}},
+    # Encoded once: the ETag is of the items and `next` (not of the watermark, which moves
+    # with the clock), and the body is those texts joined, not a second encoding.
+    items_json, next_json = encode(items), encode(page["next"])
+    sync_json = encode({"next_updated_since": page["watermark"]})
+    return json_response(f'{{"items":{items_json},"next":{next_json},"sync":{sync_json}}}',
                          last_modified=max(changed) if changed else _catalog_changed_at(),
-                         etag_of=[items, page["next"]])
+                         etag_of=items_json + next_json)
 
 
 @bp.route("/products/<slug>")

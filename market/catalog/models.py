@@ -65,6 +65,9 @@ class Product(db.Model):
     # reviews service in the same transaction as the review change.
     rating_sum: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     rating_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # Set (by market/api/sync.py's listeners) once the product has been public: only such a
+    # product leaves a tombstone in the partner API, so a draft's slug is never revealed.
+    ever_public: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     cooperative = relationship("Cooperative", lazy="joined", innerjoin=True)
     category = relationship("Category")
@@ -90,8 +93,10 @@ class Product(db.Model):
         sa.Index("ix_products_category_id_status_created_at", "category_id", "status",
                  "created_at"),
         sa.Index("ix_products_status_created_at", "status", "created_at"),
-        # The partner API's keyset pagination (market/api/sync.py).
+        # The partner API's keyset pagination (market/api/sync.py): every change since a
+        # time, and the public products in (updated_at, id) order without sorting them all.
         sa.Index("ix_products_updated_at_id", "updated_at", "id"),
+        sa.Index("ix_products_status_updated_at_id", "status", "updated_at", "id"),
     )
 
     def translation(self, locale: str) -> ProductTranslation | None:

@@ -15,8 +15,11 @@ https://support.google.com/merchants/answer/160589 (RSS 2.0 feeds). What we send
   from the variant's stock; archived products and suspended cooperatives are not public and
   are never listed; inactive variants neither.
 - brand: the cooperative; gtin where the variant has one, else `identifier_exists` no.
-- google_product_category: from data/google_product_categories.csv (our category slug ->
-  Google's taxonomy path; a sub-category uses its parent's, anything else the food root).
+- google_product_category: Google's numeric taxonomy id (the spec takes an id or the full
+  path; an id survives Google renaming a branch), from data/google_product_categories.csv
+  (our category slug -> id, with the path beside it for people; ids and paths from
+  https://www.google.com/basepages/producttype/taxonomy-with-ids.en-US.txt, version
+  2021-09-21); a sub-category uses its parent's, anything else the food root (412).
 - shipping: the destination country and the most a parcel of that variant costs to anywhere
   in it (Merchant Center must never show less than checkout charges).
 
@@ -41,7 +44,7 @@ G_NS = "http://base.google.com/ns/1.0"
 BATCH = 200
 TITLE_MAX = 150  # the spec's limits, in characters
 DESCRIPTION_MAX = 5000
-DEFAULT_GOOGLE_CATEGORY = "Food, Beverages & Tobacco"
+DEFAULT_GOOGLE_CATEGORY = "412"  # Food, Beverages & Tobacco
 RASTER = (".jpg", ".jpeg", ".png")
 FEED_LOCALES = ("vi", "en")
 
@@ -78,14 +81,22 @@ def destination(locale: str, country: str) -> Destination:
 
 
 @cache
-def google_categories() -> dict[str, str]:
+def google_category_rows() -> tuple[dict, ...]:
+    """The mapping file's rows: category_slug, google_product_category_id and
+    google_product_category (the id's path in Google's taxonomy, for people)."""
     path = Path(__file__).with_name("data") / "google_product_categories.csv"
     with path.open(encoding="utf-8", newline="") as f:
-        return {row["category_slug"]: row["google_product_category"] for row in csv.DictReader(f)}
+        return tuple(csv.DictReader(f))
+
+
+def google_categories() -> dict[str, str]:
+    """Our category slug -> Google's taxonomy id."""
+    return {row["category_slug"]: row["google_product_category_id"]
+            for row in google_category_rows()}
 
 
 def _category_paths() -> dict[int, str]:
-    """Our category id -> Google's taxonomy path (a sub-category inherits its parent's)."""
+    """Our category id -> Google's taxonomy id (a sub-category inherits its parent's)."""
     table = google_categories()
     rows = {c.id: c for c in db.session.scalars(db.select(Category))}
 

@@ -12,6 +12,7 @@ import json
 import brotli
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from market.api import keys
 from market.extensions import db
@@ -129,6 +130,32 @@ def test_feeds_stream_every_public_product(client, make, key):
     etag = response.headers["ETag"]
     assert client.get("/api/v1/feeds/products.csv",
                       headers={**key, "If-None-Match": etag}).status_code == 304
+
+
+@pytest.mark.parametrize("path", ["/api/v1/feeds/products.jsonl", "/api/v1/feeds/products.csv",
+                                  "/api/v1/feeds/merchant/vi-VN.xml"])
+def test_a_feed_is_not_buffered_and_a_304_reads_no_product(client, make, key, path):
+    """Streamed: no Content-Length worked out by reading the whole body first (which once held
+    every feed in memory before the first byte went out), and a 304 reads no product."""
+    make.illustrate(make.product(), current_app.config["MEDIA_DIR"])
+    db.session.commit()
+    texts = []
+    listener = lambda *args: texts.append(args[2])
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(path, headers=key, buffered=False)
+        body = b"".join(response.response)
+        response.close()
+        etag = response.headers["ETag"]
+        del texts[:]
+        unchanged = client.get(path, headers={**key, "If-None-Match": etag}, buffered=False)
+        unchanged.close()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert "Content-Length" not in response.headers
+    assert body.count(b"\n") >= 1
+    assert unchanged.status_code == 304
+    assert not [t for t in texts if "product_translations" in t]
 
 
 def test_the_openapi_document_and_its_docs_page(client):

@@ -4,6 +4,8 @@ updates, images, OCOP verification), the partner syncs with `updated_since`, and
 exactly the live catalogue."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import current_app
 
@@ -137,3 +139,110 @@ def test_a_bad_cursor_is_a_problem_not_a_crash(client):
         assert "cursor" in response.get_json()["errors"]
     bad = client.get("/api/v1/products", query_string={"updated_since": "yesterday"})
     assert (bad.status_code, list(bad.get_json()["errors"])) == (422, ["updated_since"])
+
+
+def _statements(client, **query) -> tuple[int, dict]:
+    """(SELECT statements run, JSON) of one page of /api/v1/products."""
+    import sqlalchemy as sa
+
+    statements = []
+    listener = lambda *args: statements.append(args[2])
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get("/api/v1/products", query_string=query)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    # SELECTs only: the test harness's SAVEPOINTs come and go with the session's state.
+    return sum(s.lstrip().upper().startswith("SELECT") for s in statements), response.get_json()
+
+
+def test_a_pages_queries_do_not_grow_with_its_size(client, make, app, no_lag):
+    coop, other = make.cooperative(), make.cooperative()
+    staff = make.staff(coop)
+    products = [make.product(coop if n % 2 else other, variants=[
+        {"label_vi": "Gói nhỏ", "label_en": "Small", "sku": f"Q{n}-S", "price": 50_000, "stock": 2},
+        {"label_vi": "Gói lớn", "label_en": "Large", "sku": f"Q{n}-L", "price": 90_000,
+         "stock": 1}]) for n in range(12)]
+    make.illustrate(products[0], app.config["MEDIA_DIR"])
+    make.illustrate(products[5], app.config["MEDIA_DIR"])
+    ocop.verify_certificate(ocop_util.submit(staff, [products[1], products[3]]),
+                            make.user(Role.ADMIN))
+    db.session.commit()
+    since = next(_pages(client))["sync"]["next_updated_since"]
+    _statements(client, limit=2)  # warm: what a process looks up once
+    small, page = _statements(client, limit=2)
+    large, page_all = _statements(client, limit=12)
+    assert (len(page["items"]), len(page_all["items"])) == (2, 12)
+    assert small == large
+    # An incremental page, tombstones included, neither.
+    catalog.update_product(products[2], {"status": "archived"})
+    for p in products[4:]:
+        catalog.update_product(p, {"name_en": p.name("en") + " (new)"})
+    db.session.commit()
+    _statements(client, limit=2, updated_since=since)  # warm again: the test's objects expired
+    small, page = _statements(client, limit=2, updated_since=since)
+    large, page_all = _statements(client, limit=9, updated_since=since)
+    assert (len(page["items"]), len(page_all["items"])) == (2, 9)
+    assert small == large
+
+
+def test_a_product_never_public_leaves_no_tombstone(client, make, no_lag):
+    coop = make.cooperative()
+    listed = make.product(coop, name_vi="Đã bán")
+    db.session.commit()
+    since = next(_pages(client))["sync"]["next_updated_since"]
+    draft = make.product(coop, name_vi="Nháp bí mật", status="draft")
+    shelved = make.product(coop, name_vi="Nháp cất đi", status="draft")
+    pending = make.product(make.cooperative(status="pending"), name_vi="Chưa duyệt")
+    db.session.commit()
+    secret = {draft.slug, shelved.slug, pending.slug}
+    catalog.update_product(shelved, {"status": "archived"})  # archived, never published
+    db.session.delete(draft)  # deleted before it was ever published
+    catalog.update_product(listed, {"status": "archived"})  # was public: must be dropped
+    db.session.commit()
+    items = [i for page in _pages(client, updated_since=since) for i in page["items"]]
+    assert {i["id"] for i in items} == {listed.slug}
+    assert items[0]["deleted"] is True
+    assert not secret & {i["id"] for page in _pages(client) for i in page["items"]}
+
+    # Once public, a product does leave a tombstone (here: its cooperative is suspended).
+    since = next(_pages(client))["sync"]["next_updated_since"]
+    vendors.change_status(pending.cooperative, "approved", actor=make.user(Role.ADMIN))
+    db.session.commit()
+    assert pending.slug in {i["id"] for i in next(_pages(client))["items"]}
+    vendors.change_status(pending.cooperative, "suspended", actor=make.user(Role.ADMIN),
+                          reason="Kiểm tra")
+    db.session.commit()
+    items = [i for page in _pages(client, updated_since=since) for i in page["items"]]
+    assert {"id": pending.slug, "deleted": True} in [
+        {k: i[k] for k in ("id", "deleted")} for i in items]
+
+
+def test_a_certificate_lapsing_by_date_reaches_the_sync(client, make, no_lag):
+    """No one edits anything: the certificate's validity ends, the daily expiry job runs,
+    and the product comes back in the next incremental sync without its OCOP stars."""
+    import sqlalchemy as sa
+
+    from market.ocop.models import OcopCertificate
+
+    coop = make.cooperative()
+    staff = make.staff(coop)
+    product, bystander = make.product(coop), make.product(coop)
+    cert = ocop.verify_certificate(ocop_util.submit(staff, [product]), make.user(Role.ADMIN))
+    db.session.commit()
+    first = next(_pages(client))
+    assert {i["id"]: i["ocop"] for i in first["items"]}[product.slug]["stars"] == cert.stars
+    since = first["sync"]["next_updated_since"]
+    # Time passes: the validity ends yesterday (a plain UPDATE: nothing here bumps anything).
+    yesterday = ocop.today_in_vietnam() - timedelta(days=1)
+    db.session.execute(sa.update(OcopCertificate.__table__)
+                       .where(OcopCertificate.__table__.c.id == cert.id)
+                       .values(valid_until=yesterday))
+    db.session.commit()
+    db.session.expire_all()
+    assert ocop.expire_due() == 1
+    db.session.commit()
+    changed = [i for page in _pages(client, updated_since=since) for i in page["items"]]
+    assert [(i["id"], i["ocop"]) for i in changed] == [(product.slug, None)]
+    assert bystander.slug not in {i["id"] for i in changed}
