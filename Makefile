@@ -111,12 +111,14 @@ port-check:
 	@$(PYTHON) scripts/serve.py check-port $(HOST) $(PORT)
 
 # /metrics adds up every worker's figures from files in PROMETHEUS_MULTIPROC_DIR (emptied at
-# each start, as prometheus_client's multiprocess mode needs).
+# each start, as prometheus_client's multiprocess mode needs). --timeout 300: a sync worker
+# streaming a large partner feed (/api/v1/feeds/*, ~90 s at 100,000 products) sends no
+# heartbeat meanwhile, and the default 30 s would kill it mid-body.
 PROMETHEUS_MULTIPROC_DIR ?= $(or $(MARKET_INSTANCE_PATH),instance)/prometheus
 SERVE = rm -rf "$(PROMETHEUS_MULTIPROC_DIR)" && mkdir -p "$(PROMETHEUS_MULTIPROC_DIR)" && \
   PROMETHEUS_MULTIPROC_DIR="$(PROMETHEUS_MULTIPROC_DIR)" \
   $(BIN)/python scripts/serve.py run $(HOST) $(PORT) -- \
-  $(BIN)/gunicorn --workers 2 --no-control-socket --log-level warning $(GUNICORN_ARGS) 'market:create_app()'
+  $(BIN)/gunicorn --workers 2 --timeout 300 --no-control-socket --log-level warning $(GUNICORN_ARGS) 'market:create_app()'
 
 serve:
 	@$(SERVE)

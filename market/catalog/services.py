@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from stdnum import ean
 
@@ -20,7 +21,7 @@ from market.catalog.models import (
 from market.errors import Collector, ValidationError
 from market.extensions import db
 from market.geo import services as geo
-from market.i18n import CONTENT_LOCALES, slugify
+from market.i18n import CONTENT_LOCALES, current_lang, slugify
 from market.parsing import parse_int
 from market.vendors.models import Cooperative, CooperativeStatus
 
@@ -480,9 +481,14 @@ UNIT_LABELS = {
 
 
 def unit_label(unit: str, locale: str) -> str:
+    """The unit's name in `locale`, whatever the request's language (the API's documents
+    carry every language at once)."""
     if locale == "vi" or unit not in UNIT_LABELS:
         return unit
-    return str(UNIT_LABELS[unit])
+    if locale == current_lang():
+        return str(UNIT_LABELS[unit])
+    with force_locale(locale):
+        return str(UNIT_LABELS[unit])
 
 
 def get_public_product(slug: str) -> Product:

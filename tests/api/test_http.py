@@ -113,6 +113,11 @@ def test_product_documents_carry_what_partners_need(client, make):
     assert doc["images"][0]["url"].startswith("http") and doc["images"][0]["url"].endswith(".jpg")
     assert doc["origin"]["name"]["vi"] and doc["cooperative"]["slug"]
     assert doc["availability"] == "in_stock" and doc["variants"][0]["default"]
+    # Every language's unit label is in its own language, whichever the request asked for.
+    for accept in ("vi", "en"):
+        doc = client.get(f"/api/v1/products/{product.slug}",
+                         headers={"Accept-Language": accept}).get_json()
+        assert doc["unit_label"] == {"vi": product.unit, "en": "pack"}, accept
     coops = client.get("/api/v1/cooperatives").get_json()
     assert product.cooperative.slug in {c["id"] for c in coops["items"]}
 
