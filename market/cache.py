@@ -46,7 +46,7 @@ from itertools import chain
 from threading import Lock
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context, request, session
+from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_caching import Cache
 from sqlalchemy import event, orm
 
@@ -106,18 +106,40 @@ def _gen_key(scope: str) -> str:
     return f"gen:{scope}"
 
 
+def _request_memo() -> dict | None:
+    """The generations this request has read (scope -> value), or None outside a request.
+    A request reads each scope's generation once: reading it again later in the same
+    request could only give a newer one, and what the request read first is at least as
+    old as the data it read afterwards (the module docstring's rule). This process's own
+    bumps replace the values here at once."""
+    if not has_request_context():
+        return None
+    memo = g.get("_cache_generations")
+    if memo is None:
+        memo = g._cache_generations = {}
+    return memo
+
+
 def generations(scopes) -> tuple[str, ...]:
-    keys = [_gen_key(s) for s in scopes]
-    values = list(cache.get_many(*keys))
-    for i, value in enumerate(values):
-        if value is None:  # never set, or evicted: a new value (never an old one)
-            values[i] = bump([scopes[i]])[scopes[i]]
-    return tuple(values)
+    memo = _request_memo()
+    wanted = [s for s in scopes if memo is None or s not in memo]
+    if wanted:
+        values = list(cache.get_many(*[_gen_key(s) for s in wanted]))
+        for i, value in enumerate(values):
+            if value is None:  # never set, or evicted: a new value (never an old one)
+                values[i] = bump([wanted[i]])[wanted[i]]
+        if memo is None:
+            return tuple(values)
+        memo.update(zip(wanted, values))
+    return tuple(memo[s] for s in scopes)
 
 
 def bump(scopes) -> dict[str, str]:
     fresh = {s: uuid.uuid4().hex for s in scopes}
     cache.set_many({_gen_key(s): v for s, v in fresh.items()}, timeout=0)
+    memo = _request_memo()
+    if memo is not None:
+        memo.update(fresh)
     return fresh
 
 
@@ -292,12 +314,16 @@ class _LocalLRU:
 
 
 _local = _LocalLRU(256)
+# cached_data's values, kept in the process too (their keys hold the generations, like the
+# pages'): a hit costs no read or unpickling of the shared store.
+_local_data = _LocalLRU(512)
 
 
 def clear() -> None:
     """Forget every page and generation (tests; `flask cache-clear`)."""
     cache.clear()
     _local.clear()
+    _local_data.clear()
 
 
 def _anonymous_session() -> bool:
@@ -343,26 +369,37 @@ def _deps_current(deps) -> bool:
     return generations(scopes) == tuple(gen for _scope, gen in deps)
 
 
+def data_cache_on() -> bool:
+    return bool(current_app.config.get("DATA_CACHE"))
+
+
 def cached_data(scopes, name: str, compute, timeout: int | None = None):
     """compute(), kept under the current generations of `scopes` (read before computing, so
     a value computed from data older than a commit is stored under a generation no longer
     read). For plain data that a page reads often and the catalogue rarely changes (a
-    category's filter choices). The value must pickle: ids and strings, not ORM objects.
+    category's filter choices). The value must pickle: ids and strings, not ORM objects;
+    it is shared by the requests of the process (_local_data), so no one may change it.
     Off (compute() every time) unless DATA_CACHE."""
-    if not current_app.config.get("DATA_CACHE"):
+    if not data_cache_on():
         return compute()
+    ttl = timeout or current_app.config["PAGE_CACHE_TTL"]
     try:
         key = f"data:{'.'.join(generations(scopes))}:{name}"
-        value = cache.get(key)
+        value = _local_data.get(key)
+        if value is None:
+            value = cache.get(key)
+            if value is not None:
+                _local_data.put(key, value, ttl)
     except Exception:
         log.exception("page cache: data lookup failed")
         return compute()
     if value is None:
         value = compute()
         try:
-            cache.set(key, value, timeout=timeout or current_app.config["PAGE_CACHE_TTL"])
+            cache.set(key, value, timeout=ttl)
         except Exception:
             log.exception("page cache: data store failed")
+        _local_data.put(key, value, ttl)
     return value
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from market.errors import DomainError
 from market.extensions import db, login_manager
 from market.i18n import preferred_locale
-from market.urls import with_query
+from market.urls import template_url_for, with_query
 
 
 def init_app(app) -> None:
@@ -70,6 +70,7 @@ def init_app(app) -> None:
     app.before_request(refuse_nul_bytes)
     app.context_processor(lambda: {"demo_mode": current_app.config["DEMO_MODE"]})
     app.jinja_env.globals["switch_lang_url"] = lang_url_for_switch
+    app.jinja_env.globals["url_for"] = template_url_for(app)
 
 
 def root():

@@ -260,3 +260,55 @@ def test_cached_data_follows_the_catalogue_generation(app, make, page_cache):
     db.session.commit()
     assert [c.name for c in services.filter_choices(cat)["cooperatives"]] == ["HTX Hai",
                                                                               "HTX Một"]
+
+
+@pytest.fixture
+def data_cache(app):
+    """The data cache on, the page cache off: every page is rendered, its badges, lots and
+    wholesale button come from market.cache.cached_data (as pages_cpu.py measures)."""
+    app.config["DATA_CACHE"] = True
+    cache.clear()
+    yield
+    app.config["DATA_CACHE"] = False
+    cache.clear()
+
+
+def test_kept_badges_lots_and_wholesale_button_follow_the_catalogue(client, make, data_cache):
+    from market.trace import services as trace
+    from market.wholesale import services as wholesale
+
+    coop = make.cooperative()
+    staff, officer = make.staff(coop), make.officer(coop.province_code)
+    p = make.product(coop)
+    cert = submit(staff, [p], today=TODAY)
+    db.session.commit()
+    page = get(client, f"/vi/p/{p.slug}")[1]
+    assert 'class="badges"' not in page and "trace-lots" not in page
+    assert "rfq-offer" not in page
+    ocop.verify_certificate(cert, officer, today=TODAY)
+    trace.create_lot_for(coop, {"product_id": p.id, "quantity": 300, "kind": "harvest",
+                                "produced_on": TODAY.isoformat()})
+    wholesale.save_settings(staff, accepts_all=True, product_ids=[])
+    db.session.commit()
+    page = get(client, f"/vi/p/{p.slug}")[1]
+    assert 'class="badges"' in page and "trace-lots" in page and "rfq-offer" in page
+
+
+def test_template_gettext_matches_flask_babel(app):
+    from flask_babel import force_locale, gettext, ngettext
+
+    with app.test_request_context("/vi/"):
+        app.preprocess_request()
+        render = app.jinja_env.from_string
+        assert render("{{ _('Search') }}").render() == gettext("Search") != "Search"
+        assert render("{{ _('Page %(page)d of %(pages)d', page=2, pages=3) }}").render() \
+            == gettext("Page %(page)d of %(pages)d", page=2, pages=3)
+        assert render("{{ ngettext('%(num)d review', '%(num)d reviews', 3) }}").render() \
+            == ngettext("%(num)d review", "%(num)d reviews", 3)
+        with force_locale("en"):
+            assert render("{{ _('Search') }}").render() == "Search"
+        assert render("{{ _('Search') }}").render() == gettext("Search")
+        # autoescaped: a variable's markup is escaped, as with Jinja's newstyle gettext
+        html = app.jinja_env.from_string("{% autoescape true %}{{ _('Lot %(code)s', "
+                                         "code='<b>') }}{% endautoescape %}").render()
+        assert "&lt;b&gt;" in html

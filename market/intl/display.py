@@ -14,14 +14,15 @@ def chosen_currency() -> str | None:
     return rates.display_currency(session.get("currency"), current_lang())
 
 
-def estimate(amount_vnd) -> dict | None:
+def estimate(amount_vnd, latest=None) -> dict | None:
     """The estimate of a VND amount in the visitor's currency with its rate's date, or None
-    (no currency chosen, no amount, or no rate for it yet)."""
+    (no currency chosen, no amount, or no rate for it yet). `latest`: a function that
+    returns rates.latest() (a kept copy), called only when an estimate is shown."""
     currency = chosen_currency()
     if currency is None or amount_vnd is None:
         return None
     lang = current_lang()
-    found = rates.estimate(int(amount_vnd), rates.latest().get(currency), lang)
+    found = rates.estimate(int(amount_vnd), (latest or rates.latest)().get(currency), lang)
     if found is None:
         return None
     return {"text": found.text, "currency": found.currency, "rate_date": found.rate_date,

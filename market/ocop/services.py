@@ -370,12 +370,24 @@ def badges_for_products(product_ids, today: date | None = None) -> dict[int, Bad
         return {}
     from market.ocop.models import certificate_products as cp
 
+    return _best_badges(cp.c.product_id.in_(ids), today)
+
+
+def current_badges(today: date | None = None) -> dict[int, Badge]:
+    """Every product's Badge on `today` (badges_for_products of all products), for pages
+    that keep it under the catalogue's generation (market.storefront.services.badges)."""
+    return _best_badges(db.true(), today)
+
+
+def _best_badges(which, today: date | None) -> dict[int, Badge]:
+    from market.ocop.models import certificate_products as cp
+
     today = today or today_in_vietnam()
     rows = db.session.execute(
         db.select(cp.c.product_id, OcopCertificate.stars, OcopCertificate.certificate_number,
                   OcopCertificate.valid_until, OcopCertificate.level)
         .join(OcopCertificate, OcopCertificate.id == cp.c.certificate_id)
-        .where(cp.c.product_id.in_(ids), OcopCertificate.status == S.VERIFIED.value,
+        .where(which, OcopCertificate.status == S.VERIFIED.value,
                OcopCertificate.valid_until >= today)
     ).all()
     best: dict[int, Badge] = {}

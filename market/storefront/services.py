@@ -15,10 +15,13 @@ from market.catalog import services as catalog
 from market.catalog.models import Category, Product, ProductImage
 from market.extensions import db
 from market.geo import services as geo
+from market.intl import rates
 from market.ocop import services as ocop
 from market.reviews import services as reviews
+from market.trace import services as trace
 from market.vendors import services as vendors
 from market.vendors.models import Cooperative
+from market.wholesale import services as wholesale
 
 FEATURED = 10  # two rows of five on a wide screen
 STARS = (3, 4, 5)  # OCOP ratings start at 3 stars
@@ -231,6 +234,44 @@ def category_top(category_id: int, limit: int, exclude_id: int | None = None
     if len(rows) < limit:
         rows += newest(catalog.variant_stock() <= 0, n=limit - len(rows))
     return rows
+
+
+# --- what pages show beside the products: kept under the catalogue's generation --------
+# A product page would otherwise pay a query each for its OCOP badge, its lots, the
+# wholesale button and the exchange rates, and a grid one for its badges. Each is read for
+# the whole site at once and kept (market.cache.cached_data: every write to those tables
+# bumps "catalog"); without the data cache, each page asks for just its own.
+
+def badges(product_ids) -> dict[int, ocop.Badge]:
+    """ocop.badges_for_products, from every current badge (kept per day too: a certificate
+    stops counting after its last valid day)."""
+    if not page_cache.data_cache_on():
+        return ocop.badges_for_products(product_ids)
+    today = ocop.today_in_vietnam()
+    every = page_cache.cached_data(("catalog",), f"badges:{today.isoformat()}",
+                                   lambda: ocop.current_badges(today))
+    return {i: every[i] for i in product_ids if i in every}
+
+
+def latest_lots(product_id: int) -> list:
+    """trace.latest_lots; no query for a product without lots."""
+    if page_cache.data_cache_on() and product_id not in page_cache.cached_data(
+            ("catalog",), "traced-products", trace.traced_product_ids):
+        return []
+    return trace.latest_lots(product_id)
+
+
+def takes_rfq(cooperative_id: int, product_id: int | None = None) -> bool:
+    """wholesale.takes_rfq."""
+    if not page_cache.data_cache_on():
+        return wholesale.takes_rfq(cooperative_id, product_id)
+    takers = page_cache.cached_data(("catalog",), "rfq-takers", wholesale.rfq_takers)
+    return wholesale.taker_takes(takers, cooperative_id, product_id)
+
+
+def latest_rates() -> dict:
+    """intl.rates.latest()."""
+    return page_cache.cached_data(("catalog",), "rates:latest", rates.latest)
 
 
 # --- breadcrumbs -------------------------------------------------------------------------

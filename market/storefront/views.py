@@ -19,14 +19,11 @@ from market.catalog import services as catalog
 from market.geo import services as geo
 from market.i18n import LOCALES, content_locale, current_lang
 from market.intl import display
-from market.ocop import services as ocop
 from market.parsing import parse_page
 from market.reviews import services as reviews
 from market.storefront import services
-from market.trace import services as trace
 from market.urls import absolute_url_for, public_base_url
 from market.vendors import services as vendors
-from market.wholesale import services as wholesale
 
 bp = Blueprint("storefront", __name__, url_prefix="/<lang:lang>", template_folder="templates")
 seo_bp = Blueprint("seo", __name__)
@@ -144,7 +141,7 @@ def cooperative(slug):
                  translated=not vendors.missing_english(view.coop)),
         crumbs=crumbs((view.coop.name, request.path)),
         rfq_url=url_for("wholesale.rfq_cooperative", slug=view.coop.slug)
-        if wholesale.takes_rfq(view.coop.id) else None,
+        if services.takes_rfq(view.coop.id) else None,
     )
 
 
@@ -173,10 +170,10 @@ def product(slug):
         json_ld["category"] = item.category.name(lang)
     review_items = reviews.for_product(item, current_user)
     json_ld.update(reviews.json_ld(item, review_items, lang))
-    estimate = display.estimate(chosen.price if chosen else item.price)
+    estimate = display.estimate(chosen.price if chosen else item.price, services.latest_rates)
     path = [(item.category.name(lang), url_for("storefront.category", slug=item.category.slug))
             ] if item.category is not None else []
-    badges = ocop.badges_for_products([item.id])
+    badges = services.badges([item.id])
     return render_template(
         "storefront/product.html",
         product=item, chosen=chosen, text=text, description=description,
@@ -188,10 +185,10 @@ def product(slug):
         estimate=estimate, badge=badges.get(item.id), related=related_cards(item, lang),
         reviews=review_items, author_name=reviews.author_name,
         star_counts=reviews.star_counts(item.id) if item.rating_count else {},
-        trace_lots=trace.latest_lots(item.id),
+        trace_lots=services.latest_lots(item.id),
         crumbs=crumbs(*path, (item.name(lang), request.path)),
         rfq_url=url_for("wholesale.rfq_product", slug=item.slug)
-        if wholesale.takes_rfq(item.cooperative_id, item.id) else None,
+        if services.takes_rfq(item.cooperative_id, item.id) else None,
     )
 
 
@@ -209,7 +206,7 @@ def related_cards(item, lang: str) -> list[Markup]:
 
     def render():
         products = services.category_top(item.category_id, services.RELATED + 1)
-        badges = ocop.badges_for_products([p.id for p in products])
+        badges = services.badges([p.id for p in products])
         card = get_template_attribute("macros.html", "product_card")
         return [(p.id, str(card(p, lang, badges.get(p.id)))) for p in products]
 
@@ -273,7 +270,7 @@ def category(slug):
     return render_template(
         "storefront/category.html", category=cat, products=products, page=page,
         pages=_pages(total), total=total, sort=filters.sort, filters=filters, options=options,
-        badges=ocop.badges_for_products([p.id for p in products]),
+        badges=services.badges([p.id for p in products]),
         seo=_seo("storefront.category", slug=cat.slug),
         crumbs=crumbs((cat.name(lang), request.path)),
     )

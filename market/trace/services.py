@@ -493,6 +493,11 @@ def lots_for_lines(line_ids) -> dict[int, list[Lot]]:
     return out
 
 
+def traced_product_ids() -> frozenset[int]:
+    """The products that have at least one lot (those whose page lists lots)."""
+    return frozenset(db.session.scalars(db.select(Lot.product_id).distinct()))
+
+
 def latest_lots(product_id: int, limit: int = 3) -> list[Lot]:
     return list(db.session.scalars(db.select(Lot).where(Lot.product_id == product_id)
                                    .order_by(Lot.produced_on.desc(), Lot.id.desc())

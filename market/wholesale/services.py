@@ -193,6 +193,25 @@ def takes_rfq(cooperative_id: int, product_id: int | None = None) -> bool:
         sa.exists().where(listed)))))
 
 
+def rfq_takers() -> dict[int, tuple[bool, frozenset[int]]]:
+    """Every cooperative that takes requests for quotation: id -> (accepts all its
+    products, the products it listed); takes_rfq in two queries for the whole site."""
+    takers: dict[int, tuple[bool, set[int]]] = {}
+    for coop_id in db.session.scalars(sa.select(WholesaleProfile.cooperative_id).where(
+            WholesaleProfile.accepts_all.is_(True))):
+        takers[coop_id] = (True, set())
+    for coop_id, product_id in db.session.execute(
+            sa.select(WholesaleProduct.cooperative_id, WholesaleProduct.product_id)):
+        takers.setdefault(coop_id, (False, set()))[1].add(product_id)
+    return {c: (everything, frozenset(ids)) for c, (everything, ids) in takers.items()}
+
+
+def taker_takes(takers: dict, cooperative_id: int, product_id: int | None = None) -> bool:
+    """takes_rfq, answered from rfq_takers()."""
+    everything, listed = takers.get(cooperative_id, (False, frozenset()))
+    return everything or (bool(listed) if product_id is None else product_id in listed)
+
+
 def product_takes_rfq(product: Product) -> bool:
     return takes_rfq(product.cooperative_id, product.id)
 
