@@ -139,10 +139,12 @@ chromium:
 
 # The suite runs on every core (pytest-xdist), one test file per worker at a time so that
 # module fixtures (a search index per engine, a live server) are built once; PYTEST_WORKERS=0
-# runs it in one process.
+# runs it in one process. Files are handed out in collection order, longest first
+# (tests/conftest.py LONG_FIRST): xdist's default reorder (most tests first) would start the
+# one-test multi-node file last, with the other core idle meanwhile.
 PYTEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev translations chromium
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Re-extract messages after changing UI strings; then translate the new vi entries.
 i18n-update: $(VENV)/.installed-runtime

@@ -31,10 +31,21 @@ def _test_database_url(tmp: Path) -> str:
 
 
 # The longest files start first: under `pytest -n` (a file per worker at a time, handed out in
-# collection order) a long file collected last runs alone at the end while a core idles.
-LONG_FIRST = ("tests/scale/", "tests/security/test_crafted_input.py",
-              "tests/prices/test_exogenous.py", "tests/security/test_authorization.py",
-              "tests/e2e/test_trace.py", "tests/e2e/test_accounts.py")
+# collection order: the Makefile's --no-loadscope-reorder) a long file collected last runs
+# alone at the end while a core idles. Longest first, as measured on PostgreSQL (bench/
+# RESULTS.md, "Test suite run time"); a file not listed keeps its place after these.
+LONG_FIRST = ("tests/scale/", "tests/prices/test_exogenous.py",
+              "tests/security/test_authorization.py", "tests/security/test_crafted_input.py",
+              "tests/prices/test_calibration_freshness.py", "tests/department/test_summary.py",
+              "tests/prices/test_cli_and_demo.py", "tests/e2e/test_coop_desk.py",
+              "tests/e2e/test_accounts.py", "tests/security/test_page_language.py",
+              "tests/e2e/test_department.py", "tests/test_worker.py",
+              "tests/security/test_rate_limits.py", "tests/api/test_schemathesis.py",
+              "tests/security/test_invariants.py", "tests/department/test_pages.py",
+              "tests/e2e/test_variants.py", "tests/e2e/test_buyer_pages.py",
+              "tests/e2e/test_guest_link.py", "tests/test_first_minute.py",
+              "tests/feeds/test_merchant.py", "tests/test_demo_english.py",
+              "tests/e2e/test_trace.py", "tests/e2e/test_api_keys.py", "tests/test_backup.py")
 
 
 def pytest_collection_modifyitems(items):

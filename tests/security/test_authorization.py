@@ -5,6 +5,11 @@ who may use it before it can land.
 - A role outside a route's owners gets 401/403/404 or the sign-in page on GET, and nothing
   of A's private data in any answer; on POST it changes nothing in the database.
 - An owner opens every GET page with 200.
+
+Where POLICY treats the two roles of a pair alike on a route (both outside its owners, or both
+among them), one of the two tries it, taking turns route by route: every route is still tried
+by every kind of role, inside and outside its owners, and each role of a pair meets half of
+the routes that their pair shares.
 """
 from __future__ import annotations
 
@@ -21,6 +26,18 @@ from tests.security.access import (
     url_for_role_test,
 )
 
+TWINS = (("buyer", "other_buyer"), ("staff_a", "staff_b"), ("officer_a", "officer_b"))
+
+
+def _routes(role):
+    """(endpoint, owners) of POLICY that `role` tries: all but those where its twin stands
+    in for it."""
+    twin = next((pair for pair in TWINS if role in pair), None)
+    for i, (endpoint, (owners, _)) in enumerate(sorted(POLICY.items())):
+        if twin and (twin[0] in owners) == (twin[1] in owners) and role == twin[i % 2]:
+            continue
+        yield endpoint, owners
+
 
 def test_every_route_is_classified(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
@@ -34,7 +51,7 @@ def test_no_role_reaches_another_scope(app, world):
     state = fingerprint()
     for role in ROLES:
         client = client_for(app, users, role)
-        for endpoint, (owners, _) in sorted(POLICY.items()):
+        for endpoint, owners in _routes(role):
             if role in owners:
                 continue
             rule = next(app.url_map.iter_rules(endpoint))
@@ -78,7 +95,7 @@ def test_owners_open_their_pages(app, world):
     failures = []
     for role in ROLES:
         client = client_for(app, users, role)
-        for endpoint, (owners, _) in sorted(POLICY.items()):
+        for endpoint, owners in _routes(role):
             rule = next(app.url_map.iter_rules(endpoint))
             if role not in owners or "GET" not in rule.methods or endpoint in (
                     "root", "media", "accounts.logout", "vendors.accept_invitation"):

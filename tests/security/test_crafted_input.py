@@ -19,13 +19,18 @@ ARG_NAMES = ["page", "min_price", "max_price", "stars", "sort", "q", "category",
 # must neither crash the language switch nor change where its links point.
 COLLIDING = ["_external", "_anchor", "_scheme", "_method", "lang", "endpoint", "slug",
              "public_id", "commodity", "filename", "values"]
+ROLE_ORDER = ["anon", "buyer", "staff_a", "officer_a", "admin"]
+# Reading a query argument does not depend on who asks; what a page builds from it may (an
+# officer's view of the price pages, an admin's of the desk). The first role of ROLE_ORDER
+# among a route's owners tries every value, the later ones a few of every kind.
+SOME_VALUES = ["10" * 15, "-5", "abc", "nan", "<script>x</script>", "\x00"]
 
 
 def _query(value: str) -> dict:
     return {**{name: value for name in ARG_NAMES}, **{name: value for name in COLLIDING}}
 
 
-@pytest.mark.parametrize("role", ["anon", "buyer", "staff_a", "officer_a", "admin"])
+@pytest.mark.parametrize("role", ROLE_ORDER)
 def test_hostile_query_strings_never_500(app, world, role):
     users, values, _ = world
     client = client_for(app, users, role)
@@ -37,7 +42,8 @@ def test_hostile_query_strings_never_500(app, world, role):
         if role in ("staff_a", "officer_a") and owners == PUBLIC:
             continue  # public pages: tried signed out, as a buyer and as an admin already
         url = url_for_role_test(endpoint, values)
-        for value in HOSTILE_VALUES:
+        first = next(r for r in ROLE_ORDER if r in owners)
+        for value in HOSTILE_VALUES if role == first else SOME_VALUES:
             response = client.get(url, query_string=_query(value))
             if response.status_code >= 500:
                 failures.append(f"{role} {url} {value!r}: {response.status_code}")
