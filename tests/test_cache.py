@@ -99,12 +99,18 @@ def test_text_change_reaches_product_category_and_home_pages(client, make, page_
         assert state == "miss" and "Tiêu đỏ Chư Sê" in body and "Tiêu đen" not in body, path
 
 
-def test_ocop_verification_shows_the_badge_at_once(client, make, page_cache):
+def _submitted(make):
+    """A product of a new cooperative with an OCOP certificate submitted, not yet verified."""
     coop = make.cooperative()
     staff, officer = make.staff(coop), make.officer(coop.province_code)
     p = make.product(coop)
     cert = submit(staff, [p], today=TODAY)
     db.session.commit()
+    return coop, staff, officer, p, cert
+
+
+def test_ocop_verification_shows_the_badge_at_once(client, make, page_cache):
+    _, _, officer, p, cert = _submitted(make)
     _, before = get(client, f"/vi/p/{p.slug}")
     assert 'class="badges"' not in before
     assert get(client, f"/vi/p/{p.slug}")[0] == "hit"
@@ -277,11 +283,7 @@ def test_kept_badges_lots_and_wholesale_button_follow_the_catalogue(client, make
     from market.trace import services as trace
     from market.wholesale import services as wholesale
 
-    coop = make.cooperative()
-    staff, officer = make.staff(coop), make.officer(coop.province_code)
-    p = make.product(coop)
-    cert = submit(staff, [p], today=TODAY)
-    db.session.commit()
+    coop, staff, officer, p, cert = _submitted(make)
     page = get(client, f"/vi/p/{p.slug}")[1]
     assert 'class="badges"' not in page and "trace-lots" not in page
     assert "rfq-offer" not in page
