@@ -99,15 +99,7 @@ def negotiate(accept_languages, locales=LOCALES) -> str:
 
 def current_lang() -> str:
     # Pages ask this dozens of times: str(Locale) is remembered per request and locale.
-    locale, ns = _request_locale()
-    memo = getattr(ns, "_i18n_lang", None)
-    if locale is not None and memo is not None and memo[0] is locale:
-        return memo[1]
-    lang = str(get_locale() or DEFAULT_LOCALE)
-    locale, ns = _request_locale()
-    if locale is not None:
-        ns._i18n_lang = (locale, lang)
-    return lang
+    return _per_locale("_i18n_lang", lambda: str(get_locale() or DEFAULT_LOCALE))
 
 
 def _request_locale():
@@ -117,6 +109,21 @@ def _request_locale():
     except RuntimeError:  # no app context
         return None, None
     return getattr(getattr(ns, "_flask_babel", None), "babel_locale", None), ns
+
+
+def _per_locale(name: str, compute):
+    """compute(), remembered in the request's g under `name` for as long as the Locale
+    Flask-Babel chose stays the same object (force_locale() sets another one, which misses).
+    The locale is read again after compute(): computing it may be what makes the choice."""
+    locale, ns = _request_locale()
+    memo = getattr(ns, name, None)
+    if locale is not None and memo is not None and memo[0] is locale:
+        return memo[1]
+    value = compute()
+    locale, ns = _request_locale()
+    if locale is not None:
+        setattr(ns, name, (locale, value))
+    return value
 
 
 def _pull_lang(endpoint, values):
@@ -154,16 +161,8 @@ def init_app(app) -> None:
 def _translations():
     """Flask-Babel's translations for the locale in force, looked up once per request and
     locale. Its own lookup walks g, the domain and str(locale) on every call (~40 µs; a
-    page makes 30 or more); force_locale() sets another Locale object, which misses."""
-    locale, ns = _request_locale()
-    memo = getattr(ns, "_i18n_translations", None)
-    if locale is not None and memo is not None and memo[0] is locale:
-        return memo[1]
-    translations = get_translations()
-    locale, ns = _request_locale()
-    if locale is not None:
-        ns._i18n_translations = (locale, translations)
-    return translations
+    page makes 30 or more)."""
+    return _per_locale("_i18n_translations", get_translations)
 
 
 @pass_eval_context
