@@ -68,22 +68,10 @@ def vnd(amount: int, locale: str) -> str:
     return f"{symbols[2]}{_plain(amount, symbols[0], symbols[1])}{symbols[3]}"
 
 
-def _lang() -> str:
-    """The page's language, read once per request (on the request: an app context, and
-    so `g`, may outlive one request under a test client)."""
-    from flask import has_request_context, request
-
+def install(bp) -> None:
+    """The `dept_number` and `dept_vnd` filters, in the page's language (current_lang is
+    remembered per request)."""
     from market.i18n import current_lang
 
-    if not has_request_context():
-        return current_lang()
-    lang = getattr(request, "department_lang", None)
-    if lang is None:
-        lang = request.department_lang = current_lang()
-    return lang
-
-
-def install(bp) -> None:
-    """The `dept_number` and `dept_vnd` filters (the page's language, read once)."""
-    bp.add_app_template_filter(lambda value: number(value, _lang()), "dept_number")
-    bp.add_app_template_filter(lambda amount: vnd(amount, _lang()), "dept_vnd")
+    bp.add_app_template_filter(lambda value: number(value, current_lang()), "dept_number")
+    bp.add_app_template_filter(lambda amount: vnd(amount, current_lang()), "dept_vnd")
