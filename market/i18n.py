@@ -153,6 +153,7 @@ def init_app(app) -> None:
     app.jinja_env.globals["text_lang"] = text_lang
     app.jinja_env.globals["lang_attr"] = lang_attr
     app.jinja_env.globals["content_locale"] = content_locale
+    app.jinja_env.globals["CONTENT_LOCALES"] = CONTENT_LOCALES
     install_template_gettext(app.jinja_env)
 
 

@@ -13,11 +13,12 @@ from flask import url_for
 from market.catalog import services as catalog
 from market.catalog.models import Product, ProductImage, ProductStatus
 from market.geo import services as geo
+from market.i18n import CONTENT_LOCALES
 from market.ocop.services import badges_for_products
 from market.urls import absolute_url_for, public_base_url
 from market.vendors.models import Cooperative, CooperativeStatus
 
-LOCALES = ("vi", "en")
+LOCALES = CONTENT_LOCALES  # documents carry the languages content is written in
 
 
 def _iso(at) -> str | None:

@@ -14,6 +14,7 @@ from market.catalog.models import (
 )
 from market.errors import NotFound, ValidationError
 from market.extensions import db
+from market.i18n import CONTENT_LOCALES
 from market.uploads import save_image
 from market.vendors.models import Cooperative
 
@@ -153,7 +154,7 @@ def untranslated(coop: Cooperative, limit: int = 200) -> tuple[int, list[tuple[P
 def texts(product: Product) -> dict:
     by_locale: dict[str, ProductTranslation] = {t.locale: t for t in product.translations}
     out = {}
-    for locale in ("vi", "en"):
+    for locale in CONTENT_LOCALES:
         row = by_locale.get(locale)
         out[f"name_{locale}"] = row.name if row else ""
         out[f"description_{locale}"] = row.description if row else ""
